@@ -1,0 +1,20 @@
+//! Running the external programs relgate reads from (cargo, rustc, git).
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::error::{Error, Result};
+
+/// Runs `program args` in `cwd`, capturing output; a program that cannot be
+/// started is [`Error::ToolMissing`].
+pub(crate) fn run(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Result<Output> {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(cwd).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().map_err(|e| Error::ToolMissing {
+        program: program.to_owned(),
+        reason: e.to_string(),
+    })
+}

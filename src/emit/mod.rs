@@ -1,0 +1,42 @@
+//! Pure renderers: model → bytes, one module per artifact. Nothing here
+//! reads or writes the world; the same model always gives the same bytes.
+
+pub mod cyclonedx;
+pub mod spdx;
+
+use sha2::{Digest, Sha256};
+
+use crate::analyze::sbom::Sbom;
+use crate::config::SbomFormat;
+use crate::error::{Error, Result};
+
+/// Renders the SBOM in the given format.
+pub fn sbom(model: &Sbom, format: SbomFormat) -> Result<Vec<u8>> {
+    match format {
+        SbomFormat::CycloneDxJson => cyclonedx::render(model, cyclonedx::Encoding::Json),
+        SbomFormat::CycloneDxXml => cyclonedx::render(model, cyclonedx::Encoding::Xml),
+        SbomFormat::SpdxJson => spdx::render(model),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix timestamp.
+pub(crate) fn rfc3339(ts: i64) -> Result<String> {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .ok_or_else(|| Error::Emit {
+            artifact: "timestamp",
+            reason: format!("{ts} is out of range"),
+        })
+}
+
+/// A name-based (v5) UUID of some content: stable for the same bytes.
+pub(crate) fn content_uuid(content: &[u8]) -> uuid::Uuid {
+    let digest = Sha256::digest(content);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &digest)
+}
+
+/// Whether a string is an absolute URL worth putting in a document.
+pub(crate) fn valid_url(s: &str) -> bool {
+    url::Url::parse(s)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "git" | "ssh") && u.host().is_some())
+}

@@ -1,0 +1,128 @@
+//! Library errors. Every variant is something the tool could not do (exit 2);
+//! findings such as a violated rule are data, never an `Error`.
+//!
+//! Each variant carries what the user needs to fix it; [`Error::hint`] adds
+//! the fix the binary prints under the message.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that stops relgate from doing its job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The manifest given with `--manifest-path` does not exist.
+    #[error("manifest not found: {}", path.display())]
+    ManifestNotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// No `Cargo.lock` beside the workspace root.
+    #[error("no Cargo.lock in {}", workspace_root.display())]
+    MissingLockfile {
+        /// Workspace root that was searched.
+        workspace_root: PathBuf,
+    },
+    /// `Cargo.lock` exists but could not be read or parsed.
+    #[error("cannot read {}: {reason}", path.display())]
+    BadLockfile {
+        /// Path of the lock file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A program relgate runs (cargo, rustc, git) is not installed or not on PATH.
+    #[error("`{program}` could not be run: {reason}")]
+    ToolMissing {
+        /// The program name.
+        program: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// `cargo metadata` failed (broken manifest, stale lock file, unknown feature, ...).
+    #[error("`cargo metadata` failed:\n{stderr}")]
+    CargoMetadata {
+        /// What cargo printed, trimmed.
+        stderr: String,
+    },
+    /// A program ran but printed something relgate could not understand.
+    #[error("unexpected output from `{program}`: {reason}")]
+    ToolOutput {
+        /// The program name.
+        program: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// `-p NAME` names no workspace member.
+    #[error("package `{name}` is not a member of this workspace (members: {members})")]
+    UnknownPackage {
+        /// The name as given.
+        name: String,
+        /// The members, comma-separated.
+        members: String,
+    },
+    /// An invalid option value or option combination.
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// `SOURCE_DATE_EPOCH` is set but is not a non-negative integer.
+    #[error("SOURCE_DATE_EPOCH is not a Unix timestamp in seconds: {value:?}")]
+    BadSourceDateEpoch {
+        /// The value found in the environment.
+        value: String,
+    },
+    /// The dependency graph is not what cargo promises (a bug in relgate or cargo).
+    #[error("inconsistent dependency data: {0}")]
+    Inconsistent(String),
+    /// Serializing an artifact failed (a bug in relgate).
+    #[error("could not serialize {artifact}: {reason}")]
+    Emit {
+        /// Artifact name.
+        artifact: &'static str,
+        /// Underlying error.
+        reason: String,
+    },
+    /// Writing an output failed; nothing partial was left behind.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// Destination path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A one-line suggestion for fixing the problem, if there is one.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::ManifestNotFound { .. } => {
+                "pass --manifest-path pointing at the workspace's Cargo.toml".into()
+            }
+            Error::MissingLockfile { .. } => {
+                "run `cargo generate-lockfile` (and commit Cargo.lock): an SBOM describes the versions that are locked".into()
+            }
+            Error::BadLockfile { .. } => {
+                "regenerate it with `cargo generate-lockfile` or fix the merge conflict".into()
+            }
+            Error::ToolMissing { program, .. } if program == "cargo" || program == "rustc" => {
+                format!("install Rust with rustup, or set the {} environment variable to the {program} binary", program.to_uppercase())
+            }
+            Error::ToolMissing { program, .. } => format!("install {program} or put it on PATH"),
+            Error::CargoMetadata { .. } => {
+                "fix the manifest error above; `cargo metadata --locked` must succeed in this workspace".into()
+            }
+            Error::UnknownPackage { .. } => "pass one of the members listed with -p".into(),
+            Error::BadSourceDateEpoch { .. } => {
+                "set SOURCE_DATE_EPOCH to seconds since 1970-01-01 (e.g. `git log -1 --format=%ct`) or unset it".into()
+            }
+            Error::Inconsistent(_) | Error::Emit { .. } | Error::ToolOutput { .. } => {
+                "this is a bug in relgate; please report it with the command you ran".into()
+            }
+            Error::Write { .. } => {
+                "choose a writable location with -o, or `-o -` for stdout".into()
+            }
+            Error::InvalidOption(_) => return None,
+        })
+    }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Self-test for check_sbom.py: every good sample must pass every check, and
+# every bad sample must fail (exit 1) *with a FAIL line for the check it was
+# written to trip* -- so a validator that silently accepts a broken document
+# is caught here rather than hidden behind some other check's failure.
+#
+# usage: tests/conformance/selftest.sh VENV_PYTHON
+#   VENV_PYTHON: python of a venv with requirements.txt installed, e.g.
+#                /tmp/relgate-venv-test/bin/python
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 VENV_PYTHON   (python of a venv with requirements.txt installed)" >&2
+    exit 2
+fi
+PY=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+CHECK="$HERE/check_sbom.py"
+S="$HERE/samples"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() {
+    failed=$((failed + 1)); echo "FAIL $1"; shift
+    [ $# -gt 0 ] && sed 's/^/       | /' "$1"
+}
+
+CDX_CHECKS="validator-versions parse cyclonedx-schema cyclonedx-deserialize bom-ref-unique dependency-refs purl version license no-absolute-paths"
+SPDX_CHECKS="validator-versions parse pyspdxtools ntia spdxid-unique relationship-refs purl license no-absolute-paths"
+
+# good KIND FILE CHECKS...: exit 0, no FAIL line, a PASS line for every check.
+good() {
+    local kind=$1 file=$2; shift 2
+    local out="$TMP/out" rc missing=""
+    "$PY" "$CHECK" "$kind" "$file" >"$out" 2>&1; rc=$?
+    for c in "$@"; do grep -qx "PASS $c" "$out" || missing="$missing $c"; done
+    if [ $rc -eq 0 ] && ! grep -q '^FAIL' "$out" && [ -z "$missing" ]; then
+        ok "good  $(basename "$file") ($kind)"
+    else
+        bad "good  $(basename "$file") ($kind): rc=$rc, no PASS for:${missing:- -}" "$out"
+    fi
+}
+
+# reject KIND FILE CHECK: exit 1 and a "FAIL CHECK:" line.
+reject() {
+    local kind=$1 file=$2 check=$3
+    local out="$TMP/out" rc
+    "$PY" "$CHECK" "$kind" "$file" >"$out" 2>&1; rc=$?
+    if [ $rc -eq 1 ] && grep -q "^FAIL $check: " "$out"; then
+        ok "bad   $(basename "$file") ($kind) -> FAIL $check"
+    else
+        bad "bad   $(basename "$file") ($kind): rc=$rc, expected exit 1 with 'FAIL $check'" "$out"
+    fi
+}
+
+good cdx-json  "$S/good.cdx.json"  $CDX_CHECKS
+good cdx-xml   "$S/good.cdx.xml"   $CDX_CHECKS
+good spdx-json "$S/good.spdx.json" $SPDX_CHECKS
+good cdx-json  "$S/good-web-url-with-path-words.cdx.json" $CDX_CHECKS
+
+reject cdx-json "$S/bad-dup-bomref.cdx.json"     bom-ref-unique
+reject cdx-json "$S/bad-dangling-dep.cdx.json"   dependency-refs
+reject cdx-json "$S/bad-purl.cdx.json"           purl
+reject cdx-json "$S/bad-license-expr.cdx.json"   license
+reject cdx-json "$S/bad-license-id.cdx.json"     license
+reject cdx-json "$S/bad-no-version.cdx.json"     version
+reject cdx-json "$S/bad-abs-path.cdx.json"       no-absolute-paths
+reject cdx-json "$S/bad-hash-alg.cdx.json"       cyclonedx-schema
+
+reject cdx-xml  "$S/bad-dup-bomref.cdx.xml"      bom-ref-unique
+reject cdx-xml  "$S/bad-dangling-dep.cdx.xml"    dependency-refs
+reject cdx-xml  "$S/bad-purl.cdx.xml"            purl
+reject cdx-xml  "$S/bad-license-expr.cdx.xml"    license
+reject cdx-xml  "$S/bad-abs-path.cdx.xml"        no-absolute-paths
+reject cdx-xml  "$S/bad-hash-alg.cdx.xml"        cyclonedx-schema
+
+reject spdx-json "$S/bad-spdxid.spdx.json"                pyspdxtools
+reject spdx-json "$S/bad-spdxid.spdx.json"                spdxid-unique
+reject spdx-json "$S/bad-dup-spdxid.spdx.json"            spdxid-unique
+reject spdx-json "$S/bad-dangling-rel.spdx.json"          relationship-refs
+reject spdx-json "$S/bad-supplier-noassertion.spdx.json"  ntia
+reject spdx-json "$S/bad-undeclared-licenseref.spdx.json" license
+reject spdx-json "$S/bad-undeclared-licenseref.spdx.json" pyspdxtools
+reject spdx-json "$S/bad-license-expr.spdx.json"          license
+reject spdx-json "$S/bad-purl.spdx.json"                  purl
+reject spdx-json "$S/bad-no-purl.spdx.json"               purl
+reject spdx-json "$S/bad-abs-path.spdx.json"              no-absolute-paths
+reject spdx-json "$S/bad-subsecond.spdx.json"             pyspdxtools
+
+# The tools pick their parser from the file name: a good SPDX file without a
+# .json suffix must still pass.
+cp "$S/good.spdx.json" "$TMP/sbom-without-suffix"
+good spdx-json "$TMP/sbom-without-suffix" $SPDX_CHECKS
+
+# Missing validators must FAIL loudly, never skip: `python -S` hides the
+# venv's site-packages from check_sbom.py.
+out="$TMP/out"
+"$PY" -S "$CHECK" cdx-json "$S/good.cdx.json" >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q '^FAIL cyclonedx-schema: MISSING VALIDATOR' "$out" \
+    && grep -q '^FAIL purl: MISSING VALIDATOR' "$out"; then
+    ok "missing validator modules -> FAIL ... MISSING VALIDATOR"
+else
+    bad "missing validator modules: rc=$rc, expected exit 1 with MISSING VALIDATOR lines" "$out"
+fi
+
+# Usage errors and unreadable files exit 2.
+"$PY" "$CHECK" cdx-yaml "$S/good.cdx.json" >"$out" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "unknown KIND -> exit 2" || bad "unknown KIND: rc=$rc, expected 2" "$out"
+"$PY" "$CHECK" cdx-json "$TMP/does-not-exist.json" >"$out" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "unreadable FILE -> exit 2" || bad "unreadable FILE: rc=$rc, expected 2" "$out"
+
+echo "selftest: $passed passed, $failed failed"
+[ $failed -eq 0 ]
