@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use cargo_metadata::{DependencyKind, Metadata, TargetKind};
+pub use cargo_metadata::Metadata;
+use cargo_metadata::{DependencyKind, TargetKind};
 
 use super::lockfile::Lockfile;
 use super::process::run;

@@ -1,1 +1,11 @@
+//! relgate's integration tests: one binary, one module per concern.
+//!
+//! Fixtures are copied to a temporary directory before use, so tests never
+//! write into the source tree and every test checks relocation for free.
 
+mod bad_input;
+mod conformance;
+mod determinism;
+mod scoping;
+mod snapshots;
+mod support;

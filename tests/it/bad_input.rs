@@ -1,0 +1,164 @@
+//! Bad input: one clear message with a hint, exit 2, no partial output.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::support::{relgate, Fixture};
+
+fn assert_error(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "expected exit 2, stderr:\n{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "an error printed a document:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}:\n{stderr}");
+    }
+}
+
+fn sbom_to(manifest: &Path, out: &Path, extra: &[&str]) -> Output {
+    relgate()
+        .args(["sbom", "--manifest-path"])
+        .arg(manifest)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn missing_lockfile() {
+    let fx = Fixture::new("bad/no-lock");
+    let out_file = fx.scratch("out.json");
+    let out = sbom_to(&fx.manifest(), &out_file, &[]);
+    assert_error(&out, &["no Cargo.lock", "hint: run `cargo generate-lockfile`"]);
+    assert!(!out_file.exists(), "partial output written");
+    assert!(
+        !fx.dir.join("Cargo.lock").exists(),
+        "relgate created a Cargo.lock in the source tree"
+    );
+}
+
+#[test]
+fn broken_manifest() {
+    let fx = Fixture::new("bad/broken-manifest");
+    let out_file = fx.scratch("out.json");
+    let out = sbom_to(&fx.manifest(), &out_file, &[]);
+    assert_error(&out, &["cargo metadata` failed", "hint:"]);
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn missing_manifest() {
+    let out = relgate()
+        .args(["sbom", "--manifest-path", "/nonexistent/Cargo.toml"])
+        .output()
+        .unwrap();
+    assert_error(&out, &["manifest not found", "hint: pass --manifest-path"]);
+}
+
+#[test]
+fn unknown_package_lists_the_members() {
+    let fx = Fixture::new("virtual");
+    let out = sbom_to(&fx.manifest(), &fx.scratch("o.json"), &["-p", "nope"]);
+    assert_error(&out, &["`nope` is not a member", "vcli", "vcore", "vinternal"]);
+}
+
+#[test]
+fn cargo_not_on_path() {
+    let fx = Fixture::new("minimal");
+    let rustc = String::from_utf8(
+        std::process::Command::new("rustup")
+            .args(["which", "rustc"])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let rustc = if rustc.trim().is_empty() {
+        "rustc".to_owned()
+    } else {
+        rustc.trim().to_owned()
+    };
+    let empty = fx.scratch("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = relgate()
+        .env_remove("CARGO")
+        .env("PATH", &empty)
+        .env("RUSTC", &rustc)
+        .args(["sbom", "--manifest-path"])
+        .arg(fx.manifest())
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &[
+            "`cargo` could not be run",
+            "hint: install Rust with rustup, or set the CARGO",
+        ],
+    );
+}
+
+#[test]
+fn unwritable_output_leaves_nothing_behind() {
+    let fx = Fixture::new("minimal");
+    let missing_dir = fx.scratch("no/such/dir/sbom.json");
+    let out = sbom_to(&fx.manifest(), &missing_dir, &[]);
+    assert_error(&out, &["cannot write", "hint: choose a writable location"]);
+    assert!(!missing_dir.exists());
+
+    // A directory in the way: error, and the directory is untouched and holds no temp file.
+    let dir = fx.scratch("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = sbom_to(&fx.manifest(), &dir, &[]);
+    assert_error(&out, &["cannot write"]);
+    assert!(dir.is_dir());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("relgate") && n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
+
+#[test]
+fn a_failed_run_keeps_the_previous_output() {
+    let fx = Fixture::new("minimal");
+    let out_file = fx.scratch("sbom.json");
+    std::fs::write(&out_file, "previous").unwrap();
+    let out = sbom_to(&fx.manifest(), &out_file, &["-p", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "previous");
+    // And a good run replaces it whole.
+    let out = sbom_to(&fx.manifest(), &out_file, &[]);
+    crate::support::assert_success(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(doc["bomFormat"], "CycloneDX");
+}
+
+#[test]
+fn bad_source_date_epoch() {
+    let fx = Fixture::new("minimal");
+    let out = relgate()
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .args(["sbom", "--manifest-path"])
+        .arg(fx.manifest())
+        .output()
+        .unwrap();
+    assert_error(&out, &["SOURCE_DATE_EPOCH", "hint:"]);
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let out = relgate()
+        .args(["sbom", "--format", "spdx-tag-value"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cyclonedx-json"));
+}

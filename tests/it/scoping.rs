@@ -1,0 +1,215 @@
+//! What is in an SBOM and how it is marked: dev-dependencies out, build
+//! dependencies in and marked, features and target honoured, licenses and
+//! suppliers normalized, path and git packages qualified.
+
+use crate::support::{cdx_components, json, sbom, Fixture};
+
+fn names(doc: &serde_json::Value) -> Vec<String> {
+    cdx_components(doc).into_iter().map(|(n, _)| n).collect()
+}
+
+fn component<'a>(doc: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+fn host_default_features_exclude_dev_optional_and_foreign_target_deps() {
+    let fx = Fixture::new("scoping");
+    let doc = json(&sbom(&fx.manifest(), "cyclonedx-json", &[]));
+    assert_eq!(doc["metadata"]["component"]["name"], "app");
+    assert_eq!(names(&doc), ["autocfg", "gitdep", "itoa", "mylib", "nolicense"]);
+    let autocfg = component(&doc, "autocfg");
+    assert_eq!(autocfg["scope"], "excluded");
+    assert!(autocfg["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["value"] == "build"));
+    assert_eq!(component(&doc, "itoa")["scope"], "required");
+}
+
+#[test]
+fn features_and_target_widen_the_scope() {
+    let fx = Fixture::new("scoping");
+    let doc = json(&sbom(&fx.manifest(), "cyclonedx-json", &["--features", "extra"]));
+    assert!(names(&doc).contains(&"memchr".to_owned()));
+    let doc = json(&sbom(&fx.manifest(), "cyclonedx-json", &["--all-features"]));
+    assert!(names(&doc).contains(&"memchr".to_owned()));
+    let doc = json(&sbom(
+        &fx.manifest(),
+        "cyclonedx-json",
+        &["--target", "x86_64-pc-windows-msvc"],
+    ));
+    let n = names(&doc);
+    assert!(
+        n.contains(&"winapi-util".to_owned()) && n.contains(&"windows-sys".to_owned()),
+        "{n:?}"
+    );
+    assert!(
+        !n.contains(&"fastrand".to_owned()),
+        "dev-dependency leaked: {n:?}"
+    );
+    let target = doc["metadata"]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "relgate:target");
+    assert_eq!(target.unwrap()["value"], "x86_64-pc-windows-msvc");
+}
+
+#[test]
+fn package_selection_limits_the_graph() {
+    let fx = Fixture::new("virtual");
+    let all = json(&sbom(&fx.manifest(), "cyclonedx-json", &[]));
+    // Two independent top members: the workspace itself is the root, containing them.
+    assert_eq!(all["metadata"]["component"]["name"], "virtual");
+    assert_eq!(all["metadata"]["component"]["version"], "2.1.0");
+    let vcli = json(&sbom(&fx.manifest(), "cyclonedx-json", &["-p", "vcli"]));
+    assert_eq!(vcli["metadata"]["component"]["name"], "vcli");
+    let n = names(&vcli);
+    assert!(
+        n.contains(&"vcore".to_owned()) && !n.contains(&"vinternal".to_owned()),
+        "{n:?}"
+    );
+    assert!(
+        !n.contains(&"tempfile".to_owned()),
+        "dev-dependency of vinternal leaked: {n:?}"
+    );
+    // Two versions of rand side by side, each its own component.
+    let rands: Vec<_> = cdx_components(&vcli)
+        .into_iter()
+        .filter(|(n, _)| n == "rand")
+        .collect();
+    assert_eq!(rands.len(), 2, "{rands:?}");
+}
+
+#[test]
+fn licenses_are_spdx_and_license_files_travel_as_text() {
+    let fx = Fixture::new("scoping");
+    let doc = json(&sbom(&fx.manifest(), "cyclonedx-json", &[]));
+    assert_eq!(
+        doc["metadata"]["component"]["licenses"][0]["expression"],
+        "MIT OR Apache-2.0"
+    );
+    assert_eq!(
+        component(&doc, "gitdep")["licenses"][0]["expression"],
+        "GPL-2.0-or-later"
+    );
+    let mylib = &component(&doc, "mylib")["licenses"][0]["license"];
+    assert!(mylib["text"]["content"].as_str().unwrap().len() > 20, "{mylib}");
+    assert!(component(&doc, "nolicense").get("licenses").is_none());
+
+    let spdx = json(&sbom(&fx.manifest(), "spdx-json", &[]));
+    let extracted = spdx["hasExtractedLicensingInfos"].as_array().unwrap();
+    assert_eq!(extracted.len(), 1);
+    assert_eq!(extracted[0]["licenseId"], "LicenseRef-mylib-0.1.0-LICENSE-MYLIB");
+    let pkg = |name: &str| {
+        spdx["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        pkg("mylib")["licenseDeclared"],
+        "LicenseRef-mylib-0.1.0-LICENSE-MYLIB"
+    );
+    assert_eq!(pkg("nolicense")["licenseDeclared"], "NOASSERTION");
+}
+
+#[test]
+fn unlicensed_crates_are_named_in_a_warning() {
+    let fx = Fixture::new("scoping");
+    let out = crate::support::relgate()
+        .args(["sbom", "-o", "-", "--manifest-path"])
+        .arg(fx.manifest())
+        .output()
+        .unwrap();
+    crate::support::assert_success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("nolicense@0.1.0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn purls_qualify_path_and_git_packages_without_absolute_paths() {
+    let fx = Fixture::new("scoping");
+    let doc = json(&sbom(&fx.manifest(), "cyclonedx-json", &[]));
+    assert_eq!(component(&doc, "itoa")["purl"], "pkg:cargo/itoa@1.0.19");
+    assert_eq!(
+        component(&doc, "mylib")["purl"],
+        "pkg:cargo/mylib@0.1.0?download_url=file:mylib"
+    );
+    let git = component(&doc, "gitdep")["purl"].as_str().unwrap().to_owned();
+    assert!(
+        git.starts_with("pkg:cargo/gitdep@0.3.0?vcs_url=git%2Bfile:../gitdep-src%40"),
+        "git purl: {git}"
+    );
+}
+
+#[test]
+fn build_dependencies_are_spdx_build_dependency_of() {
+    let fx = Fixture::new("scoping");
+    let spdx = json(&sbom(&fx.manifest(), "spdx-json", &[]));
+    let rels = spdx["relationships"].as_array().unwrap();
+    let has = |a: &str, t: &str, b: &str| {
+        rels.iter()
+            .any(|r| r["spdxElementId"] == a && r["relationshipType"] == t && r["relatedSpdxElement"] == b)
+    };
+    assert!(has("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Package-app-0.1.0"));
+    assert!(has(
+        "SPDXRef-Package-autocfg-1.5.1",
+        "BUILD_DEPENDENCY_OF",
+        "SPDXRef-Package-app-0.1.0"
+    ));
+    assert!(has(
+        "SPDXRef-Package-app-0.1.0",
+        "DEPENDS_ON",
+        "SPDXRef-Package-itoa-1.0.19"
+    ));
+    assert!(!has(
+        "SPDXRef-Package-app-0.1.0",
+        "DEPENDS_ON",
+        "SPDXRef-Package-autocfg-1.5.1"
+    ));
+}
+
+#[test]
+fn suppliers_are_never_noassertion() {
+    let fx = Fixture::new("scoping");
+    let spdx = json(&sbom(&fx.manifest(), "spdx-json", &[]));
+    for p in spdx["packages"].as_array().unwrap() {
+        let s = p["supplier"].as_str().unwrap();
+        assert!(
+            s.starts_with("Person: ") || s.starts_with("Organization: "),
+            "{s}"
+        );
+    }
+    let pkg = |name: &str| {
+        spdx["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // Path members without authors inherit the workspace's supplier.
+    assert_eq!(
+        pkg("mylib")["supplier"],
+        "Organization: App Team (team@example.com)"
+    );
+    assert_eq!(
+        pkg("itoa")["supplier"],
+        "Person: David Tolnay (dtolnay@gmail.com)"
+    );
+}
