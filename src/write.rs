@@ -2,7 +2,9 @@
 //!
 //! Files are written to a temporary sibling, flushed to disk and renamed
 //! over the destination, so a reader (or a crash) sees the old file or the
-//! complete new one — never a partial one.
+//! complete new one — never a partial one. A destination that exists and is
+//! not a regular file (`/dev/null`, a FIFO, a terminal) is written in place:
+//! renaming over it would replace the device with a file.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -10,12 +12,21 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Atomically replaces `path` with `bytes`.
+/// Atomically replaces `path` with `bytes` (or writes a special file in place).
 pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let err = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
     };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(err);
+        }
+    }
     let name = path.file_name().ok_or_else(|| {
         err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

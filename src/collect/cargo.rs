@@ -1,10 +1,10 @@
 //! `cargo metadata` → packages, dependency edges and workspace facts.
 //!
 //! [`metadata`] runs cargo once, with `--locked` (relgate never rewrites
-//! `Cargo.lock`) and `--filter-platform` (so platform-specific dependencies
-//! of other targets are not reported). [`facts_from`] is pure: it only
-//! touches the world through the `read_text` callback it is given for
-//! license files.
+//! `Cargo.lock`), exactly as a user would. [`facts_from`] is pure: it keeps
+//! the dependency edges whose platform matches (normal and dev edges for the
+//! target, build edges for the host) and only touches the world through the
+//! `read_text` callback it is given for license files.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -14,6 +14,7 @@ use cargo_metadata::{DependencyKind, TargetKind};
 
 use super::lockfile::Lockfile;
 use super::process::run;
+use super::toolchain::Cfg;
 use super::Env;
 use crate::config::Scope;
 use crate::error::{Error, Result};
@@ -23,19 +24,12 @@ use crate::facts::{
 };
 
 /// Runs `cargo metadata` for the scope and parses its output.
-pub fn metadata(
-    scope: &Scope,
-    manifest: Option<&Path>,
-    target: &str,
-    env: &dyn Env,
-    cwd: &Path,
-) -> Result<Metadata> {
+pub fn metadata(scope: &Scope, manifest: Option<&Path>, env: &dyn Env, cwd: &Path) -> Result<Metadata> {
     let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
     let mut args: Vec<String> = vec![
         "metadata".into(),
         "--format-version=1".into(),
         "--locked".into(),
-        format!("--filter-platform={target}"),
         "--color=never".into(),
     ];
     if let Some(p) = manifest {
@@ -73,8 +67,12 @@ pub struct Input<'a> {
     pub lock: Lockfile,
     /// The requested scope.
     pub scope: &'a Scope,
-    /// Target triple the metadata was filtered for.
+    /// Target triple dependencies are resolved for.
     pub target: String,
+    /// `rustc --print cfg` for the target.
+    pub target_cfg: Vec<Cfg>,
+    /// `rustc --print cfg` for the host (build dependencies run there).
+    pub host_cfg: Vec<Cfg>,
     /// Toolchain facts.
     pub toolchain: Toolchain,
     /// Git facts.
@@ -90,6 +88,8 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         lock,
         scope,
         target,
+        target_cfg,
+        host_cfg,
         toolchain,
         git,
         timestamp,
@@ -140,10 +140,17 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
     for node in &resolve.nodes {
         let mut deps = BTreeMap::new();
         for d in &node.deps {
-            let kinds: &mut DepKinds = deps.entry(id_of(&d.pkg)?).or_default();
+            let mut kinds = DepKinds::default();
             for k in &d.dep_kinds {
+                // Build scripts run on the host; everything else on the target.
+                let (platform_name, cfg) = match k.kind {
+                    DependencyKind::Build => (toolchain.host.as_str(), &host_cfg),
+                    _ => (target.as_str(), &target_cfg),
+                };
+                if !k.target.as_ref().is_none_or(|p| p.matches(platform_name, cfg)) {
+                    continue;
+                }
                 match k.kind {
-                    DependencyKind::Normal => kinds.normal = true,
                     DependencyKind::Build => kinds.build = true,
                     DependencyKind::Development => kinds.dev = true,
                     _ => kinds.normal = true,
@@ -151,6 +158,9 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
             }
             if d.dep_kinds.is_empty() {
                 kinds.normal = true; // cargo older than 1.41 reports no kinds
+            }
+            if kinds != DepKinds::default() {
+                deps.insert(id_of(&d.pkg)?, kinds);
             }
         }
         deps_of.insert(id_of(&node.id)?, deps);

@@ -1,8 +1,11 @@
 //! The only phase that reads the outside world.
 //!
-//! [`gather`] runs `rustc -vV`, one `cargo metadata --locked`, reads
-//! `Cargo.lock` and the license files it needs, asks git about the checkout
-//! (in parallel with cargo), and turns all of it into [`ReleaseFacts`].
+//! [`gather`] runs one `cargo metadata --locked` and, at the same time on
+//! other threads, `rustc -vV`, `rustc --print cfg` and git; then reads
+//! `Cargo.lock` and the license files it needs, and turns all of it into
+//! [`ReleaseFacts`]. Platform-specific dependencies are decided here, from
+//! rustc's cfg values: normal dependencies for the target, build
+//! dependencies for the host (where build scripts run).
 //! Turning raw inputs into facts is a pure function ([`cargo::facts_from`])
 //! so tests can feed it recorded or shuffled inputs.
 
@@ -10,12 +13,13 @@ pub mod cargo;
 pub mod git;
 pub mod lockfile;
 mod process;
+pub mod toolchain;
 
 use std::path::{Path, PathBuf};
 
 use crate::config::Scope;
 use crate::error::{Error, Result};
-use crate::facts::{ReleaseFacts, Toolchain};
+use crate::facts::ReleaseFacts;
 
 /// The parts of the environment relgate consults, injectable for tests.
 pub trait Env: Sync {
@@ -65,12 +69,24 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
     };
     let lock_path = find_lockfile(&manifest_dir)?;
 
-    // git is independent of cargo: ask it while cargo resolves.
+    // Only cargo metadata takes long; everything else runs beside it.
+    let dir = manifest_dir.as_path();
     std::thread::scope(|s| {
-        let git = s.spawn(|| git::read(&manifest_dir));
-        let toolchain = toolchain(env, &manifest_dir)?;
-        let target = scope.target.clone().unwrap_or_else(|| toolchain.host.clone());
-        let metadata = cargo::metadata(scope, manifest.as_deref(), &target, env, &manifest_dir)?;
+        let git = s.spawn(|| git::read(dir));
+        let version = s.spawn(|| toolchain::version(env, dir));
+        let host_cfg = s.spawn(|| toolchain::cfg(env, dir, None));
+        let target_cfg = scope
+            .target
+            .as_deref()
+            .map(|t| s.spawn(move || toolchain::cfg(env, dir, Some(t))));
+        let metadata = cargo::metadata(scope, manifest.as_deref(), env, dir);
+        let toolchain = join(version)?;
+        let host_cfg = join(host_cfg)?;
+        let target_cfg = match target_cfg {
+            Some(t) => join(t)?,
+            None => host_cfg.clone(),
+        };
+        let metadata = metadata?;
         let workspace_root = PathBuf::from(metadata.workspace_root.as_std_path());
         let lock_path = if lock_path.parent() == Some(workspace_root.as_path()) {
             lock_path
@@ -81,17 +97,25 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
         };
         let lock = lockfile::read(&lock_path)?;
         let git = git.join().unwrap_or(None);
+        let target = scope.target.clone().unwrap_or_else(|| toolchain.host.clone());
         let input = cargo::Input {
             metadata,
             lock,
             scope,
             target,
+            target_cfg,
+            host_cfg,
             toolchain,
             git,
             timestamp,
         };
         cargo::facts_from(input, &read_text_file)
     })
+}
+
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
+    h.join()
+        .unwrap_or_else(|_| Err(Error::Inconsistent("a collector thread panicked".into())))
 }
 
 fn read_text_file(path: &Path) -> Option<String> {
@@ -125,28 +149,4 @@ fn find_lockfile(manifest_dir: &Path) -> Result<PathBuf> {
         .ok_or_else(|| Error::MissingLockfile {
             workspace_root: manifest_dir.to_path_buf(),
         })
-}
-
-fn toolchain(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
-    let rustc = env.var("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = process::run(&rustc, &["-vV"], cwd, &[])?;
-    if !out.status.success() {
-        return Err(Error::ToolOutput {
-            program: rustc,
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let field = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.trim().to_owned())
-    };
-    match (field("release:"), field("host:")) {
-        (Some(rustc_version), Some(host)) => Ok(Toolchain { rustc_version, host }),
-        _ => Err(Error::ToolOutput {
-            program: rustc,
-            reason: "`rustc -vV` printed no release or host line".into(),
-        }),
-    }
 }

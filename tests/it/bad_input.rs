@@ -162,3 +162,26 @@ fn unknown_format_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cyclonedx-json"));
 }
+
+/// `-o /dev/null` (or any special file) is written in place; renaming a
+/// temporary file over it would replace the device with a regular file.
+#[test]
+fn special_files_are_written_in_place_not_replaced() {
+    let fx = Fixture::new("minimal");
+    let fifo = fx.scratch("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let out = sbom_to(&fx.manifest(), &fifo, &[]);
+    crate::support::assert_success(&out);
+    let received = reader.join().unwrap();
+    assert!(received.starts_with(b"{"), "the document went through the FIFO");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+        "the FIFO was replaced by a file"
+    );
+}

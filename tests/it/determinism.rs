@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use relgate::collect::cargo::{facts_from, Input, Metadata};
+use relgate::collect::toolchain::parse_cfg;
 use relgate::facts::Toolchain;
 use relgate::{SbomFormat, Scope};
 
@@ -135,12 +136,21 @@ fn recorded_metadata(fx: &Fixture) -> serde_json::Value {
 /// Pure pipeline: recorded metadata → facts → every format.
 fn render_all(metadata: &serde_json::Value, lock: &str) -> BTreeMap<&'static str, Vec<u8>> {
     let metadata: Metadata = serde_json::from_value(metadata.clone()).unwrap();
+    // A fixed x86_64 Linux cfg set, as `rustc --print cfg` prints it.
+    let cfg = parse_cfg(
+        "debug_assertions\npanic=\"unwind\"\ntarget_arch=\"x86_64\"\ntarget_endian=\"little\"\n\
+         target_env=\"gnu\"\ntarget_family=\"unix\"\ntarget_os=\"linux\"\ntarget_pointer_width=\"64\"\n\
+         target_vendor=\"unknown\"\nunix\n",
+    )
+    .unwrap();
     let scope = Scope::default();
     let input = Input {
         metadata,
         lock: relgate::collect::lockfile::parse(lock).unwrap(),
         scope: &scope,
         target: "x86_64-unknown-linux-gnu".into(),
+        target_cfg: cfg.clone(),
+        host_cfg: cfg,
         toolchain: Toolchain {
             rustc_version: "1.95.0".into(),
             host: "x86_64-unknown-linux-gnu".into(),

@@ -32,7 +32,11 @@ fn readme_examples_run_as_written() {
         crate::support::assert_success(&out);
         if let Some(i) = args.iter().position(|a| a == "-o") {
             let doc = std::fs::read(cwd.join(&args[i + 1])).expect("the example's output file");
-            let kind = if args.iter().any(|a| a == "spdx-json") { "spdx-json" } else { "cdx-json" };
+            let kind = if args.iter().any(|a| a == "spdx-json") {
+                "spdx-json"
+            } else {
+                "cdx-json"
+            };
             validate(kind, &doc, &format!("README example {args:?}"));
         }
     }
@@ -60,5 +64,8 @@ fn sbom_interface_is_the_documented_one() {
         assert!(help.contains(flag), "`relgate sbom --help` lacks {flag}:\n{help}");
     }
     let version = relgate().arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8(version.stdout).unwrap().trim(), format!("relgate {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap().trim(),
+        format!("relgate {}", env!("CARGO_PKG_VERSION"))
+    );
 }

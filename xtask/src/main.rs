@@ -1,1 +1,109 @@
-fn main() {}
+//! Project automation for relgate, run as `cargo xtask <command>`.
+//!
+//! Small dependencies only (`libc` for wait4, `sha2`), so it compiles in seconds. `main` parses the command line
+//! and hands off to one module per command:
+//!
+//! - [`test`]: `cargo xtask test`, the project's one test command;
+//! - [`bench`]: `cargo xtask bench sbom`, relgate against `cargo metadata`.
+
+// xtask is a command-line tool: printing is its job (the workspace
+// clippy.toml forbids it for the library).
+#![allow(clippy::disallowed_macros)]
+
+mod bench;
+mod proc;
+mod test;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  test [-- ARGS...]
+      Create or reuse the validator venv (target/conformance-venv, from
+      tests/conformance/requirements.txt), run tests/conformance/selftest.sh,
+      then `cargo test --workspace --locked ARGS...` with
+      RELGATE_CONFORMANCE_PYTHON set to the venv's python.
+  bench sbom [--runs N] [--manifest-path PATH]
+      Build relgate in release mode and time `relgate sbom` (CycloneDX and
+      SPDX JSON) side by side with `cargo metadata` on a temporary copy of
+      the workspace. N defaults to 10, PATH to fixtures/large/Cargo.toml.
+  help
+      Show this text.
+";
+
+/// Why a command stopped early: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub msg: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, msg: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    /// Exit 2: a tool could not be run or a setup step failed.
+    pub fn setup(msg: impl Into<String>) -> Failure {
+        Failure::new(2, msg)
+    }
+
+    /// Exit 2 with the usage text.
+    pub fn usage(msg: impl Into<String>) -> Failure {
+        Failure::new(2, format!("{}\n\n{USAGE}", msg.into()))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {}", failure.msg.trim_end());
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let Some((command, rest)) = args.split_first() else {
+        print!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        other => Err(Failure::usage(format!("unknown command `{other}`"))),
+    }
+}
+
+/// The relgate repository root: the parent of xtask's own directory, so
+/// every command works from any working directory.
+pub fn repo_root() -> PathBuf {
+    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+/// The cargo to run: the one that launched xtask (`$CARGO`, the toolchain's
+/// real binary rather than the rustup proxy), else `cargo` from PATH.
+pub fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Prints a progress line (to stderr, so stdout stays the report).
+pub fn note(msg: impl std::fmt::Display) {
+    eprintln!("xtask: {msg}");
+}

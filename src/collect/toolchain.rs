@@ -1,0 +1,73 @@
+//! The Rust toolchain: `rustc -vV` (release, host) and `rustc --print cfg`
+//! (the cfg values that decide which `[target.'cfg(..)'.dependencies]` apply).
+
+use std::path::Path;
+
+pub use cargo_platform::Cfg;
+
+use super::process::run;
+use super::Env;
+use crate::error::{Error, Result};
+use crate::facts::Toolchain;
+
+fn rustc(env: &dyn Env) -> String {
+    env.var("RUSTC").unwrap_or_else(|| "rustc".into())
+}
+
+/// `rustc -vV`: release and host triple.
+pub fn version(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
+    let rustc = rustc(env);
+    let out = run(&rustc, &["-vV"], cwd, &[])?;
+    if !out.status.success() {
+        return Err(Error::ToolOutput {
+            program: rustc,
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().to_owned())
+    };
+    match (field("release:"), field("host:")) {
+        (Some(rustc_version), Some(host)) => Ok(Toolchain { rustc_version, host }),
+        _ => Err(Error::ToolOutput {
+            program: rustc,
+            reason: "`rustc -vV` printed no release or host line".into(),
+        }),
+    }
+}
+
+/// `rustc --print cfg [--target T]`.
+pub fn cfg(env: &dyn Env, cwd: &Path, target: Option<&str>) -> Result<Vec<Cfg>> {
+    let rustc = rustc(env);
+    let mut args = vec!["--print", "cfg"];
+    if let Some(t) = target {
+        args.extend(["--target", t]);
+    }
+    let out = run(&rustc, &args, cwd, &[])?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        return Err(match target {
+            Some(t) => Error::InvalidOption(format!("rustc does not know the target `{t}`: {stderr}")),
+            None => Error::ToolOutput {
+                program: rustc,
+                reason: stderr,
+            },
+        });
+    }
+    parse_cfg(&String::from_utf8_lossy(&out.stdout)).map_err(|reason| Error::ToolOutput {
+        program: format!("{rustc} --print cfg"),
+        reason,
+    })
+}
+
+/// Parses `rustc --print cfg` output.
+pub fn parse_cfg(text: &str) -> std::result::Result<Vec<Cfg>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.parse::<Cfg>().map_err(|e| format!("`{l}`: {e}")))
+        .collect()
+}

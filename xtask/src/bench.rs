@@ -1,0 +1,441 @@
+//! `cargo xtask bench sbom [--runs N] [--manifest-path PATH]`: wall time and
+//! peak RSS of `relgate sbom` side by side with the `cargo metadata` it
+//! builds on (target: at most 1.10x), in one interleaved run.
+//!
+//! Benchmarks measure, they don't assert: the exit status is 0 whatever the
+//! ratios, and 2 only if something could not be run.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::proc::{self, Measured, Sink};
+use crate::{cargo, note, repo_root, Failure, Result};
+
+const DEFAULT_RUNS: usize = 10;
+const DEFAULT_WORKSPACE: &str = "fixtures/large/Cargo.toml";
+const TARGET: &str = "target: <= 1.10x cargo metadata";
+
+pub fn run(args: &[String]) -> Result<ExitCode> {
+    match args.split_first() {
+        Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
+        Some((name, _)) => Err(Failure::usage(format!(
+            "unknown benchmark `{name}` (available: sbom)"
+        ))),
+        None => Err(Failure::usage("missing benchmark name (available: sbom)")),
+    }
+}
+
+struct Options {
+    runs: usize,
+    /// The workspace's root manifest, absolute.
+    manifest: PathBuf,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options> {
+        let mut runs = DEFAULT_RUNS;
+        let mut manifest = None;
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+                _ => (arg.as_str(), None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next().cloned())
+                    .ok_or_else(|| Failure::usage(format!("`{flag}` needs a value")))
+            };
+            match flag {
+                "--runs" => {
+                    let v = value()?;
+                    runs = v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        Failure::usage(format!("`--runs` needs a whole number >= 1, not `{v}`"))
+                    })?;
+                }
+                "--manifest-path" => manifest = Some(PathBuf::from(value()?)),
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "unexpected argument `{arg}` for `bench sbom`"
+                    )))
+                }
+            }
+        }
+        let manifest = match manifest {
+            // Relative to where the user ran `cargo xtask` (cargo run keeps the cwd).
+            Some(p) => std::env::current_dir()
+                .map(|cwd| cwd.join(p))
+                .map_err(|e| Failure::setup(format!("cannot read the current directory: {e}")))?,
+            None => repo_root().join(DEFAULT_WORKSPACE),
+        };
+        if !manifest.is_file() {
+            return Err(Failure::setup(format!("no manifest at {}", manifest.display())));
+        }
+        Ok(Options { runs, manifest })
+    }
+}
+
+/// One benchmarked command.
+struct Case {
+    label: &'static str,
+    program: OsString,
+    args: Vec<OsString>,
+}
+
+impl Case {
+    fn new(label: &'static str, program: impl Into<OsString>) -> Case {
+        Case {
+            label,
+            program: program.into(),
+            args: Vec::new(),
+        }
+    }
+
+    fn arg(mut self, arg: impl AsRef<OsStr>) -> Case {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    fn args<S: AsRef<OsStr>>(self, args: impl IntoIterator<Item = S>) -> Case {
+        args.into_iter().fold(self, Case::arg)
+    }
+
+    /// Runs once in `cwd`, stdout to `stdout` and stderr kept in `stderr_log`
+    /// (a file, not a pipe: nothing to drain while `wait4` blocks).
+    fn measure(&self, cwd: &Path, stdout: &Sink, stderr_log: &Path) -> Result<Measured> {
+        let log = File::create(stderr_log)
+            .map_err(|e| Failure::setup(format!("cannot create {}: {e}", stderr_log.display())))?;
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(stdout.stdio()?)
+            .stderr(log);
+        let m = proc::measure(&mut cmd)?;
+        if !m.status.success() {
+            let stderr = fs::read_to_string(stderr_log).unwrap_or_default();
+            return Err(Failure::setup(format!(
+                "`{}` failed ({}) in {}\n{}",
+                proc::describe(&cmd),
+                m.status,
+                cwd.display(),
+                stderr.trim_end()
+            )));
+        }
+        Ok(m)
+    }
+}
+
+fn sbom(opts: &Options) -> Result<ExitCode> {
+    let root = repo_root();
+    let cargo = cargo();
+
+    note("building relgate (cargo build --release --locked -p relgate)");
+    let mut build = Command::new(&cargo);
+    build
+        .current_dir(&root)
+        .args(["build", "--release", "--locked", "-p", "relgate"]);
+    let status = proc::status(&mut build)?;
+    if !status.success() {
+        return Err(Failure::setup(format!("building relgate failed ({status})")));
+    }
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
+    let relgate = target_dir
+        .join("release")
+        .join(format!("relgate{}", std::env::consts::EXE_SUFFIX));
+    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
+    let cargo_version = version_of(Command::new(&cargo).arg("--version"))?;
+
+    let tmp = TempDir::new()?;
+    let source = opts.manifest.parent().unwrap_or(Path::new("."));
+    let ws = tmp.path.join("ws");
+    copy_tree(source, &ws).map_err(|e| {
+        Failure::setup(format!(
+            "cannot copy {} to {}: {e}",
+            source.display(),
+            ws.display()
+        ))
+    })?;
+    let manifest = ws.join(opts.manifest.file_name().unwrap_or("Cargo.toml".as_ref()));
+    let cdx_out = tmp.path.join("out.cdx.json");
+    let spdx_out = tmp.path.join("out.spdx.json");
+    let stderr_log = tmp.path.join("stderr.log");
+    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
+    if let Sink::File(_) = stdout {
+        note(
+            "warning: /dev/null is not a character device on this machine; discarding output to a temp file",
+        );
+    }
+
+    let relgate_sbom = |label, format, out: &Path| {
+        Case::new(label, &relgate)
+            .args(["sbom", "--manifest-path"])
+            .arg(&manifest)
+            .args(["--format", format, "-o"])
+            .arg(out)
+    };
+    let mut cases = vec![
+        Case::new("cargo metadata", &cargo)
+            .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+            .arg(&manifest),
+        relgate_sbom("relgate sbom (cyclonedx-json)", "cyclonedx-json", &cdx_out),
+        relgate_sbom("relgate sbom (spdx-json)", "spdx-json", &spdx_out),
+    ];
+    // Output captured, not sent to /dev/null (see `Sink::discard`).
+    let cyclonedx_installed = Command::new(&cargo)
+        .args(["cyclonedx", "--version"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if cyclonedx_installed {
+        // Writes its SBOM next to the manifest: fine, that is the temp copy.
+        cases.push(Case::new("cargo cyclonedx", &cargo).args([
+            "cyclonedx",
+            "-f",
+            "json",
+            "--spec-version",
+            "1.5",
+            "-qq",
+        ]));
+    }
+
+    // The warm-up also lets cargo download the crates on a fresh machine.
+    note(format_args!(
+        "warm-up: one run of each command in {}",
+        ws.display()
+    ));
+    for case in &cases {
+        case.measure(&ws, &stdout, &stderr_log)?;
+    }
+    let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::with_capacity(opts.runs)).collect();
+    for round in 0..opts.runs {
+        note(format_args!("round {}/{}", round + 1, opts.runs));
+        // Alternate the order so neither side always runs on a warmer cache.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..cases.len()).collect()
+        } else {
+            (0..cases.len()).rev().collect()
+        };
+        for i in order {
+            samples[i].push(cases[i].measure(&ws, &stdout, &stderr_log)?);
+        }
+    }
+
+    let packages = fs::read_to_string(&cdx_out)
+        .map(|json| json.matches("\"bom-ref\"").count())
+        .map_err(|e| Failure::setup(format!("cannot read {}: {e}", cdx_out.display())))?;
+    let workspace = opts
+        .manifest
+        .strip_prefix(&root)
+        .unwrap_or(&opts.manifest)
+        .display()
+        .to_string();
+    let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
+
+    println!();
+    println!("relgate sbom vs cargo metadata");
+    println!("  relgate:   {relgate_version}");
+    println!("  cargo:     {cargo_version}");
+    println!("  workspace: {workspace}");
+    println!("  packages:  {packages} (\"bom-ref\" entries in the CycloneDX output)");
+    println!(
+        "  runs:      {} interleaved, after 1 warm-up of each command",
+        opts.runs
+    );
+    println!();
+    print_table(&cases, &stats);
+    println!();
+    let base = &stats[0];
+    for (case, s) in cases.iter().zip(&stats).skip(1) {
+        println!(
+            "{}: {} cargo metadata wall, {} RSS",
+            case.label,
+            ratio(s.wall_ms.median, base.wall_ms.median),
+            s.rss_mib
+                .zip(base.rss_mib)
+                .map_or("n/a".into(), |(x, b)| ratio(x.median, b.median)),
+        );
+    }
+    if !cyclonedx_installed {
+        println!(
+            "cargo cyclonedx: not installed (`cargo cyclonedx --version` failed); its ratio was skipped"
+        );
+    }
+    println!("{TARGET}");
+    println!("peak RSS: wait4 ru_maxrss, the largest single process in each command's tree (not a sum)");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ratio(x: f64, base: f64) -> String {
+    format!("{:.2}x", x / base)
+}
+
+fn print_table(cases: &[Case], stats: &[Stats]) {
+    let width = cases
+        .iter()
+        .map(|c| c.label.len())
+        .max()
+        .unwrap_or(0)
+        .max("command".len());
+    println!(
+        "{:<width$}  {:>10}  {:>8}  {:>8}  {:>16}",
+        "command", "median ms", "min ms", "max ms", "median RSS MiB"
+    );
+    for (case, s) in cases.iter().zip(stats) {
+        let rss = s.rss_mib.map_or("n/a".into(), |r| format!("{:.1}", r.median));
+        println!(
+            "{:<width$}  {:>10.1}  {:>8.1}  {:>8.1}  {:>16}",
+            case.label, s.wall_ms.median, s.wall_ms.min, s.wall_ms.max, rss
+        );
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Summary {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Summary {
+    /// `None` for no values.
+    fn of(mut values: Vec<f64>) -> Option<Summary> {
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => values[n / 2],
+            _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+        };
+        Some(Summary {
+            median,
+            min: values[0],
+            max: values[n - 1],
+        })
+    }
+}
+
+struct Stats {
+    wall_ms: Summary,
+    /// `None` where the platform gives no peak RSS.
+    rss_mib: Option<Summary>,
+}
+
+impl Stats {
+    fn of(samples: &[Measured]) -> Stats {
+        let wall = samples.iter().map(|m| m.wall.as_secs_f64() * 1000.0).collect();
+        let rss: Option<Vec<f64>> = samples
+            .iter()
+            .map(|m| m.peak_rss_kib.map(|k| k as f64 / 1024.0))
+            .collect();
+        Stats {
+            wall_ms: Summary::of(wall).unwrap_or(Summary {
+                median: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+            }),
+            rss_mib: rss.and_then(Summary::of),
+        }
+    }
+}
+
+/// First line of `cmd`'s stdout, e.g. `relgate 0.1.0`.
+fn version_of(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Failure::setup(format!("cannot run `{}`: {e}", proc::describe(cmd))))?;
+    if !out.status.success() {
+        return Err(Failure::setup(format!(
+            "`{}` failed ({}): {}",
+            proc::describe(cmd),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned())
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new() -> Result<TempDir> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!("relgate-bench-{}-{nanos}", std::process::id()));
+        // `create_dir`, not `create_dir_all`: fail rather than share a directory.
+        fs::create_dir(&path)
+            .map_err(|e| Failure::setup(format!("cannot create {}: {e}", path.display())))?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Err(e) = fs::remove_dir_all(&self.path) {
+            eprintln!("warning: cannot remove {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// Copies the workspace directory `from` to `to`, leaving out `target/` and
+/// `.git/` (build output and history are not inputs to `cargo metadata`).
+/// Symlinks are copied as symlinks.
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if kind.is_symlink() {
+            copy_symlink(&src, &dst)?;
+        } else {
+            fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn copy_symlink(src: &Path, dst: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(src)?, dst)
+}
+
+#[cfg(not(unix))]
+fn copy_symlink(src: &Path, dst: &Path) -> io::Result<()> {
+    fs::copy(src, dst).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    #[test]
+    fn summary_median_min_max() {
+        let s = Summary::of(vec![3.0, 1.0, 2.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
+        let s = Summary::of(vec![4.0, 1.0, 2.0, 3.0]).unwrap();
+        assert_eq!((s.median, s.min, s.max), (2.5, 1.0, 4.0));
+        assert!(Summary::of(Vec::new()).is_none());
+    }
+}
