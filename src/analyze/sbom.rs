@@ -132,12 +132,20 @@ pub fn model(facts: &ReleaseFacts) -> Result<Sbom> {
     let (included, runtime) = scope(facts)?;
 
     // The root: the one selected member that reaches all others, or the workspace.
-    let reaches = |from: &PackageId| reachable(facts, std::iter::once(from.clone()), |k| k.normal || k.build);
-    let mut tops: Vec<&PackageId> = facts.roots.iter().collect();
-    for r in &facts.roots {
-        let below = reaches(r);
-        tops.retain(|t| *t == r || !below.contains(*t));
-    }
+    // A member is below another when some member's dependencies reach it
+    // (normal dependencies have no cycles, so none reaches itself).
+    let below = reachable(
+        facts,
+        facts.roots.iter().flat_map(|r| {
+            facts.packages[r]
+                .deps
+                .iter()
+                .filter(|(_, k)| k.normal || k.build)
+                .map(|(d, _)| d)
+        }),
+        |k| k.normal || k.build,
+    );
+    let tops: Vec<&PackageId> = facts.roots.iter().filter(|r| !below.contains(r)).collect();
 
     let workspace_supplier = facts
         .workspace
@@ -169,7 +177,7 @@ pub fn model(facts: &ReleaseFacts) -> Result<Sbom> {
     let ref_of: BTreeMap<&PackageId, String> = included
         .iter()
         .zip(&components)
-        .map(|(id, c)| (id, c.bom_ref.clone()))
+        .map(|(id, c)| (*id, c.bom_ref.clone()))
         .collect();
     let mut edges: BTreeMap<String, BTreeMap<String, Edge>> = BTreeMap::new();
     for id in &included {
@@ -191,7 +199,7 @@ pub fn model(facts: &ReleaseFacts) -> Result<Sbom> {
     let root = if let [top] = tops.as_slice() {
         let idx = included
             .iter()
-            .position(|i| i == *top)
+            .position(|i| i == top)
             .ok_or_else(|| Error::Inconsistent("root not in scope".into()))?;
         components.remove(idx)
     } else {
@@ -256,7 +264,7 @@ pub fn model(facts: &ReleaseFacts) -> Result<Sbom> {
 }
 
 /// (everything in scope, the runtime part of it).
-fn scope(facts: &ReleaseFacts) -> Result<(BTreeSet<PackageId>, BTreeSet<PackageId>)> {
+fn scope(facts: &ReleaseFacts) -> Result<(BTreeSet<&PackageId>, BTreeSet<&PackageId>)> {
     for r in &facts.roots {
         if !facts.packages.contains_key(r) {
             return Err(Error::Inconsistent(format!(
@@ -264,28 +272,30 @@ fn scope(facts: &ReleaseFacts) -> Result<(BTreeSet<PackageId>, BTreeSet<PackageI
             )));
         }
     }
-    let all = reachable(facts, facts.roots.iter().cloned(), |k| k.normal || k.build);
-    let runtime = reachable(facts, facts.roots.iter().cloned(), |k| k.normal);
+    let all = reachable(facts, facts.roots.iter(), |k| k.normal || k.build);
+    let runtime = reachable(facts, facts.roots.iter(), |k| k.normal);
     Ok((all, runtime))
 }
 
-fn reachable(
-    facts: &ReleaseFacts,
-    start: impl Iterator<Item = PackageId>,
+/// Everything reachable from `start` along edges `follow` accepts (`start` included).
+fn reachable<'a>(
+    facts: &'a ReleaseFacts,
+    start: impl Iterator<Item = &'a PackageId>,
     follow: impl Fn(&crate::facts::DepKinds) -> bool,
-) -> BTreeSet<PackageId> {
-    let mut seen: BTreeSet<PackageId> = BTreeSet::new();
-    let mut queue: VecDeque<PackageId> = start.collect();
+) -> BTreeSet<&'a PackageId> {
+    let mut seen: BTreeSet<&PackageId> = BTreeSet::new();
+    let mut queue: VecDeque<&PackageId> = start.collect();
     while let Some(id) = queue.pop_front() {
-        if !seen.insert(id.clone()) {
+        if !seen.insert(id) {
             continue;
         }
-        if let Some(p) = facts.packages.get(&id) {
-            for (dep, kinds) in &p.deps {
-                if follow(kinds) && !seen.contains(dep) {
-                    queue.push_back(dep.clone());
-                }
-            }
+        if let Some(p) = facts.packages.get(id) {
+            queue.extend(
+                p.deps
+                    .iter()
+                    .filter(|(d, k)| follow(k) && !seen.contains(d))
+                    .map(|(d, _)| d),
+            );
         }
     }
     seen

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-pub use cargo_metadata::Metadata;
+pub use super::metadata::Metadata;
 use cargo_metadata::{DependencyKind, TargetKind};
 
 use super::lockfile::Lockfile;
@@ -115,7 +115,7 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         };
         let id = PackageId {
             name: p.name.clone(),
-            version: p.version.to_string(),
+            version: p.version.clone(),
             source,
         };
         ids.insert(&p.id, id);

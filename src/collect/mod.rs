@@ -12,6 +12,7 @@
 pub mod cargo;
 pub mod git;
 pub mod lockfile;
+pub mod metadata;
 mod process;
 pub mod toolchain;
 
@@ -68,22 +69,27 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
             .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?,
     };
     let lock_path = find_lockfile(&manifest_dir)?;
-
-    // Only cargo metadata takes long; everything else runs beside it.
     let dir = manifest_dir.as_path();
+
+    // Only cargo metadata takes long. Everything else runs beside it, one
+    // process at a time on one thread, so it never takes more than the one
+    // core cargo leaves free.
     std::thread::scope(|s| {
-        let git = s.spawn(|| git::read(dir));
-        let version = s.spawn(|| toolchain::version(env, dir));
-        let host_cfg = s.spawn(|| toolchain::cfg(env, dir, None));
-        let target_cfg = scope
-            .target
-            .as_deref()
-            .map(|t| s.spawn(move || toolchain::cfg(env, dir, Some(t))));
+        let side = s.spawn(|| {
+            let toolchain = toolchain::version(env, dir);
+            let host_cfg = toolchain::cfg(env, dir, None);
+            let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
+            let git = git::read(dir);
+            (toolchain, host_cfg, target_cfg, git)
+        });
         let metadata = cargo::metadata(scope, manifest.as_deref(), env, dir);
-        let toolchain = join(version)?;
-        let host_cfg = join(host_cfg)?;
+        let (toolchain, host_cfg, target_cfg, git) = side
+            .join()
+            .map_err(|_| Error::Inconsistent("the toolchain/git collector thread panicked".into()))?;
+        let toolchain = toolchain?;
+        let host_cfg = host_cfg?;
         let target_cfg = match target_cfg {
-            Some(t) => join(t)?,
+            Some(t) => t?,
             None => host_cfg.clone(),
         };
         let metadata = metadata?;
@@ -96,7 +102,6 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
             workspace_root.join("Cargo.lock")
         };
         let lock = lockfile::read(&lock_path)?;
-        let git = git.join().unwrap_or(None);
         let target = scope.target.clone().unwrap_or_else(|| toolchain.host.clone());
         let input = cargo::Input {
             metadata,
@@ -111,11 +116,6 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
         };
         cargo::facts_from(input, &read_text_file)
     })
-}
-
-fn join<T>(h: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
-    h.join()
-        .unwrap_or_else(|_| Err(Error::Inconsistent("a collector thread panicked".into())))
 }
 
 fn read_text_file(path: &Path) -> Option<String> {

@@ -10,8 +10,17 @@ use super::Env;
 use crate::error::{Error, Result};
 use crate::facts::Toolchain;
 
+/// `$RUSTC`; else the `rustc` beside `$CARGO` (the toolchain cargo itself
+/// uses, without the rustup proxy's extra start-up); else `rustc` on PATH.
 fn rustc(env: &dyn Env) -> String {
-    env.var("RUSTC").unwrap_or_else(|| "rustc".into())
+    if let Some(r) = env.var("RUSTC") {
+        return r;
+    }
+    env.var("CARGO")
+        .map(|c| Path::new(&c).with_file_name(format!("rustc{}", std::env::consts::EXE_SUFFIX)))
+        .filter(|r| r.is_file())
+        .map(|r| r.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rustc".into())
 }
 
 /// `rustc -vV`: release and host triple.

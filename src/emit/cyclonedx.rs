@@ -25,7 +25,7 @@ use cyclonedx_bom::models::organization::{OrganizationalContact, OrganizationalE
 use cyclonedx_bom::models::property::{Properties, Property};
 use cyclonedx_bom::models::tool::Tools;
 
-use super::{content_uuid, rfc3339, valid_url};
+use super::{rfc3339, stamp_content_uuid, valid_url, NIL_UUID};
 use crate::analyze::license::License as Lic;
 use crate::analyze::sbom::{self, Reach, Sbom};
 use crate::error::{Error, Result};
@@ -42,11 +42,9 @@ pub enum Encoding {
 /// Renders the model as CycloneDX 1.5.
 pub fn render(model: &Sbom, encoding: Encoding) -> Result<Vec<u8>> {
     let mut bom = build(model)?;
-    bom.serial_number = None;
-    let unserialized = write(bom.clone(), encoding)?;
-    let serial = format!("urn:uuid:{}", content_uuid(&unserialized));
-    bom.serial_number = Some(UrnUuid::new(serial).map_err(|e| emit_err(format!("{e:?}")))?);
-    write(bom, encoding)
+    let nil = format!("urn:uuid:{NIL_UUID}");
+    bom.serial_number = Some(UrnUuid::new(nil).map_err(|e| emit_err(format!("{e:?}")))?);
+    stamp_content_uuid(write(bom, encoding)?)
 }
 
 fn write(bom: Bom, encoding: Encoding) -> Result<Vec<u8>> {

@@ -29,10 +29,23 @@ pub(crate) fn rfc3339(ts: i64) -> Result<String> {
         })
 }
 
-/// A name-based (v5) UUID of some content: stable for the same bytes.
-pub(crate) fn content_uuid(content: &[u8]) -> uuid::Uuid {
-    let digest = Sha256::digest(content);
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &digest)
+/// The all-zero UUID a document is rendered with before its own id is known.
+pub(crate) const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Replaces the first [`NIL_UUID`] in a rendered document with a name-based
+/// (v5) UUID of the document's bytes: equal documents get equal ids, and the
+/// document is rendered once.
+pub(crate) fn stamp_content_uuid(mut doc: Vec<u8>) -> Result<Vec<u8>> {
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &Sha256::digest(&doc)).to_string();
+    let at = doc
+        .windows(NIL_UUID.len())
+        .position(|w| w == NIL_UUID.as_bytes())
+        .ok_or_else(|| Error::Emit {
+            artifact: "document id",
+            reason: "placeholder missing".into(),
+        })?;
+    doc[at..at + NIL_UUID.len()].copy_from_slice(uuid.as_bytes());
+    Ok(doc)
 }
 
 /// Whether a string is an absolute URL worth putting in a document.

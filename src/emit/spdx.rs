@@ -17,7 +17,7 @@ use spdx_rs::models::{
     PrimaryPackagePurpose, Relationship, RelationshipType, SpdxExpression, SPDX,
 };
 
-use super::{content_uuid, rfc3339, valid_url};
+use super::{rfc3339, stamp_content_uuid, valid_url, NIL_UUID};
 use crate::analyze::license::License;
 use crate::analyze::sbom::{self, Sbom};
 use crate::analyze::supplier::Kind;
@@ -28,13 +28,10 @@ const NOASSERTION: &str = "NOASSERTION";
 /// Renders the model as SPDX 2.3 JSON.
 pub fn render(model: &Sbom) -> Result<Vec<u8>> {
     let mut doc = build(model)?;
-    let unnamespaced = write(&doc)?;
     let name = &doc.document_creation_information.document_name;
-    doc.document_creation_information.spdx_document_namespace = format!(
-        "https://spdx.org/spdxdocs/relgate/{name}-{}",
-        content_uuid(&unnamespaced)
-    );
-    write(&doc)
+    doc.document_creation_information.spdx_document_namespace =
+        format!("https://spdx.org/spdxdocs/relgate/{name}-{NIL_UUID}");
+    stamp_content_uuid(write(&doc)?)
 }
 
 fn write(doc: &SPDX) -> Result<Vec<u8>> {
