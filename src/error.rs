@@ -82,6 +82,37 @@ pub enum Error {
         /// Underlying error.
         reason: String,
     },
+    /// An input file (artifact, key, bundle, ledger, checksum file) is unusable.
+    #[error("cannot use {what} {}: {reason}", path.display())]
+    Input {
+        /// What the file is for.
+        what: &'static str,
+        /// The path as given.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A key is not an Ed25519 key in a supported format.
+    #[error("unusable key {source}: {reason}")]
+    Key {
+        /// The file, or the environment variable.
+        source: String,
+        /// What is wrong (never the key material).
+        #[source]
+        reason: crate::provenance::keys::KeyError,
+    },
+    /// No signing key was given.
+    #[error("no signing key: pass --key or set RELGATE_SIGNING_KEY")]
+    NoSigningKey,
+    /// The provenance bundle cannot be decoded.
+    #[error("unusable provenance bundle: {0}")]
+    Envelope(#[from] crate::provenance::dsse::EnvelopeError),
+    /// A file relgate would create already exists.
+    #[error("{} already exists; relgate does not overwrite keys", path.display())]
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
     /// Writing an output failed; nothing partial was left behind.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -122,6 +153,19 @@ impl Error {
             Error::Write { .. } => {
                 "choose a writable location with -o, or `-o -` for stdout".into()
             }
+            Error::Input { what: "artifact", .. } => "pass files or directories that exist and are readable".into(),
+            Error::Input { what: "checksum file", .. } => {
+                "each line must be `SHA256  NAME` (sha256sum format) naming a file beside the checksum file, with its current digest".into()
+            }
+            Error::Input { .. } => "check the path".into(),
+            Error::Key { .. } => {
+                "private keys are PKCS#8 PEM (`BEGIN PRIVATE KEY`), public keys SPKI PEM (`BEGIN PUBLIC KEY`), Ed25519; `relgate keygen` writes a pair".into()
+            }
+            Error::NoSigningKey => "create one with `relgate keygen --out-dir DIR`".into(),
+            Error::Envelope(_) => {
+                "pass the .intoto.jsonl file relgate attest wrote (one DSSE envelope per line)".into()
+            }
+            Error::Exists { .. } => "choose another --out-dir or --name, or remove the old key first".into(),
             Error::InvalidOption(_) => return None,
         })
     }

@@ -59,3 +59,37 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result.map_err(err)
 }
+
+/// Creates a new file (never overwriting one) with the given Unix mode,
+/// e.g. `0o600` for a private key; the mode is set at creation, so the key
+/// is never readable by others, even briefly.
+pub fn new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = opts.open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::Exists {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Write {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    let result = f.write_all(bytes).and_then(|()| f.sync_all());
+    if let Err(source) = result {
+        drop(f);
+        let _ = std::fs::remove_file(path);
+        return Err(Error::Write {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    Ok(())
+}

@@ -25,6 +25,111 @@ struct Cli {
 enum Command {
     /// Write a CycloneDX or SPDX SBOM of the workspace.
     Sbom(SbomArgs),
+    /// Create an Ed25519 key pair (NAME.key, PKCS#8 v1 PEM, mode 0600; NAME.pub, SPKI PEM).
+    Keygen(KeygenArgs),
+    /// Sign SLSA provenance (in-toto Statement v1 in a DSSE envelope) over artifacts.
+    Attest(AttestArgs),
+    /// Add a signature to every envelope of an existing provenance bundle.
+    Countersign(CountersignArgs),
+    /// Verify a provenance bundle offline against pinned public keys.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct KeygenArgs {
+    /// Directory to write the key pair into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out_dir: PathBuf,
+    /// File name stem.
+    #[arg(long, default_value = "relgate")]
+    name: String,
+}
+
+#[derive(Debug, Args)]
+struct AttestArgs {
+    /// Private key (PKCS#8 PEM); repeat for several signers. Default: $RELGATE_SIGNING_KEY.
+    #[arg(long = "key", value_name = "KEY")]
+    keys: Vec<PathBuf>,
+    /// runDetails.builder.id, the identity of the build platform.
+    #[arg(long, value_name = "URI")]
+    builder_id: Option<String>,
+    /// metadata.invocationId (default: a random UUID).
+    #[arg(long, value_name = "ID")]
+    invocation_id: Option<String>,
+    /// Source repository (default: the git remote `origin`).
+    #[arg(long, value_name = "URI")]
+    source_uri: Option<String>,
+    /// A sha256sum file whose entries (re-checked against the files) become subjects.
+    #[arg(long, value_name = "FILE")]
+    checksums: Option<PathBuf>,
+    /// Add SHA-512 digests to the subjects.
+    #[arg(long)]
+    sha512: bool,
+    /// The workspace the artifacts were built from.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Cargo profile the artifacts were built with.
+    #[arg(long, default_value = "release")]
+    profile: String,
+    /// Features the artifacts were built with.
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    features: Vec<String>,
+    /// Target triple the artifacts were built for (default: host).
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
+    /// Output bundle (.intoto.jsonl), or `-` for stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT.intoto.jsonl")]
+    output: PathBuf,
+    /// Files or directories to attest.
+    #[arg(value_name = "ARTIFACT")]
+    artifacts: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CountersignArgs {
+    /// Private key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
+    #[arg(long, value_name = "KEY")]
+    key: Option<PathBuf>,
+    /// Output bundle (default: replace the input).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// The bundle to countersign.
+    #[arg(value_name = "BUNDLE")]
+    bundle: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The provenance bundle (.intoto.jsonl).
+    #[arg(long, value_name = "FILE")]
+    provenance: PathBuf,
+    /// Trusted public key (SPKI PEM); repeatable.
+    #[arg(long = "key", value_name = "PUB", required = true)]
+    keys: Vec<PathBuf>,
+    /// How many distinct trusted keys must have signed.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threshold: u16,
+    /// Accepted builder id; repeatable (any of them).
+    #[arg(long = "builder-id", value_name = "URI")]
+    builder_ids: Vec<String>,
+    /// Required source repository.
+    #[arg(long, value_name = "URI")]
+    source_uri: Option<String>,
+    /// Reject provenance whose build finished longer ago (e.g. 24h, 7d, 1h30m).
+    #[arg(long, value_name = "DURATION", value_parser = relgate::config::parse_duration)]
+    max_age: Option<i64>,
+    /// Release ledger: reject an invocation id it already records.
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// Print the verified statement on stdout (only when verified).
+    #[arg(long)]
+    print_statement: bool,
+    /// Output format of the verdict.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// Files to check against the statement's subjects.
+    #[arg(value_name = "ARTIFACT", required = true)]
+    artifacts: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +186,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Sbom(args) => sbom(args),
+        Command::Keygen(args) => keygen(args),
+        Command::Attest(args) => attest(args),
+        Command::Countersign(args) => countersign(args),
+        Command::Verify(args) => verify(args),
     };
     match result {
         Ok(code) => code,
@@ -104,6 +213,140 @@ fn sbom(args: SbomArgs) -> Result<ExitCode, Error> {
         Some(p) => relgate::write::file_atomic(p, &out.bytes)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn keygen(args: KeygenArgs) -> Result<ExitCode, Error> {
+    std::fs::create_dir_all(&args.out_dir).map_err(|source| Error::Write {
+        path: args.out_dir.clone(),
+        source,
+    })?;
+    let key = relgate::keygen()?;
+    let private = args.out_dir.join(format!("{}.key", args.name));
+    let public = args.out_dir.join(format!("{}.pub", args.name));
+    for p in [&private, &public] {
+        if p.exists() {
+            return Err(Error::Exists { path: p.clone() });
+        }
+    }
+    relgate::write::new_file(&private, key.to_pem().as_bytes(), 0o600)?;
+    relgate::write::new_file(&public, key.public().to_pem().as_bytes(), 0o644)?;
+    println!("private key: {} (mode 600; keep it secret)", private.display());
+    println!("public key:  {}", public.display());
+    println!("keyid:       {}", key.keyid());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn attest(args: AttestArgs) -> Result<ExitCode, Error> {
+    use relgate::collect::inputs::KeySource;
+    let opts = relgate::AttestOptions {
+        keys: args.keys.into_iter().map(KeySource::File).collect(),
+        artifacts: args.artifacts,
+        checksums: args.checksums,
+        sha512: args.sha512,
+        builder_id: args.builder_id,
+        invocation_id: args.invocation_id,
+        source_uri: args.source_uri,
+        manifest_path: args.manifest_path,
+        profile: args.profile,
+        features: args.features,
+        target: args.target,
+    };
+    let out = relgate::attest(&opts, &SystemEnv)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    write_output(&args.output, &out.bundle)?;
+    eprintln!(
+        "attested {} subject(s), signed by keyid {}",
+        out.subjects,
+        out.keyids.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn countersign(args: CountersignArgs) -> Result<ExitCode, Error> {
+    use relgate::collect::inputs::KeySource;
+    let bundle = relgate::collect::inputs::read(&args.bundle, "provenance bundle")?;
+    let key = args.key.map(KeySource::File).unwrap_or(KeySource::Env);
+    let (out, warnings) = relgate::countersign(&bundle, &key, &SystemEnv)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    write_output(args.output.as_ref().unwrap_or(&args.bundle), &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
+    use relgate::provenance::verify::Status;
+    let opts = relgate::VerifyOptions {
+        provenance: args.provenance,
+        keys: args.keys,
+        threshold: usize::from(args.threshold),
+        builder_ids: args.builder_ids,
+        source_uri: args.source_uri,
+        max_age: args.max_age,
+        ledger: args.ledger,
+        artifacts: args.artifacts,
+    };
+    let verdict = relgate::verify(&opts, &SystemEnv)?;
+    let verified = verdict.verified();
+    let statement = verdict
+        .statement
+        .as_ref()
+        .filter(|_| verified && args.print_statement)
+        .map(|b| serde_json::from_slice::<serde_json::Value>(b).unwrap_or(serde_json::Value::Null));
+    if args.format == "json" {
+        let checks: Vec<_> = verdict
+            .checks
+            .iter()
+            .map(|c| serde_json::json!({"id": c.id, "status": c.status.name(), "detail": c.detail}))
+            .collect();
+        let doc = serde_json::json!({
+            "verified": verified,
+            "envelopes": verdict.envelopes,
+            "failed": verdict.failed(),
+            "checks": checks,
+            "statement": statement,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        let mut report = String::new();
+        for c in &verdict.checks {
+            let tag = match c.status {
+                Status::Pass => "PASS",
+                Status::Fail => "FAIL",
+                Status::Skipped => "SKIP",
+            };
+            report.push_str(&format!("{tag} {}: {}\n", c.id, c.detail));
+        }
+        if verified {
+            report.push_str("verified\n");
+        } else {
+            report.push_str(&format!("NOT VERIFIED: failed {}\n", verdict.failed().join(", ")));
+        }
+        if args.print_statement {
+            eprint!("{report}");
+            if let Some(bytes) = verdict.statement.as_ref().filter(|_| verified) {
+                write_stdout(bytes)?;
+                println!();
+            }
+        } else {
+            print!("{report}");
+        }
+    }
+    Ok(if verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+    if path.as_os_str() == "-" {
+        write_stdout(bytes)
+    } else {
+        relgate::write::file_atomic(path, bytes)
+    }
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), Error> {

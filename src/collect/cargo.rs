@@ -339,19 +339,7 @@ fn relocatable_url(url: &str, root_dir: &Path) -> String {
             "file:{}",
             relative_path(root_dir, Path::new(&percent_decode(path)))
         ),
-        None => strip_credentials(url),
-    }
-}
-
-/// Removes `user:password@` from a URL so secrets never reach an SBOM.
-fn strip_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}://{host}{path}"),
-        None => url.to_owned(),
+        None => super::git::strip_credentials(url),
     }
 }
 

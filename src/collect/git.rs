@@ -21,3 +21,43 @@ pub fn read(dir: &Path) -> Option<Git> {
     let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|tags| tags.lines().map(str::to_owned).max());
     Some(Git { commit, dirty, tag })
 }
+
+/// Where the checkout came from, for provenance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The repository's top-level directory.
+    pub toplevel: Option<std::path::PathBuf>,
+    /// `remote.origin.url`, without credentials.
+    pub remote: Option<String>,
+    /// `refs/tags/T` when a tag points at HEAD, else the branch `refs/heads/B`.
+    pub reference: Option<String>,
+}
+
+/// Reads the checkout's origin; empty outside a git checkout.
+pub fn origin(dir: &Path) -> Origin {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
+        let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        (out.status.success() && !s.is_empty()).then_some(s)
+    };
+    let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|t| t.lines().map(str::to_owned).max());
+    Origin {
+        toplevel: git(&["rev-parse", "--show-toplevel"]).map(std::path::PathBuf::from),
+        remote: git(&["remote", "get-url", "origin"]).map(|u| strip_credentials(&u)),
+        reference: tag
+            .map(|t| format!("refs/tags/{t}"))
+            .or_else(|| git(&["symbolic-ref", "-q", "HEAD"])),
+    }
+}
+
+/// Removes `user:password@` from a URL so secrets never reach an output.
+pub fn strip_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://{host}{path}"),
+        None => url.to_owned(),
+    }
+}

@@ -9,8 +9,10 @@
 //! Turning raw inputs into facts is a pure function ([`cargo::facts_from`])
 //! so tests can feed it recorded or shuffled inputs.
 
+pub mod artifacts;
 pub mod cargo;
 pub mod git;
+pub mod inputs;
 pub mod lockfile;
 pub mod metadata;
 mod process;
@@ -149,4 +151,60 @@ fn find_lockfile(manifest_dir: &Path) -> Result<PathBuf> {
         .ok_or_else(|| Error::MissingLockfile {
             workspace_root: manifest_dir.to_path_buf(),
         })
+}
+
+/// What a provenance statement records about the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceInputs {
+    /// Commit and dirty state.
+    pub git: Option<crate::facts::Git>,
+    /// Remote and ref.
+    pub origin: git::Origin,
+    /// The manifest, relative to the repository root (`Cargo.toml` outside git).
+    pub workspace: String,
+    /// SHA-256 of the workspace's Cargo.lock, when there is one.
+    pub lock_sha256: Option<String>,
+    /// rustc release and host.
+    pub toolchain: crate::facts::Toolchain,
+    /// Target triple (the host unless given).
+    pub target: String,
+}
+
+/// Reads the workspace facts a provenance statement records. Needs no
+/// `cargo metadata`: the manifest's directory, its git checkout, the
+/// nearest Cargo.lock and rustc.
+pub fn provenance_inputs(
+    manifest: Option<&Path>,
+    target: Option<&str>,
+    env: &dyn Env,
+) -> Result<ProvenanceInputs> {
+    let manifest = match manifest {
+        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound {
+            path: p.to_path_buf(),
+        })?,
+        None => std::env::current_dir()
+            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
+            .join("Cargo.toml"),
+    };
+    let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let toolchain = toolchain::version(env, &dir)?;
+    let origin = git::origin(&dir);
+    let workspace = match &origin.toplevel {
+        Some(top) => cargo::relative_path(top, &manifest),
+        None => "Cargo.toml".into(),
+    };
+    let lock_sha256 = match find_lockfile(&dir) {
+        Ok(lock) => Some(artifacts::sha256_file(&lock)?),
+        Err(_) => None,
+    };
+    Ok(ProvenanceInputs {
+        git: git::read(&dir),
+        origin,
+        workspace,
+        lock_sha256,
+        target: target
+            .map(str::to_owned)
+            .unwrap_or_else(|| toolchain.host.clone()),
+        toolchain,
+    })
 }

@@ -97,3 +97,100 @@ impl std::str::FromStr for SbomFormat {
             })
     }
 }
+
+/// What `relgate attest` is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttestOptions {
+    /// Signing keys (several for threshold use); empty means `RELGATE_SIGNING_KEY`.
+    pub keys: Vec<crate::collect::inputs::KeySource>,
+    /// Files and directories to attest.
+    pub artifacts: Vec<PathBuf>,
+    /// A `sha256sum` file whose entries (re-checked) become subjects too.
+    pub checksums: Option<PathBuf>,
+    /// Add SHA-512 digests.
+    pub sha512: bool,
+    /// `runDetails.builder.id`.
+    pub builder_id: Option<String>,
+    /// `metadata.invocationId`; random 128-bit UUID when `None`.
+    pub invocation_id: Option<String>,
+    /// Source repository URI; the git remote `origin` when `None`.
+    pub source_uri: Option<String>,
+    /// The workspace the artifacts were built from.
+    pub manifest_path: Option<PathBuf>,
+    /// Cargo profile the artifacts were built with.
+    pub profile: String,
+    /// Features the artifacts were built with.
+    pub features: Vec<String>,
+    /// Target triple; the host when `None`.
+    pub target: Option<String>,
+}
+
+/// What `relgate verify` is asked to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// The `.intoto.jsonl` bundle.
+    pub provenance: PathBuf,
+    /// Pinned public keys.
+    pub keys: Vec<PathBuf>,
+    /// Distinct keys required.
+    pub threshold: usize,
+    /// Accepted builder ids (empty: not checked).
+    pub builder_ids: Vec<String>,
+    /// Required source repository URI.
+    pub source_uri: Option<String>,
+    /// Maximum age in seconds.
+    pub max_age: Option<i64>,
+    /// Ledger of used invocation ids.
+    pub ledger: Option<PathBuf>,
+    /// The files to check against the subjects.
+    pub artifacts: Vec<PathBuf>,
+}
+
+/// Parses a duration such as `90s`, `15m`, `24h`, `7d`, `2w` or `1h30m` into seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let err = || format!("`{s}` is not a duration like 90s, 15m, 24h, 7d or 1h30m");
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    let mut any = false;
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(err()),
+        };
+        let n: i64 = number.parse().map_err(|_| err())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(err)?;
+        number.clear();
+        any = true;
+    }
+    if !number.is_empty() || !any {
+        return Err(err());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("24h"), Ok(86_400));
+        assert_eq!(parse_duration("1h30m"), Ok(5_400));
+        assert_eq!(parse_duration("2w"), Ok(1_209_600));
+        for bad in ["", "10", "h", "5x", "-1h", "99999999999999999999w"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

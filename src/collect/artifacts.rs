@@ -1,0 +1,146 @@
+//! Digests of released files, streamed in 1 MiB blocks (bounded memory).
+//!
+//! A file is named by its file name; a directory contributes every regular
+//! file below it, named `DIR/relative/path` (sorted). `sha256sum`-style
+//! checksum files are read and every line re-checked against the file it
+//! names, so nothing is attested that was not hashed here.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256, Sha512};
+
+use crate::error::{Error, Result};
+use crate::provenance::statement::Subject;
+
+/// Digests of the given files and directories.
+pub fn digest_paths(paths: &[PathBuf], sha512: bool) -> Result<Vec<Subject>> {
+    let mut out: Vec<Subject> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| artifact_err(p, e.to_string()))?;
+        let base = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| artifact_err(p, "has no file name".into()))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files)?;
+            files.sort();
+            for f in files {
+                let rel = f.strip_prefix(p).unwrap_or(&f);
+                let name = format!("{base}/{}", rel.to_string_lossy().replace('\\', "/"));
+                out.push(digest_file(&f, name, sha512)?);
+            }
+        } else {
+            out.push(digest_file(p, base, sha512)?);
+        }
+    }
+    let mut names: Vec<&str> = out.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::InvalidOption(format!(
+            "two artifacts are both named `{}`; pass their directory instead so they get distinct names",
+            w[0]
+        )));
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| artifact_err(dir, e.to_string()))? {
+        let entry = entry.map_err(|e| artifact_err(dir, e.to_string()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| artifact_err(&path, e.to_string()))?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 (and SHA-512) of one file, named `name`.
+pub fn digest_file(path: &Path, name: String, sha512: bool) -> Result<Subject> {
+    let mut f = std::fs::File::open(path).map_err(|e| artifact_err(path, e.to_string()))?;
+    let mut h256 = Sha256::new();
+    let mut h512 = sha512.then(Sha512::new);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| artifact_err(path, e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        h256.update(&buf[..n]);
+        if let Some(h) = h512.as_mut() {
+            h.update(&buf[..n]);
+        }
+    }
+    Ok(Subject {
+        name,
+        sha256: hex(&h256.finalize()),
+        sha512: h512.map(|h| hex(&h.finalize())),
+    })
+}
+
+/// Reads a `sha256sum` file and checks every line against the file it names
+/// (relative to the checksum file's directory).
+pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
+    let text = std::fs::read_to_string(path).map_err(|e| checksums_err(path, e.to_string()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let (hash, name) = line
+            .split_once(' ')
+            .map(|(h, rest)| {
+                (
+                    h,
+                    rest.strip_prefix(' ')
+                        .or_else(|| rest.strip_prefix('*'))
+                        .unwrap_or(rest),
+                )
+            })
+            .filter(|(h, name)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty())
+            .ok_or_else(|| checksums_err(path, format!("line {} is not `SHA256  NAME`", n + 1)))?;
+        let file = dir.join(name);
+        let subject = digest_file(&file, name.to_owned(), sha512)?;
+        if subject.sha256 != hash.to_ascii_lowercase() {
+            return Err(checksums_err(
+                path,
+                format!("`{name}` has SHA-256 {}, the file says {hash}", subject.sha256),
+            ));
+        }
+        out.push(subject);
+    }
+    if out.is_empty() {
+        return Err(checksums_err(path, "lists no files".into()));
+    }
+    Ok(out)
+}
+
+/// SHA-256 of a file, hex (for Cargo.lock and the like).
+pub fn sha256_file(path: &Path) -> Result<String> {
+    digest_file(path, String::new(), false).map(|s| s.sha256)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn artifact_err(path: &Path, reason: String) -> Error {
+    Error::Input {
+        what: "artifact",
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn checksums_err(path: &Path, reason: String) -> Error {
+    Error::Input {
+        what: "checksum file",
+        path: path.to_path_buf(),
+        reason,
+    }
+}

@@ -1,0 +1,452 @@
+//! Offline verification of a provenance bundle (`.intoto.jsonl`).
+//!
+//! Checks, in order, each reported by id ([`Check`]):
+//! `envelope` (one or more DSSE envelopes), `payload-type`, `signature`
+//! (Ed25519 over PAE, a threshold of distinct pinned keys; keyid only selects
+//! the key to try), `statement` (the exact verified bytes parse; `_type` Statement
+//! v1 or v0.1), `subjects` (every artifact's digest is a subject),
+//! `predicate-type` (SLSA Provenance v1), `builder-id`, `source`,
+//! `external-parameters` (no keys the build type does not define),
+//! `max-age` (from `finishedOn`), `replay` (invocation id not in the ledger).
+//!
+//! Nothing signed is trusted before `signature` passes: when it fails, the
+//! checks that read the statement are `skipped`, and the verdict fails.
+//! Unusable input (not JSON, bad base64) is an error, not a verdict.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::dsse::{Envelope, EnvelopeError, IN_TOTO, IN_TOTO_PROVENANCE};
+use super::keys::PublicKey;
+use super::statement::{
+    Subject, BUILD_TYPE, EXTERNAL_PARAMETERS, SLSA_PROVENANCE_V1, STATEMENT_V01, STATEMENT_V1,
+};
+
+/// What the verifier requires beyond a valid signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Distinct trusted keys that must have signed (at least 1).
+    pub threshold: usize,
+    /// Accepted builder ids; empty: not checked.
+    pub builder_ids: Vec<String>,
+    /// Required source repository URI.
+    pub source_uri: Option<String>,
+    /// Maximum age of `finishedOn`, seconds.
+    pub max_age: Option<i64>,
+    /// Invocation ids already used (from the ledger); `None`: not checked.
+    pub seen_invocations: Option<BTreeSet<String>>,
+    /// The current time (Unix seconds; the real clock, never SOURCE_DATE_EPOCH).
+    pub now: i64,
+}
+
+/// A check's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Satisfied.
+    Pass,
+    /// Violated.
+    Fail,
+    /// Not evaluated (not requested, or an earlier check failed).
+    Skipped,
+}
+
+impl Status {
+    /// `pass`, `fail`, `skipped`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One named check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Stable id.
+    pub id: &'static str,
+    /// Outcome.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+}
+
+/// The result of verifying a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// The verified statement bytes, when the signature verified.
+    pub statement: Option<Vec<u8>>,
+    /// How many envelopes the bundle held.
+    pub envelopes: usize,
+}
+
+impl Verdict {
+    /// True when no check failed and the signature passed.
+    pub fn verified(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+            && self
+                .checks
+                .iter()
+                .any(|c| c.id == "signature" && c.status == Status::Pass)
+    }
+
+    /// The ids of the failed checks.
+    pub fn failed(&self) -> Vec<&'static str> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
+/// Verifies a bundle: one DSSE envelope per line (other lines are ignored).
+/// With several envelopes, the first that verifies wins; otherwise the
+/// first envelope's verdict is returned.
+pub fn verify(
+    bundle: &[u8],
+    keys: &[PublicKey],
+    artifacts: &[Subject],
+    policy: &Policy,
+) -> Result<Verdict, EnvelopeError> {
+    let mut envelopes = Vec::new();
+    let text = std::str::from_utf8(bundle)
+        .map_err(|_| EnvelopeError::NotAnEnvelope("the bundle is not UTF-8 text".into()))?;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let value: Value = serde_json::from_str(line)
+            .map_err(|e| EnvelopeError::NotAnEnvelope(format!("a line is not JSON: {e}")))?;
+        let looks_like_dsse = ["payload", "payloadType", "signatures"]
+            .iter()
+            .all(|k| value.get(k).is_some());
+        if looks_like_dsse {
+            envelopes.push(
+                serde_json::from_value::<Envelope>(value)
+                    .map_err(|e| EnvelopeError::NotAnEnvelope(e.to_string()))?,
+            );
+        }
+    }
+    if envelopes.is_empty() {
+        return Err(EnvelopeError::NotAnEnvelope(
+            "no DSSE envelope (payload, payloadType, signatures) in the bundle".into(),
+        ));
+    }
+    let count = envelopes.len();
+    let mut first = None;
+    for env in &envelopes {
+        let mut v = verify_envelope(env, keys, artifacts, policy)?;
+        v.envelopes = count;
+        if v.verified() {
+            return Ok(v);
+        }
+        first.get_or_insert(v);
+    }
+    Ok(first.expect("at least one envelope"))
+}
+
+fn check(id: &'static str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        id,
+        status: if ok { Status::Pass } else { Status::Fail },
+        detail: detail.into(),
+    }
+}
+
+fn skipped(id: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        id,
+        status: Status::Skipped,
+        detail: detail.into(),
+    }
+}
+
+const STATEMENT_CHECKS: [&str; 8] = [
+    "statement",
+    "subjects",
+    "predicate-type",
+    "builder-id",
+    "source",
+    "external-parameters",
+    "max-age",
+    "replay",
+];
+
+fn verify_envelope(
+    env: &Envelope,
+    keys: &[PublicKey],
+    artifacts: &[Subject],
+    policy: &Policy,
+) -> Result<Verdict, EnvelopeError> {
+    let payload = env.payload_bytes()?;
+    let mut checks = vec![check(
+        "envelope",
+        true,
+        format!("DSSE envelope with {} signature(s)", env.signatures.len()),
+    )];
+    let known_type = env.payload_type == IN_TOTO || env.payload_type == IN_TOTO_PROVENANCE;
+    checks.push(check(
+        "payload-type",
+        known_type,
+        format!("payloadType {:?}", env.payload_type),
+    ));
+
+    let threshold = policy.threshold.max(1);
+    let sig = env.check_signatures(&payload, keys)?;
+    let signed = sig.verified_keys.len() >= threshold;
+    let short: Vec<String> = sig
+        .verified_keys
+        .iter()
+        .map(|k| k[..k.len().min(12)].to_owned())
+        .collect();
+    checks.push(check(
+        "signature",
+        signed,
+        format!(
+            "{} of {} trusted key(s) signed (threshold {threshold}){}",
+            sig.verified_keys.len(),
+            keys.len(),
+            if short.is_empty() {
+                String::new()
+            } else {
+                format!(": keyid {}", short.join(", "))
+            }
+        ),
+    ));
+    if !signed || !known_type {
+        for id in STATEMENT_CHECKS {
+            checks.push(skipped(id, "not evaluated: the envelope did not verify"));
+        }
+        return Ok(Verdict {
+            checks,
+            statement: None,
+            envelopes: 1,
+        });
+    }
+
+    // From here on, only the exact verified bytes are read.
+    let statement: Option<Value> = serde_json::from_slice::<Value>(&payload)
+        .ok()
+        .filter(Value::is_object);
+    let Some(st) = statement else {
+        checks.push(check(
+            "statement",
+            false,
+            "the signed payload is not a JSON object",
+        ));
+        for id in &STATEMENT_CHECKS[1..] {
+            checks.push(skipped(id, "not evaluated: no statement"));
+        }
+        return Ok(Verdict {
+            checks,
+            statement: Some(payload),
+            envelopes: 1,
+        });
+    };
+    let kind = st["_type"].as_str().unwrap_or_default();
+    checks.push(check(
+        "statement",
+        kind == STATEMENT_V1 || kind == STATEMENT_V01,
+        format!("_type {kind:?}"),
+    ));
+    checks.push(subjects_check(&st, artifacts));
+    let ptype = st["predicateType"].as_str().unwrap_or_default();
+    checks.push(check(
+        "predicate-type",
+        ptype == SLSA_PROVENANCE_V1,
+        format!("predicateType {ptype:?}"),
+    ));
+
+    let predicate = &st["predicate"];
+    let builder = predicate["runDetails"]["builder"]["id"]
+        .as_str()
+        .unwrap_or_default();
+    checks.push(if policy.builder_ids.is_empty() {
+        skipped(
+            "builder-id",
+            format!("builder {builder:?}; no --builder-id required"),
+        )
+    } else {
+        check(
+            "builder-id",
+            policy.builder_ids.iter().any(|b| b == builder),
+            format!("builder {builder:?}, required one of {:?}", policy.builder_ids),
+        )
+    });
+
+    let build_type = predicate["buildDefinition"]["buildType"]
+        .as_str()
+        .unwrap_or_default();
+    let params = &predicate["buildDefinition"]["externalParameters"];
+    checks.push(match &policy.source_uri {
+        None => skipped("source", "no --source-uri required"),
+        Some(_) if build_type != BUILD_TYPE => check(
+            "source",
+            false,
+            format!("buildType {build_type:?} is not relgate's; its source cannot be checked"),
+        ),
+        Some(want) => {
+            let got = params["source"]["uri"].as_str().unwrap_or_default();
+            check(
+                "source",
+                got == want,
+                format!("source {got:?}, required {want:?}"),
+            )
+        }
+    });
+    checks.push(if build_type != BUILD_TYPE {
+        skipped(
+            "external-parameters",
+            format!("buildType {build_type:?} is not relgate's"),
+        )
+    } else {
+        let unknown: Vec<&String> = params
+            .as_object()
+            .map(|o| {
+                o.keys()
+                    .filter(|k| !EXTERNAL_PARAMETERS.contains(&k.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        check(
+            "external-parameters",
+            params.is_object() && unknown.is_empty(),
+            if unknown.is_empty() {
+                "only parameters the build type defines".to_owned()
+            } else {
+                format!("unknown parameters {unknown:?}")
+            },
+        )
+    });
+
+    let metadata = &predicate["runDetails"]["metadata"];
+    checks.push(match policy.max_age {
+        None => skipped("max-age", "no --max-age required"),
+        Some(max) => match metadata["finishedOn"].as_str().and_then(parse_time) {
+            None => check("max-age", false, "finishedOn is missing or not an RFC 3339 time"),
+            Some(t) if t > policy.now + CLOCK_SKEW => check(
+                "max-age",
+                false,
+                format!("finishedOn is {}s in the future", t - policy.now),
+            ),
+            Some(t) => {
+                let age = policy.now - t;
+                check(
+                    "max-age",
+                    age <= max,
+                    format!("finished {age}s ago, maximum {max}s"),
+                )
+            }
+        },
+    });
+    let invocation = metadata["invocationId"].as_str();
+    checks.push(match (&policy.seen_invocations, invocation) {
+        (None, _) => skipped("replay", "no --ledger given"),
+        (Some(_), None) => check(
+            "replay",
+            false,
+            "the statement has no invocationId to check against the ledger",
+        ),
+        (Some(seen), Some(id)) => check(
+            "replay",
+            !seen.contains(id),
+            if seen.contains(id) {
+                format!("invocation {id:?} is already in the ledger")
+            } else {
+                format!("invocation {id:?} is new")
+            },
+        ),
+    });
+    Ok(Verdict {
+        checks,
+        statement: Some(payload),
+        envelopes: 1,
+    })
+}
+
+/// Tolerated clock difference between builder and verifier, seconds.
+const CLOCK_SKEW: i64 = 300;
+
+fn parse_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+fn subjects_check(st: &Value, artifacts: &[Subject]) -> Check {
+    let subjects = st["subject"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let digests: BTreeSet<(&str, &str)> = subjects
+        .iter()
+        .filter_map(|s| s["digest"].as_object())
+        .flat_map(|d| {
+            d.iter()
+                .filter_map(|(alg, v)| v.as_str().map(|v| (alg.as_str(), v)))
+        })
+        .collect();
+    if artifacts.is_empty() {
+        return check(
+            "subjects",
+            false,
+            "no artifact given to check against the subjects",
+        );
+    }
+    let missing: Vec<&str> = artifacts
+        .iter()
+        .filter(|a| {
+            let sha256 = digests.contains(&("sha256", a.sha256.as_str()));
+            let sha512 = a
+                .sha512
+                .as_deref()
+                .is_some_and(|h| digests.contains(&("sha512", h)));
+            !(sha256 || sha512)
+        })
+        .map(|a| a.name.as_str())
+        .collect();
+    check(
+        "subjects",
+        missing.is_empty(),
+        if missing.is_empty() {
+            format!(
+                "all {} artifact(s) match a subject digest ({} subjects)",
+                artifacts.len(),
+                subjects.len()
+            )
+        } else {
+            format!("no subject has the digest of: {}", missing.join(", "))
+        },
+    )
+}
+
+/// Invocation ids recorded in a ledger (JSON lines with an `invocation_id` field).
+pub fn ledger_invocations(text: &str) -> Result<BTreeSet<String>, String> {
+    let mut ids = BTreeSet::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        if let Some(id) = v["invocation_id"].as_str() {
+            ids.insert(id.to_owned());
+        }
+    }
+    Ok(ids)
+}
+
+/// Whether some subject in the (not yet verified) bundle has a SHA-512 but
+/// no SHA-256 digest, so artifacts must be hashed with SHA-512 as well. Only
+/// chooses which digests to compute; decides nothing.
+pub fn wants_sha512(bundle: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bundle) else {
+        return false;
+    };
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Envelope>(l).ok())
+        .filter_map(|e| e.payload_bytes().ok())
+        .filter_map(|p| serde_json::from_slice::<Value>(&p).ok())
+        .any(|st| {
+            st["subject"].as_array().is_some_and(|subjects| {
+                subjects
+                    .iter()
+                    .any(|s| s["digest"].get("sha256").is_none() && s["digest"].get("sha512").is_some())
+            })
+        })
+}
