@@ -86,6 +86,7 @@ struct ResourceDescriptor {
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     digest: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     annotations: Option<BTreeMap<&'static str, String>>,

@@ -3,6 +3,7 @@
 # every bad sample must fail (exit 1) *with a FAIL line for the check it was
 # written to trip* -- so a validator that silently accepts a broken document
 # is caught here rather than hidden behind some other check's failure.
+# It also checks that intoto_interop.py's reference modules import.
 #
 # usage: tests/conformance/selftest.sh VENV_PYTHON
 #   VENV_PYTHON: python of a venv with requirements.txt installed, e.g.
@@ -104,6 +105,20 @@ if [ $rc -eq 1 ] && grep -q '^FAIL cyclonedx-schema: MISSING VALIDATOR' "$out" \
     ok "missing validator modules -> FAIL ... MISSING VALIDATOR"
 else
     bad "missing validator modules: rc=$rc, expected exit 1 with MISSING VALIDATOR lines" "$out"
+fi
+
+# intoto_interop.py's reference modules (in_toto, securesystemslib,
+# in_toto_attestation, cryptography) must import at the pinned versions, and
+# their absence must FAIL, never skip.
+INTEROP="$HERE/intoto_interop.py"
+"$PY" "$INTEROP" versions >"$out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "intoto_interop.py modules import at the pinned versions" \
+    || bad "intoto_interop.py versions: rc=$rc, expected 0" "$out"
+"$PY" -S "$INTEROP" versions >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q '^FAIL versions: MISSING MODULE' "$out"; then
+    ok "missing interop modules -> FAIL ... MISSING MODULE"
+else
+    bad "missing interop modules: rc=$rc, expected exit 1 with MISSING MODULE" "$out"
 fi
 
 # Usage errors and unreadable files exit 2.

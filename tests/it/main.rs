@@ -6,6 +6,7 @@
 mod bad_input;
 mod conformance;
 mod determinism;
+mod interop;
 mod provenance;
 mod readme;
 mod scoping;
