@@ -1,6 +1,12 @@
-//! `cargo xtask bench sbom [--runs N] [--manifest-path PATH]`: wall time and
-//! peak RSS of `relgate sbom` side by side with the `cargo metadata` it
-//! builds on (target: at most 1.10x), in one interleaved run.
+//! Benchmarks, each against a named baseline measured in the same run:
+//!
+//! - `cargo xtask bench sbom [--runs N] [--manifest-path PATH]`: wall time
+//!   and peak RSS of `relgate sbom` side by side with the `cargo metadata` it
+//!   builds on (target: at most 1.10x), interleaved.
+//! - `cargo xtask bench verify [--runs N]`: `relgate verify` of a 50 MiB
+//!   artifact plus 20 small files against `sha256sum` of the same files
+//!   (target: at most 0.5x), interleaved; then `benches/verify.rs` for the
+//!   non-hashing part as a p95 in microseconds (budget: under 1 ms).
 //!
 //! Benchmarks measure, they don't assert: the exit status is 0 whatever the
 //! ratios, and 2 only if something could not be run.
@@ -22,10 +28,11 @@ const TARGET: &str = "target: <= 1.10x cargo metadata";
 pub fn run(args: &[String]) -> Result<ExitCode> {
     match args.split_first() {
         Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
+        Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom)"
+            "unknown benchmark `{name}` (available: sbom, verify)"
         ))),
-        None => Err(Failure::usage("missing benchmark name (available: sbom)")),
+        None => Err(Failure::usage("missing benchmark name (available: sbom, verify)")),
     }
 }
 
@@ -59,11 +66,7 @@ impl Options {
                     })?;
                 }
                 "--manifest-path" => manifest = Some(PathBuf::from(value()?)),
-                _ => {
-                    return Err(Failure::usage(format!(
-                        "unexpected argument `{arg}` for `bench sbom`"
-                    )))
-                }
+                _ => return Err(Failure::usage(format!("unexpected argument `{arg}` for `bench`"))),
             }
         }
         let manifest = match manifest {
@@ -131,12 +134,11 @@ impl Case {
     }
 }
 
-fn sbom(opts: &Options) -> Result<ExitCode> {
+/// Builds relgate in release mode and returns the binary's path.
+fn build_relgate() -> Result<PathBuf> {
     let root = repo_root();
-    let cargo = cargo();
-
     note("building relgate (cargo build --release --locked -p relgate)");
-    let mut build = Command::new(&cargo);
+    let mut build = Command::new(cargo());
     build
         .current_dir(&root)
         .args(["build", "--release", "--locked", "-p", "relgate"]);
@@ -146,9 +148,46 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
     }
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d));
-    let relgate = target_dir
+    Ok(target_dir
         .join("release")
-        .join(format!("relgate{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("relgate{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// One warm-up of each case, then `runs` rounds in alternating order.
+fn run_interleaved(
+    cases: &[Case],
+    cwd: &Path,
+    runs: usize,
+    stdout: &Sink,
+    stderr_log: &Path,
+) -> Result<Vec<Stats>> {
+    note(format_args!(
+        "warm-up: one run of each command in {}",
+        cwd.display()
+    ));
+    for case in cases {
+        case.measure(cwd, stdout, stderr_log)?;
+    }
+    let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::with_capacity(runs)).collect();
+    for round in 0..runs {
+        note(format_args!("round {}/{}", round + 1, runs));
+        // Alternate the order so neither side always runs on a warmer cache.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..cases.len()).collect()
+        } else {
+            (0..cases.len()).rev().collect()
+        };
+        for i in order {
+            samples[i].push(cases[i].measure(cwd, stdout, stderr_log)?);
+        }
+    }
+    Ok(samples.iter().map(|s| Stats::of(s)).collect())
+}
+
+fn sbom(opts: &Options) -> Result<ExitCode> {
+    let root = repo_root();
+    let cargo = cargo();
+    let relgate = build_relgate()?;
     let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
     let cargo_version = version_of(Command::new(&cargo).arg("--version"))?;
 
@@ -205,26 +244,7 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
     }
 
     // The warm-up also lets cargo download the crates on a fresh machine.
-    note(format_args!(
-        "warm-up: one run of each command in {}",
-        ws.display()
-    ));
-    for case in &cases {
-        case.measure(&ws, &stdout, &stderr_log)?;
-    }
-    let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::with_capacity(opts.runs)).collect();
-    for round in 0..opts.runs {
-        note(format_args!("round {}/{}", round + 1, opts.runs));
-        // Alternate the order so neither side always runs on a warmer cache.
-        let order: Vec<usize> = if round % 2 == 0 {
-            (0..cases.len()).collect()
-        } else {
-            (0..cases.len()).rev().collect()
-        };
-        for i in order {
-            samples[i].push(cases[i].measure(&ws, &stdout, &stderr_log)?);
-        }
-    }
+    let stats = run_interleaved(&cases, &ws, opts.runs, &stdout, &stderr_log)?;
 
     let packages = fs::read_to_string(&cdx_out)
         .map(|json| json.matches("\"bom-ref\"").count())
@@ -235,7 +255,6 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
         .unwrap_or(&opts.manifest)
         .display()
         .to_string();
-    let stats: Vec<Stats> = samples.iter().map(|s| Stats::of(s)).collect();
 
     println!();
     println!("relgate sbom vs cargo metadata");
@@ -269,6 +288,115 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
     println!("{TARGET}");
     println!("peak RSS: wait4 ru_maxrss, the largest single process in each command's tree (not a sum)");
     Ok(ExitCode::SUCCESS)
+}
+
+fn verify(opts: &Options) -> Result<ExitCode> {
+    let relgate = build_relgate()?;
+    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
+    let tmp = TempDir::new()?;
+    let dist = tmp.path.join("dist");
+    fs::create_dir(&dist).map_err(|e| Failure::setup(format!("cannot create {}: {e}", dist.display())))?;
+    // 50 MiB of incompressible bytes and 20 small files, written once.
+    let mut files = vec![dist.join("app-50MiB.bin")];
+    // Written in 1 MiB pieces: a child's peak RSS (ru_maxrss) starts from
+    // this process's high-water mark, so xtask must never hold 50 MiB.
+    let mut big = File::create(&files[0])
+        .map_err(|e| Failure::setup(format!("cannot write {}: {e}", files[0].display())))?;
+    for chunk in 0..50 {
+        io::Write::write_all(&mut big, &pseudo_random(1 << 20, 1000 + chunk))
+            .map_err(|e| Failure::setup(format!("cannot write {}: {e}", files[0].display())))?;
+    }
+    drop(big);
+    for i in 0..20 {
+        let f = dist.join(format!("small-{i:02}.txt"));
+        fs::write(&f, pseudo_random(1024 * (i + 1), i as u64 + 2))
+            .map_err(|e| Failure::setup(format!("cannot write {}: {e}", f.display())))?;
+        files.push(f);
+    }
+    let keys = tmp.path.join("keys");
+    let bundle = tmp.path.join("dist.intoto.jsonl");
+    for args in [
+        vec![OsString::from("keygen"), "--out-dir".into(), keys.clone().into()],
+        [
+            vec![
+                OsString::from("attest"),
+                "--key".into(),
+                keys.join("relgate.key").into(),
+                "--manifest-path".into(),
+                repo_root().join("Cargo.toml").into(),
+                "-o".into(),
+                bundle.clone().into(),
+            ],
+            files.iter().map(|f| f.clone().into_os_string()).collect(),
+        ]
+        .concat(),
+    ] {
+        let status = proc::status(Command::new(&relgate).args(&args).stdout(Stdio::null()))?;
+        if !status.success() {
+            return Err(Failure::setup(format!("relgate {:?} failed ({status})", args[0])));
+        }
+    }
+    let cases = [
+        Case::new("sha256sum", "sha256sum").args(&files),
+        Case::new("relgate verify", &relgate)
+            .arg("verify")
+            .arg("--provenance")
+            .arg(&bundle)
+            .arg("--key")
+            .arg(keys.join("relgate.pub"))
+            .args(&files),
+    ];
+    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
+    let stats = run_interleaved(
+        &cases,
+        &tmp.path,
+        opts.runs,
+        &stdout,
+        &tmp.path.join("stderr.log"),
+    )?;
+
+    println!();
+    println!("relgate verify vs sha256sum");
+    println!("  relgate:   {relgate_version}");
+    println!("  files:     1 x 50 MiB + 20 small (1-20 KiB), in the page cache after the warm-up");
+    println!(
+        "  runs:      {} interleaved, after 1 warm-up of each command",
+        opts.runs
+    );
+    println!();
+    print_table(&cases, &stats);
+    println!();
+    println!(
+        "relgate verify: {} sha256sum wall (target: <= 0.5x)",
+        ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
+    );
+    println!();
+    note("the non-hashing part: cargo bench --bench verify");
+    let status = proc::status(
+        Command::new(cargo())
+            .current_dir(repo_root())
+            .args(["bench", "--locked", "--bench", "verify", "-p", "relgate"]),
+    )?;
+    if !status.success() {
+        return Err(Failure::setup(format!(
+            "cargo bench --bench verify failed ({status})"
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deterministic incompressible bytes (xorshift64*).
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 fn ratio(x: f64, base: f64) -> String {

@@ -31,6 +31,10 @@ commands:
       Build relgate in release mode and time `relgate sbom` (CycloneDX and
       SPDX JSON) side by side with `cargo metadata` on a temporary copy of
       the workspace. N defaults to 10, PATH to fixtures/large/Cargo.toml.
+  bench verify [--runs N]
+      Time `relgate verify` of a 50 MiB artifact and 20 small files side by
+      side with `sha256sum` of the same files, then the non-hashing part of
+      verify (benches/verify.rs) as p50/p95/p99 in microseconds.
   help
       Show this text.
 ";
