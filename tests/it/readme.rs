@@ -69,3 +69,54 @@ fn sbom_interface_is_the_documented_one() {
         format!("relgate {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The provenance worked example: every command after "Worked example", run
+/// with this build's binary and a scratch directory in place of /tmp.
+#[test]
+fn provenance_worked_example_runs_as_written() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("Worked example")
+        .nth(1)
+        .expect("README has the worked example");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let script: String = block
+        .lines()
+        .filter(|l| !l.starts_with("cargo build"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("target/release/relgate", env!("CARGO_BIN_EXE_relgate"))
+        .replace("/tmp/relgate-demo", &tmp.path().to_string_lossy());
+    let out = std::process::Command::new("sh")
+        .arg("-ec")
+        .arg(&script)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    crate::support::assert_success(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.ends_with("verified\n") && !stdout.contains("FAIL"),
+        "{stdout}"
+    );
+    // And the README's claim about a changed byte.
+    std::fs::write(tmp.path().join("app.txt"), "hellO\n").unwrap();
+    let verify_line = script
+        .lines()
+        .skip_while(|l| !l.contains(" verify "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&verify_line)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL subjects"));
+}

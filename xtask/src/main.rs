@@ -11,6 +11,7 @@
 #![allow(clippy::disallowed_macros)]
 
 mod bench;
+mod fuzz;
 mod proc;
 mod test;
 
@@ -35,6 +36,10 @@ commands:
       Time `relgate verify` of a 50 MiB artifact and 20 small files side by
       side with `sha256sum` of the same files, then the non-hashing part of
       verify (benches/verify.rs) as p50/p95/p99 in microseconds.
+  fuzz [--seconds N] [TARGET]
+      Build fuzz/TARGET (default verify_bundle) with coverage
+      instrumentation and run libFuzzer for N seconds (default 60). Exit 1
+      on a crash, with the input saved under target/fuzz/artifacts/.
   help
       Show this text.
 ";
@@ -90,6 +95,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         }
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         other => Err(Failure::usage(format!("unknown command `{other}`"))),
     }
 }
