@@ -694,3 +694,33 @@ fn the_untampered_bundle_verifies() {
     let v = verify(&bundle, &[public], &[artifact()], &policy()).unwrap();
     assert!(v.verified(), "{:?}", v.checks);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Through the binary: a flipped byte anywhere in the bundle, or in the
+    /// artifact, exits 1 (failed verification) or 2 (undecodable) — never 0.
+    #[test]
+    fn tampering_through_the_cli_exits_1_or_2(in_bundle in any::<bool>(), pos in any::<usize>(), x in 1u8..=255) {
+        let (bundle, public) = real_bundle();
+        let d = Dir::new();
+        let public_file = d.file("k.pub", public.to_pem().as_bytes());
+        let mut artifact = std::fs::read(repo().join("fixtures/minimal/Cargo.toml")).unwrap();
+        let mut bundle = bundle;
+        if in_bundle {
+            let n = bundle.len() - 1;
+            bundle[pos % n] ^= x;
+        } else {
+            let n = artifact.len();
+            artifact[pos % n] ^= x;
+        }
+        let bundle_file = d.file("p.intoto.jsonl", &bundle);
+        let artifact_file = d.file("Cargo.toml", &artifact);
+        let o = verify_cli(&bundle_file, &[&public_file], &[], &[&artifact_file]);
+        let code = o.status.code();
+        prop_assert!(code == Some(1) || code == Some(2), "exit {:?}: {}", code, stdout(&o));
+        if code == Some(1) {
+            prop_assert!(stdout(&o).contains("FAIL "), "a failure must be named: {}", stdout(&o));
+        }
+    }
+}
