@@ -107,6 +107,17 @@ pub enum Error {
     /// The provenance bundle cannot be decoded.
     #[error("unusable provenance bundle: {0}")]
     Envelope(#[from] crate::provenance::dsse::EnvelopeError),
+    /// rustdoc could not document the crate.
+    #[error("rustdoc could not document {package}:\n{stderr}")]
+    Rustdoc {
+        /// `name version`.
+        package: String,
+        /// The end of what cargo printed.
+        stderr: String,
+    },
+    /// A rustdoc JSON document relgate cannot read.
+    #[error("{0}")]
+    RustdocFormat(#[from] crate::analyze::api::RustdocError),
     /// A file relgate would create already exists.
     #[error("{} already exists; relgate does not overwrite keys", path.display())]
     Exists {
@@ -164,6 +175,12 @@ impl Error {
             Error::NoSigningKey => "create one with `relgate keygen --out-dir DIR`".into(),
             Error::Envelope(_) => {
                 "pass the .intoto.jsonl file relgate attest wrote (one DSSE envelope per line)".into()
+            }
+            Error::Rustdoc { .. } => {
+                "the crate must document with these features and target on the stable toolchain (`cargo rustdoc --lib`); pick features it builds with, or a baseline that builds".into()
+            }
+            Error::RustdocFormat(_) => {
+                "produce the JSON with the same stable toolchain relgate supports, or upgrade relgate".into()
             }
             Error::Exists { .. } => "choose another --out-dir or --name, or remove the old key first".into(),
             Error::InvalidOption(_) => return None,

@@ -22,7 +22,7 @@ pub mod provenance;
 pub mod write;
 
 pub use collect::{Env, SystemEnv};
-pub use config::{AttestOptions, Features, SbomFormat, Scope, VerifyOptions};
+pub use config::{AttestOptions, CompatOptions, Features, SbomFormat, Scope, VerifyOptions};
 pub use error::{Error, Result};
 
 /// The result of [`sbom`].
@@ -240,4 +240,93 @@ pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify:
         now: env.now(),
     };
     Ok(provenance::verify::verify(&bundle, &keys, &artifacts, &policy)?)
+}
+
+/// Compares the public API of a library with a baseline and decides whether
+/// the declared version bump suffices.
+pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Report> {
+    use collect::rustdoc;
+    let manifest = match &opts.manifest_path {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(Error::ManifestNotFound { path: p.clone() });
+            }
+            std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?
+        }
+        None => std::env::current_dir()
+            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
+            .join("Cargo.toml"),
+    };
+    let info = rustdoc::crate_info(&manifest, opts.package.as_deref(), env)?;
+    let dir = manifest
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let toolchain = collect::toolchain::version(env, &dir)?;
+    let baseline = match &opts.baseline {
+        Some(b) => b.clone(),
+        None => rustdoc::default_baseline(&info)?,
+    };
+    let scratch = info
+        .target_dir
+        .join("relgate")
+        .join("compat")
+        .join("current-target");
+    let current = rustdoc::snapshot(
+        &info,
+        Some(&info.name),
+        &opts.features,
+        opts.target.as_deref(),
+        &scratch,
+        env,
+    )?;
+    let (old_json, old_info) = rustdoc::baseline_snapshot(
+        &baseline,
+        &info,
+        &opts.features,
+        opts.target.as_deref(),
+        &toolchain.rustc_version,
+        env,
+    )?;
+    let new_krate = analyze::api::parse_rustdoc(&current)?;
+    let old_krate = analyze::api::parse_rustdoc(&old_json)?;
+    let new_api = analyze::api::Api::from_rustdoc(&new_krate);
+    let old_api = analyze::api::Api::from_rustdoc(&old_krate);
+    let mut changes = analyze::compat::diff(&old_api, &new_api);
+    // Registry baselines are documented through a placeholder: their own
+    // manifest facts (features, MSRV, dependencies) are not read.
+    if let Some(old) = old_info
+        .as_ref()
+        .filter(|_| !matches!(baseline, rustdoc::Baseline::Registry(_)))
+    {
+        changes.extend(analyze::compat::manifest_changes(
+            &old.manifest_facts,
+            &info.manifest_facts,
+            &new_api,
+        ));
+    }
+    let old_version = old_info
+        .as_ref()
+        .map(|o| o.version.clone())
+        .or_else(|| old_krate.crate_version.clone())
+        .ok_or_else(|| Error::InvalidOption("the baseline rustdoc JSON records no crate version".into()))?;
+    let parse = |v: &str| {
+        cargo_metadata::semver::Version::parse(v)
+            .map_err(|e| Error::InvalidOption(format!("version `{v}` is not semver: {e}")))
+    };
+    let verdict = analyze::compat::verdict(&parse(&old_version)?, &parse(&info.version)?, &changes);
+    Ok(analyze::compat::Report {
+        package: info.name.clone(),
+        old_version,
+        new_version: info.version.clone(),
+        baseline: baseline.to_string(),
+        rustc_version: toolchain.rustc_version.clone(),
+        format_version: new_krate.format_version,
+        features: opts.features.normalized(),
+        all_features: opts.features.all_features,
+        no_default_features: opts.features.no_default_features,
+        target: opts.target.clone().unwrap_or(toolchain.host),
+        changes,
+        verdict,
+    })
 }

@@ -4,6 +4,8 @@
 //! their identifiers, licenses and suppliers — once, so that every wire
 //! format in [`crate::emit`] says the same thing.
 
+pub mod api;
+pub mod compat;
 pub mod license;
 pub mod purl;
 pub mod sbom;

@@ -33,6 +33,39 @@ enum Command {
     Countersign(CountersignArgs),
     /// Verify a provenance bundle offline against pinned public keys.
     Verify(VerifyArgs),
+    /// Compare a library's public API with a baseline and check the version bump.
+    Compat(CompatArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompatArgs {
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The library package to check.
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    package: Option<String>,
+    /// git:REV, path:DIR, registry:VERSION or rustdoc:FILE (default: the highest git tag below the current version).
+    #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<relgate::collect::rustdoc::Baseline>())]
+    baseline: Option<relgate::collect::rustdoc::Baseline>,
+    /// Features to document both versions with (comma- or space-separated; repeatable).
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    features: Vec<String>,
+    /// Document with all features.
+    #[arg(long)]
+    all_features: bool,
+    /// Document without the `default` feature.
+    #[arg(long)]
+    no_default_features: bool,
+    /// Target triple to document for (default: host).
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// Output file, or `-` for stdout (default).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +223,7 @@ pub fn main() -> ExitCode {
         Command::Attest(args) => attest(args),
         Command::Countersign(args) => countersign(args),
         Command::Verify(args) => verify(args),
+        Command::Compat(args) => compat(args),
     };
     match result {
         Ok(code) => code,
@@ -335,6 +369,35 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
         }
     }
     Ok(if verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn compat(args: CompatArgs) -> Result<ExitCode, Error> {
+    let opts = relgate::CompatOptions {
+        manifest_path: args.manifest_path,
+        package: args.package,
+        baseline: args.baseline,
+        features: Features {
+            features: args.features,
+            all_features: args.all_features,
+            no_default_features: args.no_default_features,
+        },
+        target: args.target,
+    };
+    let report = relgate::compat(&opts, &SystemEnv)?;
+    let bytes = if args.format == "json" {
+        relgate::emit::compat::json(&report)?
+    } else {
+        relgate::emit::compat::human(&report).into_bytes()
+    };
+    match &args.output {
+        Some(p) => write_output(p, &bytes)?,
+        None => write_stdout(&bytes)?,
+    }
+    Ok(if report.verdict.sufficient {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -16,6 +16,7 @@ pub mod inputs;
 pub mod lockfile;
 pub mod metadata;
 mod process;
+pub mod rustdoc;
 pub mod toolchain;
 
 use std::path::{Path, PathBuf};

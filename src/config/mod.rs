@@ -194,3 +194,18 @@ mod tests {
         }
     }
 }
+
+/// What `relgate compat` is asked to compare.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompatOptions {
+    /// Manifest of the package or workspace (default `./Cargo.toml`).
+    pub manifest_path: Option<PathBuf>,
+    /// The library package (`-p`).
+    pub package: Option<String>,
+    /// The baseline; the highest tag below the current version when `None`.
+    pub baseline: Option<crate::collect::rustdoc::Baseline>,
+    /// Features to document both sides with.
+    pub features: Features,
+    /// Target triple (default host).
+    pub target: Option<String>,
+}

@@ -1,6 +1,7 @@
 //! Pure renderers: model → bytes, one module per artifact. Nothing here
 //! reads or writes the world; the same model always gives the same bytes.
 
+pub mod compat;
 pub mod cyclonedx;
 pub mod spdx;
 

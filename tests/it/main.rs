@@ -4,6 +4,7 @@
 //! write into the source tree and every test checks relocation for free.
 
 mod bad_input;
+mod compat;
 mod conformance;
 mod determinism;
 mod interop;

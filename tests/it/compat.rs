@@ -1,0 +1,323 @@
+//! `relgate compat` on every old/new pair under fixtures/compat (each with
+//! its expected class), report snapshots, the committed JSON Schema,
+//! baselines and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{assert_success, relgate, repo, validator_python, Fixture};
+
+fn compat(dir: &Path, extra: &[&str]) -> Output {
+    relgate()
+        .arg("compat")
+        .arg("--manifest-path")
+        .arg(dir.join("new/Cargo.toml"))
+        .arg("--baseline")
+        .arg(format!("path:{}", dir.join("old").display()))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn expected(dir: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(dir.join("expected.toml")).unwrap();
+    let v: toml::Table = toml::from_str(&text).unwrap();
+    (
+        v["class"].as_str().unwrap().to_owned(),
+        v["path"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// JSON report with the toolchain-dependent fields (inputs relgate does not control) pinned.
+fn stable_report(stdout: &[u8]) -> String {
+    let mut v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    v["rustc_version"] = "[rustc]".into();
+    v["target"] = "[target]".into();
+    v["baseline"] = "path:[old]".into();
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+fn validate_schema(report: &[u8], label: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("compat_report.json");
+    std::fs::write(&f, report).unwrap();
+    let out = Command::new(validator_python())
+        .args([
+            "-c",
+            "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+        ])
+        .arg(&f)
+        .arg(repo().join("schemas/compat_report.schema.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{label}: report violates the schema:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every pair: the required bump equals the expected class, the change is
+/// reported at the expected path, the verdict and exit code follow (every
+/// `new` declares 1.0.0 → 1.0.1), and the report matches its snapshot.
+#[test]
+fn every_fixture_pair_gets_its_expected_class() {
+    let fx = Fixture::new("compat");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&fx.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("expected.toml").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 40, "only {} fixture pairs", cases.len());
+    let results: Vec<(PathBuf, Output)> = std::thread::scope(|s| {
+        let chunks: Vec<&[PathBuf]> = cases.chunks(cases.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|c| (c.clone(), compat(c, &["--format", "json"])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut failures = Vec::new();
+    for (case, out) in &results {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let (class, path) = expected(case);
+        let Ok(report) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+            failures.push(format!(
+                "{name}: no report (exit {:?}): {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            continue;
+        };
+        let required = report["required_bump"].as_str().unwrap();
+        if required != class {
+            failures.push(format!(
+                "{name}: expected {class}, got {required}: {}",
+                report["changes"]
+            ));
+            continue;
+        }
+        let paths: Vec<&str> = report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["path"].as_str().unwrap())
+            .collect();
+        if class != "none"
+            && !paths.iter().any(|p| {
+                *p == path
+                    || p.starts_with(&format!("{path}::"))
+                    || path.starts_with(p)
+                    || p.starts_with("feature")
+            })
+        {
+            failures.push(format!("{name}: no change at {path}: {paths:?}"));
+        }
+        let sufficient = class == "none";
+        assert_eq!(report["sufficient"], sufficient, "{name}");
+        assert_eq!(out.status.code(), Some(if sufficient { 0 } else { 1 }), "{name}");
+        validate_schema(&out.stdout, &name);
+        insta::assert_snapshot!(format!("compat-{name}"), stable_report(&out.stdout));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} pairs wrong:\n{}",
+        failures.len(),
+        results.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn human_output_groups_breaking_first() {
+    let fx = Fixture::new("compat/function_removed");
+    let out = compat(&fx.dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("INSUFFICIENT: the next version must be at least 2.0.0"),
+        "{text}"
+    );
+    assert!(text.contains("Breaking changes (major): 1"), "{text}");
+}
+
+#[test]
+fn rustdoc_file_baseline_and_format_version_check() {
+    let fx = Fixture::new("compat/function_added");
+    // Produce the old side's rustdoc JSON once through a path baseline run, then reuse it.
+    let _ = compat(&fx.dir, &[]);
+    let json = std::fs::read_dir(fx.dir.join("new/target/relgate/compat/baseline-target/doc"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("baseline rustdoc JSON");
+    let out = relgate()
+        .arg("compat")
+        .arg("--manifest-path")
+        .arg(fx.dir.join("new/Cargo.toml"))
+        .arg("--baseline")
+        .arg(format!("rustdoc:{}", json.display()))
+        .arg("--format=json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["required_bump"], "minor");
+
+    // Another format version: a clear error naming the supported one, never a verdict.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    doc["format_version"] = 61.into();
+    let other = fx.scratch("v61.json");
+    std::fs::write(&other, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = relgate()
+        .arg("compat")
+        .arg("--manifest-path")
+        .arg(fx.dir.join("new/Cargo.toml"))
+        .arg("--baseline")
+        .arg(format!("rustdoc:{}", other.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("format version 61") && stderr.contains("format version 57"),
+        "{stderr}"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A repository whose tag v1.0.0 is the old side and whose work tree is the new side.
+#[test]
+fn git_baselines_and_the_default_tag() {
+    let fx = Fixture::new("compat/function_return_type_changed");
+    let repo_dir = fx.scratch("repo");
+    std::fs::create_dir_all(repo_dir.join("src")).unwrap();
+    for f in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(fx.dir.join("old").join(f), repo_dir.join(f)).unwrap();
+    }
+    std::fs::write(repo_dir.join(".gitignore"), "target/\nCargo.lock\n").unwrap();
+    git(&repo_dir, &["init", "-q", "-b", "main"]);
+    git(&repo_dir, &["add", "-A"]);
+    git(
+        &repo_dir,
+        &["-c", "commit.gpgsign=false", "commit", "-q", "-m", "1.0.0"],
+    );
+    git(&repo_dir, &["tag", "v1.0.0"]);
+    for f in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(fx.dir.join("new").join(f), repo_dir.join(f)).unwrap();
+    }
+    let status_before = Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(&repo_dir)
+        .output()
+        .unwrap()
+        .stdout;
+    for baseline in [None, Some("git:v1.0.0"), Some("git:HEAD")] {
+        let mut cmd = relgate();
+        cmd.arg("compat")
+            .arg("--manifest-path")
+            .arg(repo_dir.join("Cargo.toml"))
+            .arg("--format=json");
+        if let Some(b) = baseline {
+            cmd.args(["--baseline", b]);
+        }
+        let out = cmd.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{baseline:?}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(report["baseline"], baseline.unwrap_or("git:v1.0.0"));
+        assert_eq!(report["required_bump"], "major", "{baseline:?}");
+        assert_eq!(out.status.code(), Some(1));
+    }
+    // The work tree was not touched (only target/, which git ignores).
+    let status_after = Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(&repo_dir)
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(status_before, status_after);
+    // A second run reuses the cached baseline snapshot.
+    let cache = repo_dir.join("target/relgate/compat/cache");
+    assert!(
+        std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0) >= 1,
+        "no cached baseline"
+    );
+}
+
+#[test]
+fn errors_are_exit_2_never_compatible() {
+    let fx = Fixture::new("compat/function_removed");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--baseline".into(), "tag:v1".into()], "is not a baseline"),
+        (
+            vec![
+                "--baseline".into(),
+                format!("path:{}", fx.scratch("nowhere").display()),
+            ],
+            "manifest not found",
+        ),
+        (
+            vec!["--baseline".into(), "git:no-such-rev".into()],
+            "git rev-parse",
+        ),
+        (
+            vec!["-p".into(), "nope".into(), "--baseline".into(), "path:x".into()],
+            "not a member",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = relgate()
+            .arg("compat")
+            .arg("--manifest-path")
+            .arg(fx.dir.join("new/Cargo.toml"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A crate that does not document is an error, not "compatible".
+    std::fs::write(fx.dir.join("new/src/lib.rs"), "pub fn broken( {").unwrap();
+    let out = compat(&fx.dir, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rustdoc could not document"));
+    assert_success(&relgate().arg("compat").arg("--help").output().unwrap());
+}
