@@ -542,20 +542,40 @@ fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen, what: &str) {
     }
 }
 
-/// Trait impls of a type: removal is major (auto traits and derives too), addition minor.
+/// Trait impls of a type: losing one is major (auto traits and derives too),
+/// gaining one minor. rustdoc lists auto traits a type does *not* implement
+/// as negative impls (`!Send`): a negative impl appearing is a loss, one
+/// disappearing a gain.
 fn impls(d: &mut Diff<'_>, a: &BTreeSet<String>, b: &BTreeSet<String>) {
     const AUTO: [&str; 5] = ["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
-    for t in a.difference(b) {
+    let kind = |t: &str, lost: bool| {
         let last = t.rsplit("::").next().unwrap_or(t);
-        let kind = if AUTO.contains(&last) {
-            "auto-trait-impl-removed"
-        } else {
-            "trait-impl-removed"
+        match (AUTO.contains(&last), lost) {
+            (true, true) => "auto-trait-impl-removed",
+            (true, false) => "auto-trait-impl-added",
+            (false, true) => "trait-impl-removed",
+            (false, false) => "trait-impl-added",
+        }
+    };
+    let mut lost = BTreeSet::new();
+    let mut gained = BTreeSet::new();
+    for t in a.difference(b) {
+        match t.strip_prefix('!') {
+            Some(positive) => gained.insert(positive.to_owned()),
+            None => lost.insert(t.clone()),
         };
-        d.push(kind, Bump::Major, format!("no longer implements {t}"));
     }
     for t in b.difference(a) {
-        d.push("trait-impl-added", Bump::Minor, format!("now implements {t}"));
+        match t.strip_prefix('!') {
+            Some(positive) => lost.insert(positive.to_owned()),
+            None => gained.insert(t.clone()),
+        };
+    }
+    for t in &lost {
+        d.push(kind(t, true), Bump::Major, format!("no longer implements {t}"));
+    }
+    for t in gained.difference(&lost) {
+        d.push(kind(t, false), Bump::Minor, format!("now implements {t}"));
     }
 }
 
