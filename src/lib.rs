@@ -272,26 +272,43 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
         .join("relgate")
         .join("compat")
         .join("current-target");
-    let current = rustdoc::snapshot(
-        &info,
-        Some(&info.name),
-        &opts.features,
-        opts.target.as_deref(),
-        &scratch,
-        env,
-    )?;
-    let (old_json, old_info) = rustdoc::baseline_snapshot(
-        &baseline,
-        &info,
-        &opts.features,
-        opts.target.as_deref(),
-        &toolchain.rustc_version,
-        env,
-    )?;
-    let new_krate = analyze::api::parse_rustdoc(&current)?;
-    let old_krate = analyze::api::parse_rustdoc(&old_json)?;
-    let new_api = analyze::api::Api::from_rustdoc(&new_krate);
-    let old_api = analyze::api::Api::from_rustdoc(&old_krate);
+    // name@version: the graph may hold another version of the same crate.
+    let spec = format!("{}@{}", info.name, info.version);
+    // The two sides are independent: document them at the same time, each
+    // in its own target directory, and parse each as soon as it is ready.
+    let side = |json: Result<Vec<u8>>| -> Result<(rustdoc_types::Crate, analyze::api::Api)> {
+        let krate = analyze::api::parse_rustdoc(&json?)?;
+        let api = analyze::api::Api::from_rustdoc(&krate);
+        Ok((krate, api))
+    };
+    let (current, baseline_side) = std::thread::scope(|s| {
+        let old = s.spawn(|| {
+            rustdoc::baseline_snapshot(
+                &baseline,
+                &info,
+                &opts.features,
+                opts.target.as_deref(),
+                &toolchain.rustc_version,
+                env,
+            )
+            .and_then(|(json, old_info)| side(Ok(json)).map(|parsed| (parsed, old_info)))
+        });
+        let new = side(rustdoc::snapshot(
+            &info,
+            Some(&spec),
+            &opts.features,
+            opts.target.as_deref(),
+            &scratch,
+            env,
+        ));
+        (
+            new,
+            old.join()
+                .unwrap_or_else(|_| Err(Error::Inconsistent("the baseline thread panicked".into()))),
+        )
+    });
+    let (new_krate, new_api) = current?;
+    let ((old_krate, old_api), old_info) = baseline_side?;
     let mut changes = analyze::compat::diff(&old_api, &new_api);
     // Registry baselines are documented through a placeholder: their own
     // manifest facts (features, MSRV, dependencies) are not read.

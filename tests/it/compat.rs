@@ -321,3 +321,52 @@ fn errors_are_exit_2_never_compatible() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("rustdoc could not document"));
     assert_success(&relgate().arg("compat").arg("--help").output().unwrap());
 }
+
+/// A real published crate against its previous release on crates.io.
+#[test]
+fn registry_baseline_of_a_published_crate() {
+    // cargo fetches itoa 1.0.19 for the minimal fixture; copy its source.
+    let fx = Fixture::new("minimal");
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version=1", "--locked", "--manifest-path"])
+        .arg(fx.manifest())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let itoa = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "itoa")
+        .unwrap();
+    assert_eq!(itoa["version"], "1.0.19", "fixture changed");
+    let src = Path::new(itoa["manifest_path"].as_str().unwrap())
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let copy = fx.scratch("itoa");
+    let cp = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let manifest = copy.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("\n[workspace]\n");
+    std::fs::write(&manifest, text).unwrap();
+    let out = relgate()
+        .arg("compat")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--baseline", "registry:1.0.18", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["old_version"], "1.0.18");
+    assert_eq!(report["required_bump"], "none", "{}", report["changes"]);
+    assert_eq!(out.status.code(), Some(0));
+}
