@@ -120,3 +120,41 @@ fn provenance_worked_example_runs_as_written() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL subjects"));
 }
+
+/// The compat example: run as written (with this build's binary and a
+/// scratch directory), and its output is the one the README shows.
+#[test]
+fn compat_example_runs_as_written() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("Compat example")
+        .nth(1)
+        .expect("README has the compat example");
+    let mut blocks = section.split("```").skip(1).step_by(2);
+    let script = blocks.next().unwrap().trim_start_matches("sh\n");
+    let shown = blocks.next().unwrap().trim_start_matches("text\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    let script: String = script
+        .lines()
+        .filter(|l| !l.starts_with("cargo build"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("target/release/relgate", env!("CARGO_BIN_EXE_relgate"))
+        .replace("/tmp/relgate-compat-demo", &demo.to_string_lossy());
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed =
+        String::from_utf8_lossy(&out.stdout).replace(&*demo.to_string_lossy(), "/tmp/relgate-compat-demo");
+    assert_eq!(printed.trim_end(), shown.trim_end());
+}

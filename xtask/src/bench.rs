@@ -29,10 +29,13 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     match args.split_first() {
         Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
         Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
+        Some((name, rest)) if name == "compat" => compat(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom, verify)"
+            "unknown benchmark `{name}` (available: sbom, verify, compat)"
         ))),
-        None => Err(Failure::usage("missing benchmark name (available: sbom, verify)")),
+        None => Err(Failure::usage(
+            "missing benchmark name (available: sbom, verify, compat)",
+        )),
     }
 }
 
@@ -383,6 +386,175 @@ fn verify(opts: &Options) -> Result<ExitCode> {
         )));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fixture pairs timed end to end.
+const COMPAT_PAIRS: [&str; 5] = [
+    "function_param_type_changed",
+    "trait_method_added_without_default",
+    "enum_variant_added",
+    "item_relocated_behind_pub_use",
+    "function_added",
+];
+
+fn compat(opts: &Options) -> Result<ExitCode> {
+    let relgate = build_relgate()?;
+    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
+    let tmp = TempDir::new()?;
+    let csc = Command::new(cargo())
+        .args(["semver-checks", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
+    let stderr_log = tmp.path.join("stderr.log");
+    println!();
+    println!("relgate compat, end to end per small crate pair (warm: after one run of each)");
+    println!("  relgate:   {relgate_version}");
+    println!("  runs:      {} interleaved per pair", opts.runs);
+    for pair in COMPAT_PAIRS {
+        let dir = tmp.path.join(pair);
+        copy_tree(&repo_root().join("fixtures/compat").join(pair), &dir)
+            .map_err(|e| Failure::setup(format!("cannot copy fixture {pair}: {e}")))?;
+        let mut cases = vec![Case::new("relgate compat", &relgate)
+            .arg("compat")
+            .arg("--manifest-path")
+            .arg(dir.join("new/Cargo.toml"))
+            .arg("--baseline")
+            .arg(format!("path:{}", dir.join("old").display()))
+            .args(["--format", "json", "-o"])
+            .arg(tmp.path.join("report.json"))];
+        if csc {
+            cases.push(
+                Case::new("cargo semver-checks", cargo())
+                    .args(["semver-checks", "--manifest-path"])
+                    .arg(dir.join("new/Cargo.toml"))
+                    .arg("--baseline-root")
+                    .arg(dir.join("old")),
+            );
+        }
+        // Both exit 1 on an insufficient bump; measure regardless of the verdict.
+        let stats = run_interleaved_any_status(&cases, &dir, opts.runs, &stdout, &stderr_log)?;
+        println!();
+        println!("pair {pair}:");
+        print_table(&cases, &stats);
+        if csc {
+            println!(
+                "relgate compat: {} cargo semver-checks wall (target: <= 0.7x)",
+                ratio(stats[0].wall_ms.median, stats[1].wall_ms.median)
+            );
+        }
+    }
+    if !csc {
+        println!();
+        println!("cargo semver-checks: not installed (`cargo semver-checks --version` failed); its ratio was skipped");
+    }
+
+    // The diff phase on a large API: syn with all features, two releases.
+    println!();
+    note("building syn's rustdoc JSON (all features) for syn 2.0.0 and 2.0.119");
+    let mut jsons = Vec::new();
+    // Pinned releases: 2.0.0 → 2.0.119 has 76 API changes to classify.
+    for version in ["=2.0.0", "=2.0.119"] {
+        let dir = tmp.path.join(format!("syn-{}", version.trim_start_matches('=')));
+        fs::create_dir_all(dir.join("src")).map_err(|e| Failure::setup(e.to_string()))?;
+        fs::write(
+            dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"syn-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n[workspace]\n[dependencies]\nsyn = {{ version = \"{version}\", features = [\"full\", \"extra-traits\", \"visit\", \"visit-mut\", \"fold\"] }}\n"
+            ),
+        )
+        .map_err(|e| Failure::setup(e.to_string()))?;
+        fs::write(dir.join("src/lib.rs"), "").map_err(|e| Failure::setup(e.to_string()))?;
+        let status = proc::status(
+            Command::new(cargo())
+                .current_dir(&dir)
+                .env("RUSTC_BOOTSTRAP", "syn")
+                .args([
+                    "rustdoc",
+                    "-q",
+                    "-p",
+                    "syn",
+                    "--lib",
+                    "--",
+                    "-Z",
+                    "unstable-options",
+                    "--output-format",
+                    "json",
+                ]),
+        )?;
+        if !status.success() {
+            return Err(Failure::setup(format!(
+                "cargo rustdoc -p syn ({version}) failed ({status})"
+            )));
+        }
+        jsons.push(dir.join("target/doc/syn.json"));
+    }
+    let status = proc::status(
+        Command::new(cargo())
+            .current_dir(repo_root())
+            .args([
+                "bench",
+                "--locked",
+                "-q",
+                "--bench",
+                "compat_diff",
+                "-p",
+                "relgate",
+                "--",
+            ])
+            .args(&jsons),
+    )?;
+    if !status.success() {
+        return Err(Failure::setup(format!(
+            "cargo bench --bench compat_diff failed ({status})"
+        )));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Like [`run_interleaved`], for commands whose exit status is a verdict.
+fn run_interleaved_any_status(
+    cases: &[Case],
+    cwd: &Path,
+    runs: usize,
+    stdout: &Sink,
+    stderr_log: &Path,
+) -> Result<Vec<Stats>> {
+    let measure = |case: &Case| -> Result<Measured> {
+        let log = File::create(stderr_log).map_err(|e| Failure::setup(e.to_string()))?;
+        let mut cmd = Command::new(&case.program);
+        cmd.args(&case.args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(stdout.stdio()?)
+            .stderr(log);
+        let m = proc::measure(&mut cmd)?;
+        if m.status.code().is_none_or(|c| c > 1) {
+            let stderr = fs::read_to_string(stderr_log).unwrap_or_default();
+            return Err(Failure::setup(format!(
+                "`{}` failed ({})\n{}",
+                proc::describe(&cmd),
+                m.status,
+                stderr.trim_end()
+            )));
+        }
+        Ok(m)
+    };
+    for case in cases {
+        measure(case)?;
+    }
+    let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
+    for round in 0..runs {
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..cases.len()).collect()
+        } else {
+            (0..cases.len()).rev().collect()
+        };
+        for i in order {
+            samples[i].push(measure(&cases[i])?);
+        }
+    }
+    Ok(samples.iter().map(|s| Stats::of(s)).collect())
 }
 
 /// Deterministic incompressible bytes (xorshift64*).

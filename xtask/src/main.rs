@@ -36,6 +36,10 @@ commands:
       Time `relgate verify` of a 50 MiB artifact and 20 small files side by
       side with `sha256sum` of the same files, then the non-hashing part of
       verify (benches/verify.rs) as p50/p95/p99 in microseconds.
+  bench compat [--runs N]
+      Time `relgate compat` end to end on small fixture pairs (and cargo
+      semver-checks on the same pairs when installed), then the diff phase
+      on syn's rustdoc JSON with all features (benches/compat_diff.rs).
   fuzz [--seconds N] [TARGET]
       Build fuzz/TARGET (default verify_bundle) with coverage
       instrumentation and run libFuzzer for N seconds (default 60). Exit 1
