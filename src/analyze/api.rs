@@ -331,11 +331,7 @@ impl<'a> Walker<'a> {
             kind,
             signature,
             shape,
-            span: item.span.as_ref().map(|s| Span {
-                file: s.filename.to_string_lossy().replace('\\', "/"),
-                line: s.begin.0,
-                end_line: s.end.0,
-            }),
+            span: span_of(item),
             deprecated: item.deprecation.is_some(),
             must_use: item
                 .attrs
@@ -618,11 +614,7 @@ impl<'a> Walker<'a> {
                         }
                         let Some(n) = &mi.name else { continue };
                         let path = format!("{type_path}::{n}");
-                        let span = mi.span.as_ref().map(|s| Span {
-                            file: s.filename.to_string_lossy().replace('\\', "/"),
-                            line: s.begin.0,
-                            end_line: s.end.0,
-                        });
+                        let span = span_of(mi);
                         let common = |kind, signature, shape| ApiItem {
                             kind,
                             signature,
@@ -939,6 +931,14 @@ impl<'a> Walker<'a> {
             ),
         }
     }
+}
+
+fn span_of(item: &Item) -> Option<Span> {
+    item.span.as_ref().map(|s| Span {
+        file: s.filename.to_string_lossy().replace('\\', "/"),
+        line: s.begin.0,
+        end_line: s.end.0,
+    })
 }
 
 fn abi(a: &Abi) -> String {

@@ -48,15 +48,8 @@ struct CompatArgs {
     /// git:REV, path:DIR, registry:VERSION or rustdoc:FILE (default: the highest git tag below the current version).
     #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<relgate::collect::rustdoc::Baseline>())]
     baseline: Option<relgate::collect::rustdoc::Baseline>,
-    /// Features to document both versions with (comma- or space-separated; repeatable).
-    #[arg(short = 'F', long, value_name = "FEATURES")]
-    features: Vec<String>,
-    /// Document with all features.
-    #[arg(long)]
-    all_features: bool,
-    /// Document without the `default` feature.
-    #[arg(long)]
-    no_default_features: bool,
+    #[command(flatten)]
+    features: FeatureArgs,
     /// Target triple to document for (default: host).
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
@@ -176,6 +169,13 @@ struct ScopeArgs {
     /// Target triple whose platform-specific dependencies to include (default: host).
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
+    #[command(flatten)]
+    features: FeatureArgs,
+}
+
+/// Cargo's feature flags, shared by every command that resolves a crate.
+#[derive(Debug, Args)]
+struct FeatureArgs {
     /// Features to activate (comma- or space-separated; repeatable).
     #[arg(short = 'F', long, value_name = "FEATURES")]
     features: Vec<String>,
@@ -187,17 +187,23 @@ struct ScopeArgs {
     no_default_features: bool,
 }
 
+impl From<FeatureArgs> for Features {
+    fn from(a: FeatureArgs) -> Features {
+        Features {
+            features: a.features,
+            all_features: a.all_features,
+            no_default_features: a.no_default_features,
+        }
+    }
+}
+
 impl From<ScopeArgs> for Scope {
     fn from(a: ScopeArgs) -> Scope {
         Scope {
             manifest_path: a.manifest_path,
             packages: a.packages,
             target: a.target,
-            features: Features {
-                features: a.features,
-                all_features: a.all_features,
-                no_default_features: a.no_default_features,
-            },
+            features: a.features.into(),
         }
     }
 }
@@ -380,11 +386,7 @@ fn compat(args: CompatArgs) -> Result<ExitCode, Error> {
         manifest_path: args.manifest_path,
         package: args.package,
         baseline: args.baseline,
-        features: Features {
-            features: args.features,
-            all_features: args.all_features,
-            no_default_features: args.no_default_features,
-        },
+        features: args.features.into(),
         target: args.target,
     };
     let report = relgate::compat(&opts, &SystemEnv)?;

@@ -112,8 +112,10 @@ impl Case {
     }
 
     /// Runs once in `cwd`, stdout to `stdout` and stderr kept in `stderr_log`
-    /// (a file, not a pipe: nothing to drain while `wait4` blocks).
-    fn measure(&self, cwd: &Path, stdout: &Sink, stderr_log: &Path) -> Result<Measured> {
+    /// (a file, not a pipe: nothing to drain while `wait4` blocks). With
+    /// `verdict_exit`, exit status 1 is a verdict (e.g. an insufficient
+    /// bump), not a failure.
+    fn measure(&self, cwd: &Path, stdout: &Sink, stderr_log: &Path, verdict_exit: bool) -> Result<Measured> {
         let log = File::create(stderr_log)
             .map_err(|e| Failure::setup(format!("cannot create {}: {e}", stderr_log.display())))?;
         let mut cmd = Command::new(&self.program);
@@ -123,7 +125,7 @@ impl Case {
             .stdout(stdout.stdio()?)
             .stderr(log);
         let m = proc::measure(&mut cmd)?;
-        if !m.status.success() {
+        if !(m.status.success() || verdict_exit && m.status.code() == Some(1)) {
             let stderr = fs::read_to_string(stderr_log).unwrap_or_default();
             return Err(Failure::setup(format!(
                 "`{}` failed ({}) in {}\n{}",
@@ -163,13 +165,14 @@ fn run_interleaved(
     runs: usize,
     stdout: &Sink,
     stderr_log: &Path,
+    verdict_exit: bool,
 ) -> Result<Vec<Stats>> {
     note(format_args!(
         "warm-up: one run of each command in {}",
         cwd.display()
     ));
     for case in cases {
-        case.measure(cwd, stdout, stderr_log)?;
+        case.measure(cwd, stdout, stderr_log, verdict_exit)?;
     }
     let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::with_capacity(runs)).collect();
     for round in 0..runs {
@@ -181,7 +184,7 @@ fn run_interleaved(
             (0..cases.len()).rev().collect()
         };
         for i in order {
-            samples[i].push(cases[i].measure(cwd, stdout, stderr_log)?);
+            samples[i].push(cases[i].measure(cwd, stdout, stderr_log, verdict_exit)?);
         }
     }
     Ok(samples.iter().map(|s| Stats::of(s)).collect())
@@ -247,7 +250,7 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
     }
 
     // The warm-up also lets cargo download the crates on a fresh machine.
-    let stats = run_interleaved(&cases, &ws, opts.runs, &stdout, &stderr_log)?;
+    let stats = run_interleaved(&cases, &ws, opts.runs, &stdout, &stderr_log, false)?;
 
     let packages = fs::read_to_string(&cdx_out)
         .map(|json| json.matches("\"bom-ref\"").count())
@@ -356,6 +359,7 @@ fn verify(opts: &Options) -> Result<ExitCode> {
         opts.runs,
         &stdout,
         &tmp.path.join("stderr.log"),
+        false,
     )?;
 
     println!();
@@ -433,7 +437,7 @@ fn compat(opts: &Options) -> Result<ExitCode> {
             );
         }
         // Both exit 1 on an insufficient bump; measure regardless of the verdict.
-        let stats = run_interleaved_any_status(&cases, &dir, opts.runs, &stdout, &stderr_log)?;
+        let stats = run_interleaved(&cases, &dir, opts.runs, &stdout, &stderr_log, true)?;
         println!();
         println!("pair {pair}:");
         print_table(&cases, &stats);
@@ -510,51 +514,6 @@ fn compat(opts: &Options) -> Result<ExitCode> {
         )));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Like [`run_interleaved`], for commands whose exit status is a verdict.
-fn run_interleaved_any_status(
-    cases: &[Case],
-    cwd: &Path,
-    runs: usize,
-    stdout: &Sink,
-    stderr_log: &Path,
-) -> Result<Vec<Stats>> {
-    let measure = |case: &Case| -> Result<Measured> {
-        let log = File::create(stderr_log).map_err(|e| Failure::setup(e.to_string()))?;
-        let mut cmd = Command::new(&case.program);
-        cmd.args(&case.args)
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stdout(stdout.stdio()?)
-            .stderr(log);
-        let m = proc::measure(&mut cmd)?;
-        if m.status.code().is_none_or(|c| c > 1) {
-            let stderr = fs::read_to_string(stderr_log).unwrap_or_default();
-            return Err(Failure::setup(format!(
-                "`{}` failed ({})\n{}",
-                proc::describe(&cmd),
-                m.status,
-                stderr.trim_end()
-            )));
-        }
-        Ok(m)
-    };
-    for case in cases {
-        measure(case)?;
-    }
-    let mut samples: Vec<Vec<Measured>> = cases.iter().map(|_| Vec::new()).collect();
-    for round in 0..runs {
-        let order: Vec<usize> = if round % 2 == 0 {
-            (0..cases.len()).collect()
-        } else {
-            (0..cases.len()).rev().collect()
-        };
-        for i in order {
-            samples[i].push(measure(&cases[i])?);
-        }
-    }
-    Ok(samples.iter().map(|s| Stats::of(s)).collect())
 }
 
 /// Deterministic incompressible bytes (xorshift64*).
