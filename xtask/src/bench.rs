@@ -113,8 +113,8 @@ impl Case {
 
     /// Runs once in `cwd`, stdout to `stdout` and stderr kept in `stderr_log`
     /// (a file, not a pipe: nothing to drain while `wait4` blocks). With
-    /// `verdict_exit`, exit status 1 is a verdict (e.g. an insufficient
-    /// bump), not a failure.
+    /// `verdict_exit`, exit status 1 (relgate) or 100 (cargo-semver-checks)
+    /// is a verdict — an insufficient bump — not a failure.
     fn measure(&self, cwd: &Path, stdout: &Sink, stderr_log: &Path, verdict_exit: bool) -> Result<Measured> {
         let log = File::create(stderr_log)
             .map_err(|e| Failure::setup(format!("cannot create {}: {e}", stderr_log.display())))?;
@@ -125,7 +125,8 @@ impl Case {
             .stdout(stdout.stdio()?)
             .stderr(log);
         let m = proc::measure(&mut cmd)?;
-        if !(m.status.success() || verdict_exit && m.status.code() == Some(1)) {
+        // relgate says "insufficient bump" with 1, cargo-semver-checks with 100.
+        if !(m.status.success() || verdict_exit && matches!(m.status.code(), Some(1 | 100))) {
             let stderr = fs::read_to_string(stderr_log).unwrap_or_default();
             return Err(Failure::setup(format!(
                 "`{}` failed ({}) in {}\n{}",
