@@ -4,6 +4,17 @@
 
 use crate::support::{cdx_components, json, sbom, Fixture};
 
+/// The SPDX package named `name`.
+fn spdx_package(doc: &serde_json::Value, name: &str) -> serde_json::Value {
+    doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()
+        .clone()
+}
+
 fn names(doc: &serde_json::Value) -> Vec<String> {
     cdx_components(doc).into_iter().map(|(n, _)| n).collect()
 }
@@ -108,15 +119,7 @@ fn licenses_are_spdx_and_license_files_travel_as_text() {
     let extracted = spdx["hasExtractedLicensingInfos"].as_array().unwrap();
     assert_eq!(extracted.len(), 1);
     assert_eq!(extracted[0]["licenseId"], "LicenseRef-mylib-0.1.0-LICENSE-MYLIB");
-    let pkg = |name: &str| {
-        spdx["packages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let pkg = |name: &str| spdx_package(&spdx, name);
     assert_eq!(
         pkg("mylib")["licenseDeclared"],
         "LicenseRef-mylib-0.1.0-LICENSE-MYLIB"
@@ -194,15 +197,7 @@ fn suppliers_are_never_noassertion() {
             "{s}"
         );
     }
-    let pkg = |name: &str| {
-        spdx["packages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let pkg = |name: &str| spdx_package(&spdx, name);
     // Path members without authors inherit the workspace's supplier.
     assert_eq!(
         pkg("mylib")["supplier"],
