@@ -18,6 +18,7 @@ pub mod config;
 pub mod emit;
 mod error;
 pub mod facts;
+pub mod gate;
 pub mod provenance;
 pub mod write;
 

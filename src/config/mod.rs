@@ -4,6 +4,8 @@
 //! target, features); [`SbomFormat`] picks the wire format. The CLI and the
 //! xtask build these directly; nothing here does I/O.
 
+pub mod contract;
+
 use std::path::PathBuf;
 
 /// Which part of a Cargo workspace a run describes.

@@ -1,0 +1,480 @@
+//! The release contract: `relgate.toml`, or `[workspace.metadata.relgate]`
+//! (or `[package.metadata.relgate]`) in the root `Cargo.toml`.
+//!
+//! Parsing is pure: [`Contract::from_toml`] takes the text the caller read.
+//! Unknown keys are errors (a typo must not silently turn a rule off), and
+//! so is a contract that names a built-in invariant relgate does not have.
+//! Expressions are compiled by [`crate::gate`], not here.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// A parsed contract, plus where it came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contract {
+    /// Where the contract was read from (`None`: relgate's defaults).
+    pub origin: Option<String>,
+    /// sha256 of the contract text (of the empty string for the defaults).
+    pub sha256: String,
+    /// `[release]`.
+    pub release: Release,
+    /// `[invariants.*]`: parameters of the built-in invariants.
+    pub invariants: Invariants,
+    /// `[[rule]]`.
+    pub rules: Vec<Rule>,
+    /// `[[waiver]]`.
+    pub waivers: Vec<Waiver>,
+    /// `[schemas]`.
+    pub schemas: Schemas,
+    /// `[report]`.
+    pub report: Report,
+}
+
+/// `[release]`: how a release is made.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Release {
+    /// `runDetails.builder.id` of the provenance.
+    pub builder_id: Option<String>,
+    /// The source repository URI (default: the git remote `origin`).
+    pub source_uri: Option<String>,
+    /// Run the tests and require them to pass (`tests-passed`).
+    pub run_tests: bool,
+    /// The test command; default `cargo test --workspace --locked`.
+    pub test_command: Option<Vec<String>>,
+    /// The ledger file, relative to the workspace root.
+    pub ledger: String,
+    /// The package whose version is the release version (default: the root
+    /// package, or the one version every member shares).
+    pub package: Option<String>,
+    /// Packages whose binaries are built and released (default: every member with a binary).
+    pub packages: Vec<String>,
+    /// Compat baseline spec (`git:REF`, `registry:VERSION`, `path:DIR`, `none`).
+    pub baseline: Option<String>,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Release {
+            builder_id: None,
+            source_uri: None,
+            run_tests: true,
+            test_command: None,
+            ledger: "release-ledger.jsonl".into(),
+            package: None,
+            packages: Vec::new(),
+            baseline: None,
+        }
+    }
+}
+
+/// Parameters of the built-in invariants. Every invariant is on unless
+/// `enabled = false`; `license-allowlist` is on once it has an allow list.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Invariants {
+    /// `semver-bump-sufficient`.
+    pub semver_bump_sufficient: Toggle,
+    /// `tests-passed`.
+    pub tests_passed: Toggle,
+    /// `license-allowlist`.
+    pub license_allowlist: LicenseAllowlist,
+    /// `no-git-or-path-deps`.
+    pub no_git_or_path_deps: NoGitOrPathDeps,
+    /// `ticket-ttl`.
+    pub ticket_ttl: TicketTtl,
+    /// `nonce-unique`.
+    pub nonce_unique: Toggle,
+    /// `canonical-format`.
+    pub canonical_format: Toggle,
+    /// `performance-budget`.
+    pub performance_budget: PerformanceBudget,
+    /// `schema-lock`.
+    pub schema_lock: Toggle,
+}
+
+/// An invariant with no parameters.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Toggle {
+    /// On by default.
+    pub enabled: bool,
+}
+
+impl Default for Toggle {
+    fn default() -> Self {
+        Toggle { enabled: true }
+    }
+}
+
+/// `[invariants.license-allowlist]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct LicenseAllowlist {
+    /// Off only when explicitly disabled; without `allow` there is nothing to check.
+    pub enabled: Option<bool>,
+    /// SPDX license ids (and `WITH` exceptions) that may appear.
+    pub allow: Vec<String>,
+    /// Check workspace members too (default: dependencies only).
+    pub include_workspace: bool,
+}
+
+/// `[invariants.no-git-or-path-deps]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct NoGitOrPathDeps {
+    /// On by default.
+    pub enabled: bool,
+    /// Allow git dependencies.
+    pub allow_git: bool,
+    /// Allow path dependencies outside the workspace.
+    pub allow_path: bool,
+}
+
+impl Default for NoGitOrPathDeps {
+    fn default() -> Self {
+        NoGitOrPathDeps {
+            enabled: true,
+            allow_git: false,
+            allow_path: false,
+        }
+    }
+}
+
+/// `[invariants.ticket-ttl]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct TicketTtl {
+    /// On by default.
+    pub enabled: bool,
+    /// How long a signed release directory may wait before publishing, e.g. `24h`.
+    pub max_ticket_ttl: String,
+}
+
+impl Default for TicketTtl {
+    fn default() -> Self {
+        TicketTtl {
+            enabled: true,
+            max_ticket_ttl: "24h".into(),
+        }
+    }
+}
+
+/// `[invariants.performance-budget]`. Unset budgets are not checked.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct PerformanceBudget {
+    /// On by default.
+    pub enabled: bool,
+    /// Largest allowed artifact, bytes.
+    pub max_artifact_bytes: Option<u64>,
+    /// Largest allowed sum of artifact sizes, bytes.
+    pub max_total_bytes: Option<u64>,
+    /// Longest allowed build, seconds.
+    pub max_build_seconds: Option<f64>,
+    /// relgate's own peak resident memory, bytes.
+    pub max_peak_rss_bytes: Option<u64>,
+    /// relgate's own CPU time (user + system), seconds.
+    pub max_cpu_seconds: Option<f64>,
+    /// Allowed growth against the previous release's metrics, as a fraction (0.10 = 10 %).
+    pub regression_tolerance: f64,
+    /// Metric names compared with the previous release.
+    pub regression_metrics: Vec<String>,
+    /// The previous release's `metrics.json` (default: the one in the release
+    /// directory being replaced, if any).
+    pub previous_metrics: Option<PathBuf>,
+}
+
+impl Default for PerformanceBudget {
+    fn default() -> Self {
+        PerformanceBudget {
+            enabled: true,
+            max_artifact_bytes: None,
+            max_total_bytes: None,
+            max_build_seconds: None,
+            max_peak_rss_bytes: None,
+            max_cpu_seconds: None,
+            regression_tolerance: 0.10,
+            regression_metrics: vec!["release.artifact.size".into()],
+            previous_metrics: None,
+        }
+    }
+}
+
+/// `deny` fails the gate; `warn` is reported only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the gate.
+    #[default]
+    Deny,
+    /// Reported, does not fail the gate.
+    Warn,
+}
+
+impl Severity {
+    /// `deny` or `warn`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Deny => "deny",
+            Severity::Warn => "warn",
+        }
+    }
+}
+
+/// `[[rule]]`: a user rule in CEL.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rule {
+    /// Stable id, `[a-z0-9-]+`, not a built-in id.
+    pub id: String,
+    /// `deny` (default) or `warn`.
+    #[serde(default)]
+    pub severity: Severity,
+    /// What the rule is for (shown by `relgate explain`).
+    pub description: Option<String>,
+    /// A CEL list expression; `assert` then runs once per item with `it` bound.
+    pub each: Option<String>,
+    /// A CEL boolean expression that must hold.
+    pub assert: String,
+    /// A CEL string expression describing a failure.
+    pub message: Option<String>,
+}
+
+/// `[[waiver]]`: an exception with a reason and an end date.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Waiver {
+    /// The rule (user or built-in) it applies to.
+    pub rule: String,
+    /// A CEL boolean over `it` (the failing item); absent: every failure of the rule.
+    #[serde(rename = "match")]
+    pub matches: Option<String>,
+    /// Why (mandatory, non-empty).
+    pub reason: String,
+    /// Last day the waiver applies, `YYYY-MM-DD` (UTC, inclusive).
+    pub until: String,
+}
+
+/// `[schemas]`: the project's own JSON Schemas, pinned in the lock.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Schemas {
+    /// Workspace-relative paths of JSON Schema files.
+    pub paths: Vec<String>,
+    /// The lock file, workspace-relative.
+    pub lock: String,
+}
+
+impl Default for Schemas {
+    fn default() -> Self {
+        Schemas {
+            paths: Vec::new(),
+            lock: "schemas.lock".into(),
+        }
+    }
+}
+
+/// `[report]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Report {
+    /// A minijinja template replacing the built-in `templates/report.md.j2`.
+    pub template: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct File {
+    version: Option<u32>,
+    #[serde(default)]
+    release: Release,
+    #[serde(default)]
+    invariants: Invariants,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Rule>,
+    #[serde(default, rename = "waiver")]
+    waivers: Vec<Waiver>,
+    #[serde(default)]
+    schemas: Schemas,
+    #[serde(default)]
+    report: Report,
+}
+
+/// Ids of the built-in invariants, in the order the gate reports them.
+pub const BUILTIN_IDS: [&str; 9] = [
+    "tests-passed",
+    "semver-bump-sufficient",
+    "schema-lock",
+    "canonical-format",
+    "license-allowlist",
+    "no-git-or-path-deps",
+    "performance-budget",
+    "nonce-unique",
+    "ticket-ttl",
+];
+
+/// The id reported when a waiver itself fails (it has expired).
+pub const WAIVER_EXPIRED: &str = "waiver-expired";
+
+impl Contract {
+    /// Parses a `relgate.toml`.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Contract, String> {
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        Contract::from_file(file, text, origin)
+    }
+
+    /// The `[workspace.metadata.relgate]` (or `[package.metadata.relgate]`)
+    /// table of a `Cargo.toml`, if it has one.
+    pub fn from_cargo_toml(text: &str, origin: &str) -> Result<Option<Contract>, String> {
+        let doc: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let table = ["workspace", "package"]
+            .iter()
+            .find_map(|section| doc.get(*section)?.get("metadata")?.get("relgate").cloned());
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        let canonical = toml::to_string(&table).map_err(|e| e.to_string())?;
+        let file: File = table.try_into().map_err(|e: toml::de::Error| e.to_string())?;
+        Contract::from_file(file, &canonical, origin).map(Some)
+    }
+
+    /// relgate's defaults: every built-in invariant with its default parameters.
+    pub fn defaults() -> Contract {
+        Contract {
+            sha256: hex(&Sha256::digest(b"")),
+            ..Contract::default()
+        }
+    }
+
+    fn from_file(file: File, text: &str, origin: &str) -> Result<Contract, String> {
+        if let Some(v) = file.version.filter(|v| *v != 1) {
+            return Err(format!(
+                "contract version {v} is not supported (this relgate reads version 1)"
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in &file.rules {
+            if !valid_id(&rule.id) {
+                return Err(format!(
+                    "rule id `{}` must be lowercase letters, digits and dashes",
+                    rule.id
+                ));
+            }
+            if BUILTIN_IDS.contains(&rule.id.as_str()) || rule.id == WAIVER_EXPIRED {
+                return Err(format!(
+                    "rule id `{}` is a built-in invariant; configure it under [invariants.{}] instead",
+                    rule.id, rule.id
+                ));
+            }
+            if !seen.insert(rule.id.clone()) {
+                return Err(format!("rule id `{}` is defined twice", rule.id));
+            }
+        }
+        for w in &file.waivers {
+            if !seen.contains(&w.rule) && !BUILTIN_IDS.contains(&w.rule.as_str()) {
+                return Err(format!("a waiver names rule `{}`, which is not defined", w.rule));
+            }
+            if w.reason.trim().is_empty() {
+                return Err(format!("the waiver for `{}` has an empty reason", w.rule));
+            }
+            parse_day(&w.until).map_err(|e| format!("the waiver for `{}`: {e}", w.rule))?;
+        }
+        crate::config::parse_duration(&file.invariants.ticket_ttl.max_ticket_ttl)
+            .map_err(|e| format!("[invariants.ticket-ttl] max-ticket-ttl: {e}"))?;
+        let tol = file.invariants.performance_budget.regression_tolerance;
+        if !(0.0..=100.0).contains(&tol) {
+            return Err(format!(
+                "[invariants.performance-budget] regression-tolerance {tol} must be a fraction between 0 and 100"
+            ));
+        }
+        if file.release.test_command.as_ref().is_some_and(|c| c.is_empty()) {
+            return Err("[release] test-command is empty".into());
+        }
+        Ok(Contract {
+            origin: Some(origin.to_owned()),
+            sha256: hex(&Sha256::digest(text.as_bytes())),
+            release: file.release,
+            invariants: file.invariants,
+            rules: file.rules,
+            waivers: file.waivers,
+            schemas: file.schemas,
+            report: file.report,
+        })
+    }
+
+    /// `max-ticket-ttl` in seconds.
+    pub fn ticket_ttl_seconds(&self) -> i64 {
+        crate::config::parse_duration(&self.invariants.ticket_ttl.max_ticket_ttl).unwrap_or(86_400)
+    }
+}
+
+/// `YYYY-MM-DD` → the Unix time of the END of that day (UTC), inclusive.
+pub fn parse_day(s: &str) -> Result<i64, String> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`until = \"{s}\"` is not a date like 2026-03-31"))?;
+    let end = d
+        .and_hms_opt(23, 59, 59)
+        .ok_or_else(|| format!("`{s}` is out of range"))?;
+    Ok(end.and_utc().timestamp())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_turn_every_invariant_on() {
+        let c = Contract::from_toml("", "relgate.toml").unwrap();
+        assert!(c.invariants.tests_passed.enabled && c.invariants.schema_lock.enabled);
+        assert!(c.release.run_tests);
+        assert_eq!(c.ticket_ttl_seconds(), 86_400);
+    }
+
+    #[test]
+    fn typos_and_bad_ids_are_errors() {
+        for bad in [
+            "[release]\nrun-test = true",
+            "[invariants.no-such-thing]\nenabled = true",
+            "[[rule]]\nid = \"Bad Id\"\nassert = \"true\"",
+            "[[rule]]\nid = \"tests-passed\"\nassert = \"true\"",
+            "[[rule]]\nid = \"a\"\nassert = \"true\"\n[[rule]]\nid = \"a\"\nassert = \"true\"",
+            "[[waiver]]\nrule = \"nope\"\nreason = \"x\"\nuntil = \"2026-01-01\"",
+            "[[waiver]]\nrule = \"tests-passed\"\nreason = \" \"\nuntil = \"2026-01-01\"",
+            "[[waiver]]\nrule = \"tests-passed\"\nreason = \"x\"\nuntil = \"soon\"",
+            "[invariants.ticket-ttl]\nmax-ticket-ttl = \"a day\"",
+            "version = 2",
+        ] {
+            assert!(Contract::from_toml(bad, "t").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cargo_metadata_table_is_read() {
+        let toml = "[workspace]\nmembers = []\n[workspace.metadata.relgate.release]\nrun-tests = false\n";
+        let c = Contract::from_cargo_toml(toml, "Cargo.toml").unwrap().unwrap();
+        assert!(!c.release.run_tests);
+        assert!(Contract::from_cargo_toml("[workspace]\n", "Cargo.toml")
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn waiver_until_is_inclusive() {
+        let end = parse_day("2026-03-31").unwrap();
+        assert_eq!(end, 1_775_001_599);
+    }
+}

@@ -1,0 +1,435 @@
+//! The built-in invariants: stable ids, on by default, parameters in
+//! `[invariants.<id>]`. Each is a pure function of the contract and the
+//! facts; missing evidence fails closed.
+
+use serde_json::json;
+
+use crate::config::contract::{Contract, BUILTIN_IDS, WAIVER_EXPIRED};
+use crate::gate::facts::{Facts, MetricFact};
+use crate::gate::rules::license_allowed;
+
+/// One failing item of a built-in invariant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Short label (`serde@1.0.0`, an artifact name, a schema name).
+    pub item: String,
+    /// What is wrong.
+    pub message: String,
+    /// What a waiver's `match` sees as `it`.
+    pub data: serde_json::Value,
+}
+
+/// The outcome of one invariant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Not applicable or turned off, and why.
+    Skipped(String),
+    /// Checked; the failures (empty: it holds) and a note.
+    Checked(Vec<Failure>, Option<String>),
+}
+
+/// What `relgate explain ID` prints for a built-in id.
+pub fn explain(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "tests-passed" => "tests-passed: when `[release] run-tests` is true (the default), the release runs the test command (default `cargo test --workspace --locked`) and requires conclusive results: the command ran, exited 0, its `test result:` lines were read, no test failed and at least one passed. Missing or unreadable evidence fails.",
+        "semver-bump-sufficient" => "semver-bump-sufficient: the version change from the baseline (previous release) must be at least the bump the compatibility report requires, under Cargo's rules (for 0.x, a change of the left-most non-zero component is major). Schema-lock drift adds its own required bump. A first release (no baseline) passes.",
+        "schema-lock" => "schema-lock: the canonical sha256 of relgate's artifact schemas and of every schema in `[schemas] paths` must match the lock file (`[schemas] lock`, default schemas.lock). Drift is classified breaking (major), additive (minor) or documentation-only (none). Only `relgate schema lock` updates the lock.",
+        "canonical-format" => "canonical-format: every JSON artifact relgate writes validates against its schema (compat_report.json, metrics.json), and rendering every artifact a second time from the same facts gives the same bytes.",
+        "license-allowlist" => "license-allowlist: with `[invariants.license-allowlist] allow = [...]`, every dependency's SPDX expression must be satisfiable with allowed licenses only (`MIT OR GPL-3.0` passes with MIT allowed). A crate without a license is NOASSERTION, allowed only if listed. `include-workspace = true` checks members too.",
+        "no-git-or-path-deps" => "no-git-or-path-deps: dependencies must come from a registry. Git dependencies (`allow-git = true` to permit) and path dependencies outside the workspace (`allow-path = true`) fail.",
+        "performance-budget" => "performance-budget: budgets on metrics.json — max-artifact-bytes, max-total-bytes, max-build-seconds, max-peak-rss-bytes (relgate's own), max-cpu-seconds (relgate's own) — and no metric in `regression-metrics` (default release.artifact.size) may grow by more than `regression-tolerance` (default 0.10) against the previous release's metrics.json.",
+        "nonce-unique" => "nonce-unique: the release's invocation id and version must not already be in the ledger (a replay), and the invocation id must not be revoked. At publish time (`relgate gate --dir`) the release's own ledger entry is not a conflict.",
+        "ticket-ttl" => "ticket-ttl: a signed release directory is a ticket to publish; `relgate gate --dir` refuses it once the provenance's finishedOn is older than `max-ticket-ttl` (default 24h). At release time it is recorded as not yet applicable.",
+        WAIVER_EXPIRED => "waiver-expired: a `[[waiver]]` past its `until` date (UTC, inclusive) no longer waives anything and fails the gate until it is renewed with a new reason or removed.",
+        _ => return None,
+    })
+}
+
+/// Evaluates built-in invariant `id`.
+pub fn evaluate(id: &str, c: &Contract, f: &Facts) -> Outcome {
+    let inv = &c.invariants;
+    match id {
+        "tests-passed" => {
+            if !inv.tests_passed.enabled {
+                return off(id);
+            }
+            if !c.release.run_tests {
+                return Outcome::Skipped("`[release] run-tests = false`: tests are not required".into());
+            }
+            tests_passed(f)
+        }
+        "semver-bump-sufficient" if inv.semver_bump_sufficient.enabled => semver(f),
+        "schema-lock" if inv.schema_lock.enabled => schema_lock(f),
+        "canonical-format" if inv.canonical_format.enabled => canonical(f),
+        "license-allowlist" => {
+            let l = &inv.license_allowlist;
+            if l.enabled == Some(false) {
+                return off(id);
+            }
+            if l.allow.is_empty() {
+                return Outcome::Skipped("no `allow` list configured".into());
+            }
+            let failures = f
+                .packages
+                .iter()
+                .filter(|p| l.include_workspace || !p.workspace_member)
+                .filter(|p| !license_allowed(&p.license, &l.allow))
+                .map(|p| Failure {
+                    item: format!("{}@{}", p.name, p.version),
+                    message: format!(
+                        "{}@{} is licensed `{}`, which the allow list does not satisfy",
+                        p.name, p.version, p.license
+                    ),
+                    data: json!(p),
+                })
+                .collect();
+            Outcome::Checked(failures, None)
+        }
+        "no-git-or-path-deps" if inv.no_git_or_path_deps.enabled => {
+            let p = &inv.no_git_or_path_deps;
+            let failures = f
+                .packages
+                .iter()
+                .filter(|d| !d.workspace_member)
+                .filter(|d| {
+                    (d.source_kind == "git" && !p.allow_git) || (d.source_kind == "path" && !p.allow_path)
+                })
+                .map(|d| Failure {
+                    item: format!("{}@{}", d.name, d.version),
+                    message: format!(
+                        "{}@{} comes from a {} source ({})",
+                        d.name,
+                        d.version,
+                        d.source_kind,
+                        d.source.as_deref().unwrap_or("unknown")
+                    ),
+                    data: json!(d),
+                })
+                .collect();
+            Outcome::Checked(failures, None)
+        }
+        "performance-budget" if inv.performance_budget.enabled => budget(c, f),
+        "nonce-unique" if inv.nonce_unique.enabled => nonce(f),
+        "ticket-ttl" if inv.ticket_ttl.enabled => ttl(c, f),
+        _ if BUILTIN_IDS.contains(&id) => off(id),
+        _ => Outcome::Skipped(format!("`{id}` is not a built-in invariant")),
+    }
+}
+
+fn off(id: &str) -> Outcome {
+    Outcome::Skipped(format!("turned off (`[invariants.{id}] enabled = false`)"))
+}
+
+fn fail(item: &str, message: String, data: serde_json::Value) -> Failure {
+    Failure {
+        item: item.to_owned(),
+        message,
+        data,
+    }
+}
+
+fn tests_passed(f: &Facts) -> Outcome {
+    let t = &f.tests;
+    let data = json!(t);
+    let failure = if !t.ran {
+        Some("tests are required but did not run: no test evidence".to_owned())
+    } else if !t.conclusive {
+        Some(format!(
+            "the test command `{}` gave no conclusive result (exit code {})",
+            t.command.join(" "),
+            t.exit_code.map_or("none".into(), |c| c.to_string())
+        ))
+    } else if t.failed > 0 || t.exit_code != Some(0) {
+        Some(format!(
+            "{} test(s) failed ({} passed, exit code {})",
+            t.failed,
+            t.passed,
+            t.exit_code.map_or("none".into(), |c| c.to_string())
+        ))
+    } else if t.passed == 0 {
+        Some("the test command ran no test: 0 passed is no evidence".to_owned())
+    } else {
+        None
+    };
+    let note = format!("{} passed, {} failed, {} ignored", t.passed, t.failed, t.ignored);
+    Outcome::Checked(
+        failure
+            .into_iter()
+            .map(|m| fail("tests", m, data.clone()))
+            .collect(),
+        Some(note),
+    )
+}
+
+fn semver(f: &Facts) -> Outcome {
+    let c = &f.compat;
+    if !c.ran {
+        return Outcome::Checked(
+            Vec::new(),
+            Some("first release: no baseline to compare with".into()),
+        );
+    }
+    let prev = f.release.previous_version.as_deref().unwrap_or("?");
+    let note = format!(
+        "{prev} → {}: declares {}, requires {}",
+        f.release.version, c.declared_bump, c.required_bump
+    );
+    if c.sufficient {
+        return Outcome::Checked(Vec::new(), Some(note));
+    }
+    let m = format!(
+        "the changes since {prev} require a {} bump, but {prev} → {} is {}; release at least {}",
+        c.required_bump,
+        f.release.version,
+        c.declared_bump,
+        c.next_version_at_least.as_deref().unwrap_or("a higher version")
+    );
+    Outcome::Checked(vec![fail(&f.release.version, m, json!(c))], Some(note))
+}
+
+fn schema_lock(f: &Facts) -> Outcome {
+    let s = &f.schema_lock;
+    match s.status.as_str() {
+        "ok" => Outcome::Checked(
+            Vec::new(),
+            Some(format!("{} schema(s) match {}", s.schemas.len(), s.lock)),
+        ),
+        "missing" => Outcome::Checked(
+            vec![fail(
+                &s.lock,
+                format!("no schema lock ({}): run `relgate schema lock`", s.lock),
+                json!(s),
+            )],
+            None,
+        ),
+        _ => Outcome::Checked(
+            s.drift
+                .iter()
+                .map(|d| {
+                    fail(
+                        &d.schema,
+                        format!(
+                            "schema {} {} ({}, requires a {} bump): {}",
+                            d.schema,
+                            d.change,
+                            d.classification,
+                            d.required_bump,
+                            d.reasons.join("; ")
+                        ),
+                        json!(d),
+                    )
+                })
+                .collect(),
+            None,
+        ),
+    }
+}
+
+fn canonical(f: &Facts) -> Outcome {
+    let failures = f
+        .canonical
+        .iter()
+        .flat_map(|c| {
+            let mut out = Vec::new();
+            if !c.errors.is_empty() {
+                out.push(fail(
+                    &c.artifact,
+                    format!(
+                        "{} does not validate against {}: {}",
+                        c.artifact,
+                        c.schema.as_deref().unwrap_or("its schema"),
+                        c.errors.join("; ")
+                    ),
+                    json!(c),
+                ));
+            }
+            if !c.reemit_identical {
+                out.push(fail(
+                    &c.artifact,
+                    format!(
+                        "{} is not reproducible: rendering it again gave different bytes",
+                        c.artifact
+                    ),
+                    json!(c),
+                ));
+            }
+            out
+        })
+        .collect();
+    Outcome::Checked(
+        failures,
+        Some(format!("{} artifact(s) checked", f.canonical.len())),
+    )
+}
+
+fn sum(metrics: &[MetricFact], name: &str) -> Option<f64> {
+    let v: Vec<f64> = metrics
+        .iter()
+        .filter(|m| m.name == name)
+        .map(|m| m.value)
+        .collect();
+    (!v.is_empty()).then(|| v.iter().sum())
+}
+
+fn budget(c: &Contract, f: &Facts) -> Outcome {
+    let b = &c.invariants.performance_budget;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    if let Some(max) = b.max_artifact_bytes {
+        checked += 1;
+        for m in f.metrics.iter().filter(|m| m.name == "release.artifact.size") {
+            if m.value > max as f64 {
+                let name = m.attributes.get("artifact").cloned().unwrap_or_default();
+                failures.push(fail(
+                    &name,
+                    format!("{name} is {} bytes, over the {max}-byte budget", m.value),
+                    json!(m),
+                ));
+            }
+        }
+    }
+    let scalar: [(&str, Option<f64>, &str); 4] = [
+        (
+            "release.artifact.size",
+            b.max_total_bytes.map(|v| v as f64),
+            "total artifact size (bytes)",
+        ),
+        ("release.build.duration", b.max_build_seconds, "build time (s)"),
+        (
+            "relgate.peak_rss",
+            b.max_peak_rss_bytes.map(|v| v as f64),
+            "relgate peak memory (bytes)",
+        ),
+        ("relgate.cpu.time", b.max_cpu_seconds, "relgate CPU time (s)"),
+    ];
+    for (name, max, what) in scalar {
+        let Some(max) = max else { continue };
+        checked += 1;
+        match sum(&f.metrics, name) {
+            Some(v) if v > max => failures.push(fail(
+                name,
+                format!("{what} is {v}, over the budget of {max}"),
+                json!({"name": name, "value": v, "budget": max}),
+            )),
+            Some(_) => {}
+            None => failures.push(fail(
+                name,
+                format!("{what}: metric `{name}` is missing, so the budget cannot be checked"),
+                json!({"name": name}),
+            )),
+        }
+    }
+    let mut compared = 0;
+    if let Some(prev) = &f.previous_metrics {
+        for m in f
+            .metrics
+            .iter()
+            .filter(|m| b.regression_metrics.contains(&m.name))
+        {
+            let Some(p) = prev
+                .iter()
+                .find(|p| p.name == m.name && p.attributes == m.attributes)
+            else {
+                continue;
+            };
+            compared += 1;
+            if p.value > 0.0 && m.value > p.value * (1.0 + b.regression_tolerance) {
+                let label = m.attributes.values().cloned().collect::<Vec<_>>().join(",");
+                let item = if label.is_empty() {
+                    m.name.clone()
+                } else {
+                    format!("{} {label}", m.name)
+                };
+                failures.push(fail(
+                    &item,
+                    format!(
+                        "{item} grew from {} to {} (+{:.1} %), over the {:.1} % tolerance",
+                        p.value,
+                        m.value,
+                        (m.value / p.value - 1.0) * 100.0,
+                        b.regression_tolerance * 100.0
+                    ),
+                    json!({"name": m.name, "attributes": m.attributes, "value": m.value, "previous": p.value}),
+                ));
+            }
+        }
+    }
+    let note = match (&f.previous_metrics, checked) {
+        (None, 0) => "no budget configured and no previous metrics to compare with".to_owned(),
+        (None, n) => format!("{n} budget(s) checked; no previous metrics to compare with"),
+        (Some(_), n) => {
+            format!("{n} budget(s) checked; {compared} metric(s) compared with the previous release")
+        }
+    };
+    Outcome::Checked(failures, Some(note))
+}
+
+fn nonce(f: &Facts) -> Outcome {
+    let r = &f.release;
+    let mut failures = Vec::new();
+    if f.ledger.ids.contains(&r.id) {
+        failures.push(fail(
+            &r.id,
+            format!("invocation id {} is already in the ledger: a replay", r.id),
+            json!(r),
+        ));
+    }
+    if f.ledger.versions.contains(&r.version) {
+        failures.push(fail(
+            &r.version,
+            format!("version {} was already released (it is in the ledger)", r.version),
+            json!(r),
+        ));
+    }
+    if f.ledger.revoked.contains(&r.id) {
+        failures.push(fail(
+            &r.id,
+            format!("invocation id {} was revoked in the ledger", r.id),
+            json!(r),
+        ));
+    }
+    Outcome::Checked(failures, Some(format!("ledger head {}", f.ledger.head)))
+}
+
+fn ttl(c: &Contract, f: &Facts) -> Outcome {
+    let Some(p) = &f.provenance else {
+        return Outcome::Checked(
+            Vec::new(),
+            Some(format!(
+                "applies at publish time: `relgate gate --dir` refuses the directory {} after signing",
+                c.invariants.ticket_ttl.max_ticket_ttl
+            )),
+        );
+    };
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp());
+    let max = c.ticket_ttl_seconds();
+    match (parse(&p.finished_on), parse(&f.now)) {
+        (Ok(done), Ok(now)) => {
+            let age = now - done;
+            let note = Some(format!("signed {}s ago; ticket valid for {}s", age, max));
+            if age > max {
+                Outcome::Checked(
+                    vec![fail(
+                        &p.invocation_id,
+                        format!(
+                            "the release was signed at {} and is {}s old, over max-ticket-ttl {} — make a new release",
+                            p.finished_on, age, c.invariants.ticket_ttl.max_ticket_ttl
+                        ),
+                        json!(p),
+                    )],
+                    note,
+                )
+            } else {
+                Outcome::Checked(Vec::new(), note)
+            }
+        }
+        _ => Outcome::Checked(
+            vec![fail(
+                &p.invocation_id,
+                format!("finishedOn `{}` is not an RFC 3339 time", p.finished_on),
+                json!(p),
+            )],
+            None,
+        ),
+    }
+}

@@ -1,0 +1,263 @@
+//! The facts a gate decides on: what rules see, as one typed document.
+//!
+//! The release pipeline fills it; `gate.json` records it (it is signed with
+//! the rest of the release directory), so `relgate gate --dir` re-evaluates
+//! every rule on exactly what the release saw, refreshing only `now`,
+//! `ledger` and `provenance`. Field names are the names CEL rules use and
+//! are documented in the README; renaming one is a breaking change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything visible to rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// The release being made.
+    pub release: ReleaseFact,
+    /// Every package in the SBOM scope, workspace members included.
+    pub packages: Vec<PackageFact>,
+    /// Every file of the release directory that rules can judge.
+    pub artifacts: Vec<ArtifactFact>,
+    /// The compatibility verdict.
+    pub compat: CompatFact,
+    /// SBOM summary.
+    pub sbom: SbomFact,
+    /// `metrics.json`'s metrics.
+    pub metrics: Vec<MetricFact>,
+    /// The previous release's metrics, when known.
+    pub previous_metrics: Option<Vec<MetricFact>>,
+    /// Test evidence.
+    pub tests: TestsFact,
+    /// What the ledger already holds.
+    pub ledger: LedgerFact,
+    /// The schema lock check.
+    pub schema_lock: SchemaLockFact,
+    /// Artifact schema validation and re-emission checks.
+    pub canonical: Vec<CanonicalFact>,
+    /// The signed provenance (known at publish time, `relgate gate --dir`).
+    pub provenance: Option<ProvenanceFact>,
+    /// Gate evaluation time, RFC 3339.
+    pub now: String,
+}
+
+/// `release`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseFact {
+    /// The invocation id (also the provenance's `invocationId`).
+    pub id: String,
+    /// The package that carries the release version.
+    pub package: String,
+    /// The version being released.
+    pub version: String,
+    /// The baseline's version (`null` on a first release).
+    pub previous_version: Option<String>,
+    /// The git commit.
+    pub commit: Option<String>,
+    /// The git tag pointing at the commit, if any.
+    pub tag: Option<String>,
+    /// Signed with the example key, not for publishing.
+    pub dry_run: bool,
+}
+
+/// One entry of `packages`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PackageFact {
+    /// Crate name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// SPDX expression, `NOASSERTION` when the crate declares none.
+    pub license: String,
+    /// `registry`, `git` or `path`.
+    pub source_kind: String,
+    /// The source (registry URL, git URL, or the workspace-relative path).
+    pub source: Option<String>,
+    /// `normal` or `build` (how it is first reached from the workspace).
+    pub kind: String,
+    /// A member of the workspace.
+    pub workspace_member: bool,
+}
+
+/// One entry of `artifacts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactFact {
+    /// File name in the release directory.
+    pub name: String,
+    /// `binary`, `sbom`, `compat-report`, `metrics`, `trace`, `file`.
+    pub kind: String,
+    /// Size.
+    pub size_bytes: u64,
+    /// Hex SHA-256.
+    pub sha256: String,
+}
+
+/// `compat`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatFact {
+    /// A baseline was compared (false on a first release).
+    pub ran: bool,
+    /// The baseline spec, e.g. `git:v1.0.0`.
+    pub baseline: Option<String>,
+    /// Highest change class: `none`, `patch`, `minor`, `major`.
+    pub required_bump: String,
+    /// What the version change declares under Cargo's rules.
+    pub declared_bump: String,
+    /// declared ≥ required.
+    pub sufficient: bool,
+    /// Lowest sufficient version.
+    pub next_version_at_least: Option<String>,
+    /// Every change.
+    pub changes: Vec<CompatChangeFact>,
+}
+
+/// One entry of `compat.changes`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatChangeFact {
+    /// Item path, `Cargo.toml`, or `schema:<name>`.
+    pub path: String,
+    /// Stable change id.
+    pub kind: String,
+    /// The bump it requires.
+    pub class: String,
+    /// In words.
+    pub detail: String,
+}
+
+/// `sbom`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SbomFact {
+    /// Components, the root included.
+    pub components: u64,
+    /// Component count per `source_kind`.
+    pub by_source_kind: BTreeMap<String, u64>,
+    /// Component count per license expression.
+    pub licenses: BTreeMap<String, u64>,
+    /// Packages without a license.
+    pub unlicensed: Vec<String>,
+}
+
+/// One entry of `metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricFact {
+    /// Dotted name, e.g. `release.artifact.size`.
+    pub name: String,
+    /// UCUM unit.
+    pub unit: String,
+    /// Value.
+    pub value: f64,
+    /// Attributes, e.g. `artifact`.
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// `tests`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TestsFact {
+    /// The contract requires tests.
+    pub required: bool,
+    /// The test command ran.
+    pub ran: bool,
+    /// The command exited and its results were read (counts are meaningful).
+    pub conclusive: bool,
+    /// Passed tests.
+    pub passed: u64,
+    /// Failed tests.
+    pub failed: u64,
+    /// Ignored tests.
+    pub ignored: u64,
+    /// The command.
+    pub command: Vec<String>,
+    /// Its exit code.
+    pub exit_code: Option<i32>,
+}
+
+/// `ledger`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LedgerFact {
+    /// Invocation ids of earlier releases.
+    pub ids: Vec<String>,
+    /// Versions of earlier releases.
+    pub versions: Vec<String>,
+    /// Invocation ids that were revoked.
+    pub revoked: Vec<String>,
+    /// Hash of the last line.
+    pub head: String,
+}
+
+/// `schema_lock`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemaLockFact {
+    /// `ok`, `drift` or `missing` (no lock file).
+    pub status: String,
+    /// The lock file, workspace-relative.
+    pub lock: String,
+    /// Schemas covered.
+    pub schemas: Vec<String>,
+    /// Drifted schemas.
+    pub drift: Vec<SchemaDriftFact>,
+}
+
+/// One drifted schema.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemaDriftFact {
+    /// Schema name.
+    pub schema: String,
+    /// `changed`, `added`, `removed`.
+    pub change: String,
+    /// `breaking`, `additive`, `documentation-only`.
+    pub classification: String,
+    /// `major`, `minor`, `none`.
+    pub required_bump: String,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// One artifact's canonical-format check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CanonicalFact {
+    /// File name.
+    pub artifact: String,
+    /// Schema it was validated against (`null`: no schema, re-emission only).
+    pub schema: Option<String>,
+    /// Validation errors (empty: valid).
+    pub errors: Vec<String>,
+    /// Rendering the same facts again gave the same bytes.
+    pub reemit_identical: bool,
+}
+
+/// `provenance`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvenanceFact {
+    /// `runDetails.metadata.invocationId`.
+    pub invocation_id: String,
+    /// `runDetails.metadata.finishedOn`.
+    pub finished_on: String,
+    /// sha256 of `provenance.intoto.jsonl`.
+    pub sha256: String,
+    /// keyids that signed.
+    pub keyids: Vec<String>,
+}
+
+impl Facts {
+    /// The facts as the JSON value rules see.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Top-level names rules may use (besides `it`).
+pub const VARIABLES: [&str; 13] = [
+    "release",
+    "packages",
+    "artifacts",
+    "compat",
+    "sbom",
+    "metrics",
+    "previous_metrics",
+    "tests",
+    "ledger",
+    "schema_lock",
+    "canonical",
+    "provenance",
+    "now",
+];

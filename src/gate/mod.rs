@@ -1,0 +1,488 @@
+//! The release gate: contract rules and built-in invariants over the
+//! [`facts::Facts`] of a release → a [`Verdict`].
+//!
+//! Findings are data: a failed rule is a [`RuleVerdict`] with failures,
+//! never an `Err`. An `Err` ([`rules::RuleError`]) means a rule could not be
+//! evaluated, which the binary reports as exit 2 — never as a pass.
+//!
+//! Waivers apply to failures of one rule whose `match` (with `it` bound to
+//! the failing item) holds, until the end of their `until` day (UTC). An
+//! expired waiver waives nothing and fails the gate as `waiver-expired`.
+
+pub mod builtin;
+pub mod facts;
+pub mod rules;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::contract::{Contract, Severity, BUILTIN_IDS, WAIVER_EXPIRED};
+use facts::Facts;
+use rules::{Compiled, RuleError};
+
+/// The schema id of `gate.json`.
+pub const SCHEMA: &str = "gate/v1";
+
+/// The gate's decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// `pass` or `fail`.
+    pub result: String,
+    /// Gate time (RFC 3339).
+    pub now: String,
+    /// Every rule, built-ins first.
+    pub rules: Vec<RuleVerdict>,
+    /// Every waiver and whether it was used.
+    pub waivers: Vec<WaiverStatus>,
+}
+
+/// One rule's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleVerdict {
+    /// Stable id.
+    pub id: String,
+    /// `builtin` or `user`.
+    pub kind: String,
+    /// `deny` or `warn`.
+    pub severity: String,
+    /// `pass`, `fail`, `warn` (a `warn` rule that failed), `waived` (every failure waived), `skipped`.
+    pub status: String,
+    /// Unwaived failures.
+    pub failures: Vec<ItemFailure>,
+    /// Waived failures.
+    pub waived: Vec<WaivedFailure>,
+    /// Context (why skipped, what was compared).
+    pub note: Option<String>,
+}
+
+/// A failing item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemFailure {
+    /// Label.
+    pub item: String,
+    /// Message.
+    pub message: String,
+}
+
+/// A failure a waiver covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaivedFailure {
+    /// Label.
+    pub item: String,
+    /// Message.
+    pub message: String,
+    /// The waiver's reason.
+    pub reason: String,
+    /// The waiver's last day.
+    pub until: String,
+}
+
+/// A waiver and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverStatus {
+    /// Rule id.
+    pub rule: String,
+    /// The `match` expression.
+    #[serde(rename = "match")]
+    pub matches: Option<String>,
+    /// Reason.
+    pub reason: String,
+    /// Last day.
+    pub until: String,
+    /// `used`, `unused` or `expired`.
+    pub status: String,
+}
+
+impl Verdict {
+    /// Whether the gate passed.
+    pub fn passed(&self) -> bool {
+        self.result == "pass"
+    }
+
+    /// Failing `deny` rules, for one-line summaries.
+    pub fn failed_rules(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .filter(|r| r.status == "fail")
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+}
+
+struct Pending {
+    item: String,
+    message: String,
+    data: cel::Value,
+}
+
+/// Evaluates every built-in invariant and user rule.
+pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Result<Verdict, RuleError> {
+    let now_ts = chrono::DateTime::parse_from_rfc3339(&facts.now)
+        .map(|d| d.timestamp())
+        .map_err(|e| RuleError {
+            rule: "now".into(),
+            field: "now",
+            reason: format!("`{}` is not RFC 3339: {e}", facts.now),
+        })?;
+    let value = facts.to_value();
+    let ctx = rules::context(&value);
+    let mut used = vec![false; compiled.waivers.len()];
+    let mut out = Vec::new();
+
+    let mut apply = |id: &str,
+                     severity: Severity,
+                     kind: &str,
+                     pending: Vec<Pending>,
+                     note: Option<String>|
+     -> Result<RuleVerdict, RuleError> {
+        let mut failures = Vec::new();
+        let mut waived = Vec::new();
+        'item: for p in pending {
+            for (i, w) in compiled.waivers.iter().enumerate() {
+                if w.rule != id || w.until_ts < now_ts {
+                    continue;
+                }
+                let hit = match &w.matches {
+                    None => true,
+                    Some(m) => {
+                        let mut inner = ctx.new_inner_scope();
+                        inner.add_variable_from_value("it", p.data.clone());
+                        rules::eval_bool(&inner, m, &format!("waiver for {id}"), "match")?
+                    }
+                };
+                if hit {
+                    used[i] = true;
+                    waived.push(WaivedFailure {
+                        item: p.item,
+                        message: p.message,
+                        reason: w.reason.clone(),
+                        until: w.until.clone(),
+                    });
+                    continue 'item;
+                }
+            }
+            failures.push(ItemFailure {
+                item: p.item,
+                message: p.message,
+            });
+        }
+        let status = match (failures.is_empty(), waived.is_empty(), severity) {
+            (false, _, Severity::Deny) => "fail",
+            (false, _, Severity::Warn) => "warn",
+            (true, false, _) => "waived",
+            (true, true, _) => "pass",
+        };
+        Ok(RuleVerdict {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+            severity: severity.name().to_owned(),
+            status: status.to_owned(),
+            failures,
+            waived,
+            note,
+        })
+    };
+
+    for id in BUILTIN_IDS {
+        match builtin::evaluate(id, contract, facts) {
+            builtin::Outcome::Skipped(why) => out.push(RuleVerdict {
+                id: id.to_owned(),
+                kind: "builtin".into(),
+                severity: "deny".into(),
+                status: "skipped".into(),
+                failures: Vec::new(),
+                waived: Vec::new(),
+                note: Some(why),
+            }),
+            builtin::Outcome::Checked(failures, note) => {
+                let pending = failures
+                    .into_iter()
+                    .map(|f| Pending {
+                        item: f.item,
+                        message: f.message,
+                        data: rules::to_cel(&f.data),
+                    })
+                    .collect();
+                out.push(apply(id, Severity::Deny, "builtin", pending, note)?);
+            }
+        }
+    }
+
+    for rule in &compiled.rules {
+        let mut pending = Vec::new();
+        let message = |scope: &cel::Context, label: &str| -> Result<String, RuleError> {
+            match &rule.message {
+                Some(m) => rules::eval_string(scope, m, &rule.id),
+                None => Ok(format!("{label}: failed `{}`", rule.assert.source)),
+            }
+        };
+        match &rule.each {
+            None => {
+                if !rules::eval_bool(&ctx, &rule.assert, &rule.id, "assert")? {
+                    pending.push(Pending {
+                        item: rule.id.clone(),
+                        message: message(&ctx, &rule.id)?,
+                        data: cel::Value::Null,
+                    });
+                }
+            }
+            Some(each) => {
+                for item in rules::eval_list(&ctx, each, &rule.id)?.iter() {
+                    let mut inner = ctx.new_inner_scope();
+                    inner.add_variable_from_value("it", item.clone());
+                    if !rules::eval_bool(&inner, &rule.assert, &rule.id, "assert")? {
+                        let label = rules::item_label(item);
+                        pending.push(Pending {
+                            message: message(&inner, &label)?,
+                            item: label,
+                            data: item.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        let note = rule.description.clone();
+        out.push(apply(&rule.id, rule.severity, "user", pending, note)?);
+    }
+
+    let expired: Vec<ItemFailure> = compiled
+        .waivers
+        .iter()
+        .filter(|w| w.until_ts < now_ts)
+        .map(|w| ItemFailure {
+            item: w.rule.clone(),
+            message: format!(
+                "the waiver for `{}` (\"{}\") expired on {}: renew it with a new date and reason, or remove it",
+                w.rule, w.reason, w.until
+            ),
+        })
+        .collect();
+    out.push(RuleVerdict {
+        id: WAIVER_EXPIRED.into(),
+        kind: "builtin".into(),
+        severity: "deny".into(),
+        status: if expired.is_empty() { "pass" } else { "fail" }.into(),
+        failures: expired,
+        waived: Vec::new(),
+        note: Some(format!("{} waiver(s) in the contract", compiled.waivers.len())),
+    });
+
+    let waivers = compiled
+        .waivers
+        .iter()
+        .zip(&used)
+        .map(|(w, used)| WaiverStatus {
+            rule: w.rule.clone(),
+            matches: w.matches.as_ref().map(|m| m.source.clone()),
+            reason: w.reason.clone(),
+            until: w.until.clone(),
+            status: if w.until_ts < now_ts {
+                "expired"
+            } else if *used {
+                "used"
+            } else {
+                "unused"
+            }
+            .into(),
+        })
+        .collect();
+    let passed = out.iter().all(|r| r.status != "fail");
+    Ok(Verdict {
+        result: if passed { "pass" } else { "fail" }.into(),
+        now: facts.now.clone(),
+        rules: out,
+        waivers,
+    })
+}
+
+/// What `relgate explain ID` says: a built-in's description, or a user
+/// rule's definition from the contract.
+pub fn explain(id: &str, contract: &Contract) -> Option<String> {
+    if let Some(text) = builtin::explain(id) {
+        return Some(text.to_owned());
+    }
+    let r = contract.rules.iter().find(|r| r.id == id)?;
+    let mut s = format!(
+        "{}: user rule ({}) from {}\n",
+        r.id,
+        r.severity.name(),
+        contract.origin.as_deref().unwrap_or("the contract")
+    );
+    if let Some(d) = &r.description {
+        s.push_str(&format!("  {d}\n"));
+    }
+    if let Some(e) = &r.each {
+        s.push_str(&format!("  each:    {e}\n"));
+    }
+    s.push_str(&format!("  assert:  {}\n", r.assert));
+    if let Some(m) = &r.message {
+        s.push_str(&format!("  message: {m}\n"));
+    }
+    for w in contract.waivers.iter().filter(|w| w.rule == id) {
+        s.push_str(&format!(
+            "  waiver until {}{}: {}\n",
+            w.until,
+            w.matches
+                .as_deref()
+                .map(|m| format!(" where {m}"))
+                .unwrap_or_default(),
+            w.reason
+        ));
+    }
+    Some(s.trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::facts::*;
+
+    fn facts() -> Facts {
+        Facts {
+            release: ReleaseFact {
+                id: "urn:uuid:1".into(),
+                package: "demo".into(),
+                version: "1.1.0".into(),
+                previous_version: Some("1.0.0".into()),
+                ..Default::default()
+            },
+            packages: vec![
+                PackageFact {
+                    name: "demo".into(),
+                    version: "1.1.0".into(),
+                    license: "MIT".into(),
+                    source_kind: "path".into(),
+                    workspace_member: true,
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+                PackageFact {
+                    name: "gpl".into(),
+                    version: "2.0.0".into(),
+                    license: "GPL-3.0-only".into(),
+                    source_kind: "registry".into(),
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+            ],
+            compat: CompatFact {
+                ran: true,
+                required_bump: "minor".into(),
+                declared_bump: "minor".into(),
+                sufficient: true,
+                ..Default::default()
+            },
+            tests: TestsFact {
+                required: true,
+                ran: true,
+                conclusive: true,
+                passed: 3,
+                exit_code: Some(0),
+                ..Default::default()
+            },
+            schema_lock: SchemaLockFact {
+                status: "ok".into(),
+                ..Default::default()
+            },
+            now: "2026-11-22T10:00:00Z".into(),
+            ..Default::default()
+        }
+    }
+
+    fn run(toml: &str, f: &Facts) -> Result<Verdict, RuleError> {
+        let c = Contract::from_toml(toml, "t").unwrap();
+        let compiled = rules::compile(&c)?;
+        evaluate(&c, &compiled, f)
+    }
+
+    fn status<'a>(v: &'a Verdict, id: &str) -> &'a str {
+        &v.rules.iter().find(|r| r.id == id).unwrap().status
+    }
+
+    #[test]
+    fn defaults_pass_on_good_facts() {
+        let v = run("", &facts()).unwrap();
+        assert!(v.passed(), "{v:#?}");
+        assert_eq!(status(&v, "license-allowlist"), "skipped");
+    }
+
+    #[test]
+    fn license_rule_fails_then_is_waived_then_waiver_expires() {
+        let base = "[invariants.license-allowlist]\nallow = [\"MIT\"]\n";
+        let v = run(base, &facts()).unwrap();
+        assert_eq!(status(&v, "license-allowlist"), "fail");
+        assert_eq!(v.rules[4].failures[0].item, "gpl@2.0.0");
+        let waiver = |until: &str| {
+            format!("{base}[[waiver]]\nrule = \"license-allowlist\"\nmatch = 'it.name == \"gpl\"'\nreason = \"legal ok\"\nuntil = \"{until}\"\n")
+        };
+        let v = run(&waiver("2026-11-22"), &facts()).unwrap();
+        assert!(v.passed());
+        assert_eq!(status(&v, "license-allowlist"), "waived");
+        assert_eq!(v.waivers[0].status, "used");
+        let v = run(&waiver("2026-11-21"), &facts()).unwrap();
+        assert!(!v.passed());
+        assert_eq!(status(&v, "license-allowlist"), "fail");
+        assert_eq!(status(&v, WAIVER_EXPIRED), "fail");
+        assert_eq!(v.waivers[0].status, "expired");
+    }
+
+    #[test]
+    fn user_rules_each_and_warn() {
+        let toml = r#"
+[[rule]]
+id = "no-gpl"
+severity = "warn"
+each = "packages.filter(p, !p.workspace_member)"
+assert = "!it.license.contains('GPL')"
+message = "it.name + ' is ' + it.license"
+"#;
+        let v = run(toml, &facts()).unwrap();
+        assert!(v.passed());
+        let r = v.rules.iter().find(|r| r.id == "no-gpl").unwrap();
+        assert_eq!(r.status, "warn");
+        assert_eq!(r.failures[0].message, "gpl is GPL-3.0-only");
+    }
+
+    #[test]
+    fn evaluation_error_is_an_error_not_a_pass() {
+        let toml = "[[rule]]\nid = \"x\"\nassert = \"release.no_such_field == 1\"\n";
+        assert!(run(toml, &facts()).is_err());
+        let toml = "[[rule]]\nid = \"x\"\neach = \"release\"\nassert = \"true\"\n";
+        assert!(run(toml, &facts()).is_err());
+    }
+
+    #[test]
+    fn missing_test_evidence_fails() {
+        let mut f = facts();
+        f.tests = TestsFact {
+            required: true,
+            ..Default::default()
+        };
+        let v = run("", &f).unwrap();
+        assert_eq!(status(&v, "tests-passed"), "fail");
+        let v = run("[release]\nrun-tests = false\n", &f).unwrap();
+        assert_eq!(status(&v, "tests-passed"), "skipped");
+    }
+
+    #[test]
+    fn ticket_ttl_and_nonce() {
+        let mut f = facts();
+        f.provenance = Some(ProvenanceFact {
+            invocation_id: "urn:uuid:1".into(),
+            finished_on: "2026-11-21T09:00:00Z".into(),
+            ..Default::default()
+        });
+        let v = run("", &f).unwrap();
+        assert_eq!(status(&v, "ticket-ttl"), "fail");
+        let v = run("[invariants.ticket-ttl]\nmax-ticket-ttl = \"2d\"\n", &f).unwrap();
+        assert_eq!(status(&v, "ticket-ttl"), "pass");
+        f.ledger.ids.push("urn:uuid:1".into());
+        let v = run("", &facts_with_ledger()).unwrap();
+        assert_eq!(status(&v, "nonce-unique"), "fail");
+    }
+
+    fn facts_with_ledger() -> Facts {
+        let mut f = facts();
+        f.ledger.versions.push("1.1.0".into());
+        f
+    }
+}

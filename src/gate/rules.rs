@@ -1,0 +1,426 @@
+//! User rules and waivers in CEL.
+//!
+//! Every expression is compiled when the contract is loaded ([`compile`]),
+//! and every variable it names is checked against the facts' top-level
+//! names, so a typo fails before any build work. Evaluation errors are
+//! errors (exit 2), never a pass: an `assert` must evaluate to a boolean, an
+//! `each` to a list, a `message` to a string.
+//!
+//! Host functions: `spdx_allowed(expr, list)`, `semver_bump(a, b)`,
+//! `bump_rank(level)`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::{Context, ExecutionError, Program, Value};
+
+use crate::config::contract::{Contract, Severity};
+use crate::gate::facts::VARIABLES;
+
+/// A compiled expression with its source.
+pub struct Expr {
+    /// The CEL source.
+    pub source: String,
+    program: Program,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// A compiled user rule.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// Id.
+    pub id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Description.
+    pub description: Option<String>,
+    /// `each`.
+    pub each: Option<Expr>,
+    /// `assert`.
+    pub assert: Expr,
+    /// `message`.
+    pub message: Option<Expr>,
+}
+
+/// A compiled waiver.
+#[derive(Debug)]
+pub struct CompiledWaiver {
+    /// Rule id.
+    pub rule: String,
+    /// `match`.
+    pub matches: Option<Expr>,
+    /// Reason.
+    pub reason: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub until: String,
+    /// End of that day, Unix seconds.
+    pub until_ts: i64,
+}
+
+/// Every rule and waiver of a contract, compiled.
+#[derive(Debug)]
+pub struct Compiled {
+    /// User rules, in contract order.
+    pub rules: Vec<CompiledRule>,
+    /// Waivers, in contract order.
+    pub waivers: Vec<CompiledWaiver>,
+}
+
+/// Why a rule could not be compiled or evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The rule (or `waiver for <rule>`).
+    pub rule: String,
+    /// Which expression: `each`, `assert`, `message`, `match`.
+    pub field: &'static str,
+    /// What went wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rule `{}`, `{}`: {}", self.rule, self.field, self.reason)
+    }
+}
+
+fn compile_one(rule: &str, field: &'static str, source: &str, it_bound: bool) -> Result<Expr, RuleError> {
+    let err = |reason: String| RuleError {
+        rule: rule.to_owned(),
+        field,
+        reason,
+    };
+    let program = Program::compile(source).map_err(|e| err(format!("does not parse: {e}")))?;
+    let bound = comprehension_vars(source);
+    for var in program.references().variables() {
+        let known = VARIABLES.contains(&var) || (it_bound && var == "it") || bound.iter().any(|b| b == var);
+        if !known {
+            let hint = if var == "it" {
+                "`it` is only bound in rules with `each` (and in their waivers' `match`)".to_owned()
+            } else {
+                format!("known names: {}", VARIABLES.join(", "))
+            };
+            return Err(err(format!("unknown name `{var}` ({hint})")));
+        }
+    }
+    Ok(Expr {
+        source: source.to_owned(),
+        program,
+    })
+}
+
+/// Names bound by macros (`list.all(x, ...)`, `exists`, `exists_one`, `map`, `filter`).
+fn comprehension_vars(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in ["all", "exists", "exists_one", "map", "filter"] {
+        let pat = format!(".{m}(");
+        let mut rest = source;
+        while let Some(at) = rest.find(&pat) {
+            rest = &rest[at + pat.len()..];
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let after = rest.trim_start()[name.len()..].trim_start();
+            if !name.is_empty() && after.starts_with(',') {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// Compiles every rule and waiver of the contract.
+pub fn compile(contract: &Contract) -> Result<Compiled, RuleError> {
+    let mut rules = Vec::new();
+    for r in &contract.rules {
+        let each = r
+            .each
+            .as_deref()
+            .map(|s| compile_one(&r.id, "each", s, false))
+            .transpose()?;
+        let it = each.is_some();
+        rules.push(CompiledRule {
+            id: r.id.clone(),
+            severity: r.severity,
+            description: r.description.clone(),
+            assert: compile_one(&r.id, "assert", &r.assert, it)?,
+            message: r
+                .message
+                .as_deref()
+                .map(|s| compile_one(&r.id, "message", s, it))
+                .transpose()?,
+            each,
+        });
+    }
+    let mut waivers = Vec::new();
+    for w in &contract.waivers {
+        let name = format!("waiver for {}", w.rule);
+        let until_ts = crate::config::contract::parse_day(&w.until).map_err(|reason| RuleError {
+            rule: name.clone(),
+            field: "until",
+            reason,
+        })?;
+        waivers.push(CompiledWaiver {
+            rule: w.rule.clone(),
+            matches: w
+                .matches
+                .as_deref()
+                .map(|s| compile_one(&name, "match", s, true))
+                .transpose()?,
+            reason: w.reason.clone(),
+            until: w.until.clone(),
+            until_ts,
+        });
+    }
+    Ok(Compiled { rules, waivers })
+}
+
+/// JSON → CEL, numbers as `int` when integral (so `x.size_bytes < 1024` works).
+pub fn to_cel(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Int(i),
+            (None, Some(u), _) => Value::UInt(u),
+            (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::Int(f as i64),
+            (_, _, Some(f)) => Value::Float(f),
+            _ => Value::Null,
+        },
+        J::String(s) => Value::String(Arc::new(s.clone())),
+        J::Array(a) => Value::List(Arc::new(a.iter().map(to_cel).collect())),
+        J::Object(o) => {
+            let map: HashMap<Key, Value> = o
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            Value::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+/// A short label for a failing item: `name@version`, `name`, or its CEL text.
+pub fn item_label(v: &Value) -> String {
+    if let Value::Map(m) = v {
+        let get = |k: &str| match m.map.get(&Key::String(Arc::new(k.to_owned()))) {
+            Some(Value::String(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        if let Some(name) = get("name").or_else(|| get("schema")).or_else(|| get("artifact")) {
+            return match get("version") {
+                Some(v) => format!("{name}@{v}"),
+                None => name,
+            };
+        }
+    }
+    match v {
+        Value::String(s) => s.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A root evaluation context: the facts as variables, plus host functions.
+pub fn context(facts: &serde_json::Value) -> Context<'static, 'static> {
+    let mut ctx = Context::default();
+    for name in VARIABLES {
+        ctx.add_variable_from_value(name, to_cel(&facts[name]));
+    }
+    // Names are ours and not in the standard library, so these cannot fail.
+    let _ = ctx.add_function("spdx_allowed", spdx_allowed);
+    let _ = ctx.add_function("semver_bump", semver_bump);
+    let _ = ctx.add_function("bump_rank", bump_rank);
+    ctx
+}
+
+fn spdx_allowed(expr: Arc<String>, allowed: Arc<Vec<Value>>) -> Result<Value, ExecutionError> {
+    let list: Vec<String> = allowed
+        .iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.to_string()),
+            other => Err(ExecutionError::function_error(
+                "spdx_allowed",
+                format!("the allow list must hold strings, found {other:?}"),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Value::Bool(license_allowed(&expr, &list)))
+}
+
+/// Whether an SPDX expression can be satisfied using only licenses in
+/// `allowed` (`MIT OR GPL-3.0` is allowed by `["MIT"]`; `NOASSERTION` only
+/// when listed). An expression that does not parse is not allowed.
+pub fn license_allowed(expr: &str, allowed: &[String]) -> bool {
+    if allowed.iter().any(|a| a == expr) {
+        return true;
+    }
+    match spdx::Expression::parse_mode(expr, spdx::ParseMode::LAX) {
+        Ok(parsed) => parsed.evaluate(|req| {
+            let id = req.license.to_string();
+            let with = req.exception.map(|e| format!("{id} WITH {}", e.name));
+            allowed
+                .iter()
+                .any(|a| *a == id || with.as_deref() == Some(a.as_str()))
+        }),
+        Err(_) => false,
+    }
+}
+
+fn semver_bump(a: Arc<String>, b: Arc<String>) -> Result<Value, ExecutionError> {
+    let parse = |s: &str| {
+        cargo_metadata::semver::Version::parse(s)
+            .map_err(|e| ExecutionError::function_error("semver_bump", format!("`{s}` is not semver: {e}")))
+    };
+    let (old, new) = (parse(&a)?, parse(&b)?);
+    if new < old {
+        return Ok(Value::String(Arc::new("downgrade".into())));
+    }
+    Ok(Value::String(Arc::new(
+        crate::analyze::compat::declared_bump(&old, &new)
+            .name()
+            .to_owned(),
+    )))
+}
+
+fn bump_rank(level: Arc<String>) -> Result<Value, ExecutionError> {
+    let rank = match level.as_str() {
+        "downgrade" => -1,
+        "none" => 0,
+        "patch" => 1,
+        "minor" => 2,
+        "major" => 3,
+        other => {
+            return Err(ExecutionError::function_error(
+                "bump_rank",
+                format!("`{other}` is not one of none, patch, minor, major"),
+            ))
+        }
+    };
+    Ok(Value::Int(rank))
+}
+
+/// Evaluates a boolean expression.
+pub fn eval_bool(ctx: &Context, e: &Expr, rule: &str, field: &'static str) -> Result<bool, RuleError> {
+    match e.program.execute(ctx) {
+        Ok(Value::Bool(b)) => Ok(b),
+        Ok(other) => Err(RuleError {
+            rule: rule.to_owned(),
+            field,
+            reason: format!("`{}` gave {other:?}, not a boolean", e.source),
+        }),
+        Err(err) => Err(RuleError {
+            rule: rule.to_owned(),
+            field,
+            reason: format!("`{}` failed: {err}", e.source),
+        }),
+    }
+}
+
+/// Evaluates a string expression (messages).
+pub fn eval_string(ctx: &Context, e: &Expr, rule: &str) -> Result<String, RuleError> {
+    match e.program.execute(ctx) {
+        Ok(Value::String(s)) => Ok(s.to_string()),
+        Ok(other) => Err(RuleError {
+            rule: rule.to_owned(),
+            field: "message",
+            reason: format!("`{}` gave {other:?}, not a string", e.source),
+        }),
+        Err(err) => Err(RuleError {
+            rule: rule.to_owned(),
+            field: "message",
+            reason: format!("`{}` failed: {err}", e.source),
+        }),
+    }
+}
+
+/// Evaluates a list expression (`each`).
+pub fn eval_list(ctx: &Context, e: &Expr, rule: &str) -> Result<Arc<Vec<Value>>, RuleError> {
+    match e.program.execute(ctx) {
+        Ok(Value::List(l)) => Ok(l),
+        Ok(other) => Err(RuleError {
+            rule: rule.to_owned(),
+            field: "each",
+            reason: format!("`{}` gave {other:?}, not a list", e.source),
+        }),
+        Err(err) => Err(RuleError {
+            rule: rule.to_owned(),
+            field: "each",
+            reason: format!("`{}` failed: {err}", e.source),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> serde_json::Value {
+        serde_json::json!({
+            "release": {"version": "1.2.0", "previous_version": "1.1.0"},
+            "packages": [{"name": "a", "version": "1.0.0", "license": "MIT OR GPL-3.0-only"},
+                         {"name": "b", "version": "2.0.0", "license": "GPL-3.0-only"}],
+            "artifacts": [{"name": "tool", "size_bytes": 9000000}],
+            "compat": {"required_bump": "minor"},
+            "now": "2026-11-22T10:00:00Z"
+        })
+    }
+
+    fn run(src: &str) -> Result<bool, RuleError> {
+        let ctx = context(&facts());
+        let e = compile_one("t", "assert", src, false)?;
+        eval_bool(&ctx, &e, "t", "assert")
+    }
+
+    #[test]
+    fn host_functions() {
+        assert_eq!(run("bump_rank(semver_bump(release.previous_version, release.version)) >= bump_rank(compat.required_bump)"), Ok(true));
+        assert_eq!(run("semver_bump('0.1.0', '0.1.1') == 'major'"), Ok(false));
+        assert_eq!(run("semver_bump('0.1.0', '0.2.0') == 'major'"), Ok(true));
+        assert_eq!(run("semver_bump('2.0.0', '1.0.0') == 'downgrade'"), Ok(true));
+        assert_eq!(
+            run("packages.all(p, spdx_allowed(p.license, ['MIT']))"),
+            Ok(false)
+        );
+        assert_eq!(
+            run("packages.exists(p, spdx_allowed(p.license, ['MIT']))"),
+            Ok(true)
+        );
+        assert_eq!(run("artifacts[0].size_bytes <= 8 * 1024 * 1024"), Ok(false));
+        assert_eq!(
+            run("timestamp(now) - timestamp('2026-11-21T09:00:00Z') <= duration('24h')"),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn errors_are_errors() {
+        assert!(compile_one("t", "assert", "release.version ==", false).is_err());
+        assert!(compile_one("t", "assert", "relase.version == '1'", false).is_err());
+        assert!(compile_one("t", "assert", "it.name == 'a'", false).is_err());
+        assert!(run("release.nope == 'x'").is_err());
+        assert!(run("release.version").is_err());
+        assert!(run("bump_rank('huge') > 0").is_err());
+        assert!(run("semver_bump('x', '1.0.0') == 'none'").is_err());
+    }
+
+    #[test]
+    fn licenses() {
+        let allow = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(license_allowed("MIT OR Apache-2.0", &allow(&["Apache-2.0"])));
+        assert!(!license_allowed("MIT AND Apache-2.0", &allow(&["Apache-2.0"])));
+        assert!(license_allowed("MIT/Apache-2.0", &allow(&["MIT"])));
+        assert!(!license_allowed("NOASSERTION", &allow(&["MIT"])));
+        assert!(license_allowed("NOASSERTION", &allow(&["NOASSERTION"])));
+        assert!(license_allowed(
+            "Apache-2.0 WITH LLVM-exception",
+            &allow(&["Apache-2.0 WITH LLVM-exception"])
+        ));
+    }
+}
