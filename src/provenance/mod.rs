@@ -6,11 +6,13 @@
 //! - [`dsse`]: the envelope, PAE, signing and signature checks.
 //! - [`statement`]: the Statement / SLSA wire types and relgate's build type.
 //! - [`verify`]: every check an auditor expects, as data ([`verify::Verdict`]).
+//! - [`ledger`]: the append-only, hash-chained, signed release ledger.
 //!
 //! Everything here is pure: artifact digests, clock and ledger come in as
 //! arguments, collected by [`crate::collect`].
 
 pub mod dsse;
 pub mod keys;
+pub mod ledger;
 pub mod statement;
 pub mod verify;

@@ -419,11 +419,16 @@ fn subjects_check(st: &Value, artifacts: &[Subject]) -> Check {
     )
 }
 
-/// Invocation ids recorded in a ledger (JSON lines with an `invocation_id` field).
+/// Invocation ids recorded in a ledger (JSON lines with an `invocation_id`
+/// field). Revocation lines are not releases and are skipped; a revoked
+/// release's id stays used.
 pub fn ledger_invocations(text: &str) -> Result<BTreeSet<String>, String> {
     let mut ids = BTreeSet::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        if v["kind"] == "revocation" {
+            continue;
+        }
         if let Some(id) = v["invocation_id"].as_str() {
             ids.insert(id.to_owned());
         }
