@@ -9,4 +9,5 @@ pub mod compat;
 pub mod license;
 pub mod purl;
 pub mod sbom;
+pub mod schema;
 pub mod supplier;
