@@ -3,7 +3,9 @@
 
 pub mod compat;
 pub mod cyclonedx;
+pub mod metrics;
 pub mod spdx;
+pub mod traces;
 
 use sha2::{Digest, Sha256};
 
