@@ -102,6 +102,55 @@ pub enum Error {
         reason: crate::provenance::keys::KeyError,
     },
     /// No signing key was given.
+    /// The package has no library target, so no public API to compare.
+    #[error("package `{package}` has no library target: there is no public API to compare")]
+    NoLibrary {
+        /// The package.
+        package: String,
+    },
+    /// The contract (relgate.toml) is invalid.
+    #[error("contract {origin}: {reason}")]
+    Contract {
+        /// Where it was read from.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A rule could not be compiled or evaluated.
+    #[error("{0}")]
+    Rule(crate::gate::rules::RuleError),
+    /// The schema lock or a declared schema is unreadable.
+    #[error("schema lock: {0}")]
+    SchemaLock(String),
+    /// A release precondition does not hold.
+    #[error("preflight: {reason}")]
+    Preflight {
+        /// What does not hold.
+        reason: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// The ledger is unreadable.
+    #[error("ledger {path}: {reason}")]
+    Ledger {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A command relgate ran for the release failed.
+    #[error("{step} failed: `{command}` exited with {status}{detail}")]
+    StepFailed {
+        /// Which step.
+        step: &'static str,
+        /// The command line.
+        command: String,
+        /// Its exit status.
+        status: String,
+        /// The last lines of its output.
+        detail: String,
+    },
+    /// No signing key was given.
     #[error("no signing key: pass --key or set RELGATE_SIGNING_KEY")]
     NoSigningKey,
     /// The provenance bundle cannot be decoded.
@@ -184,6 +233,13 @@ impl Error {
             }
             Error::Exists { .. } => "choose another --out-dir or --name, or remove the old key first".into(),
             Error::InvalidOption(_) => return None,
+            Error::NoLibrary { .. } => "compare a library package (-p NAME)".into(),
+            Error::Contract { .. } => "fix the contract; `relgate explain ID` describes each built-in invariant".into(),
+            Error::Rule(_) => "fix the rule's expression: a rule that cannot be evaluated never passes".into(),
+            Error::SchemaLock(_) => "run `relgate schema lock` to (re)create the lock, after reviewing the schema change".into(),
+            Error::Preflight { fix, .. } => fix.clone(),
+            Error::Ledger { .. } => "restore the ledger from version control; `relgate ledger verify` shows what is wrong".into(),
+            Error::StepFailed { .. } => "run the command yourself to see the full output".into(),
         })
     }
 }

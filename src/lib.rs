@@ -20,6 +20,7 @@ mod error;
 pub mod facts;
 pub mod gate;
 pub mod provenance;
+pub mod release;
 pub mod write;
 
 pub use collect::{Env, SystemEnv};
@@ -259,15 +260,27 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
             .join("Cargo.toml"),
     };
     let info = rustdoc::crate_info(&manifest, opts.package.as_deref(), env)?;
+    let baseline = match &opts.baseline {
+        Some(b) => b.clone(),
+        None => rustdoc::default_baseline(&info)?,
+    };
+    compat_against(opts, &info, baseline, env)
+}
+
+/// [`compat`] for an already located library and a decided baseline.
+pub(crate) fn compat_against(
+    opts: &CompatOptions,
+    info: &collect::rustdoc::CrateInfo,
+    baseline: collect::rustdoc::Baseline,
+    env: &dyn Env,
+) -> Result<analyze::compat::Report> {
+    use collect::rustdoc;
+    let manifest = &info.manifest;
     let dir = manifest
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
     let toolchain = collect::toolchain::version(env, &dir)?;
-    let baseline = match &opts.baseline {
-        Some(b) => b.clone(),
-        None => rustdoc::default_baseline(&info)?,
-    };
     let scratch = info
         .target_dir
         .join("relgate")
@@ -286,7 +299,7 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
         let old = s.spawn(|| {
             rustdoc::baseline_snapshot(
                 &baseline,
-                &info,
+                info,
                 &opts.features,
                 opts.target.as_deref(),
                 &toolchain.rustc_version,
@@ -295,7 +308,7 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
             .and_then(|(json, old_info)| side(Ok(json)).map(|parsed| (parsed, old_info)))
         });
         let new = side(rustdoc::snapshot(
-            &info,
+            info,
             Some(&spec),
             &opts.features,
             opts.target.as_deref(),

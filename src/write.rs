@@ -93,3 +93,185 @@ pub fn new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     }
     Ok(())
 }
+
+/// One file of a release directory.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Bytes rendered by relgate.
+    Bytes(Vec<u8>),
+    /// A file copied in (a built binary).
+    Copy(PathBuf),
+}
+
+/// A file to place in a release directory.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// File name (no directories).
+    pub name: String,
+    /// What goes in it.
+    pub content: Content,
+    /// Executable bit.
+    pub executable: bool,
+}
+
+fn hidden(out: &Path, tag: &str) -> Result<PathBuf> {
+    let name = out.file_name().ok_or_else(|| Error::Write {
+        path: out.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory path"),
+    })?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok(parent.join(format!(".{}.relgate-{tag}", name.to_string_lossy())))
+}
+
+/// Cleans up after a release that was killed: removes staging directories,
+/// and puts a complete previous directory back if it was moved aside and
+/// the new one never took its place.
+pub fn recover(out: &Path) -> Result<()> {
+    let staging = hidden(out, "staging")?;
+    let previous = hidden(out, "previous")?;
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(err(&staging))?;
+    }
+    if previous.exists() {
+        if out.exists() {
+            std::fs::remove_dir_all(&previous).map_err(err(&previous))?;
+        } else {
+            std::fs::rename(&previous, out).map_err(err(out))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `files` as the directory `out`, atomically: everything goes to a
+/// staging directory beside `out` (same file system), is fsynced, and then
+/// takes `out`'s place in one rename (an exchange on Linux when `out`
+/// exists). A reader — or a crash at any instant — sees the previous
+/// complete directory or the new complete one, never a partial one; the
+/// one window without either (non-Linux replacement) is repaired by
+/// [`recover`] on the next run.
+pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
+    recover(out)?;
+    let staging = hidden(out, "staging")?;
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    if let Some(parent) = staging.parent() {
+        std::fs::create_dir_all(parent).map_err(err(parent))?;
+    }
+    std::fs::create_dir(&staging).map_err(err(&staging))?;
+    let result = (|| -> Result<()> {
+        for f in files {
+            if f.name.contains(['/', '\\']) || f.name.starts_with('.') || f.name.is_empty() {
+                return Err(Error::InvalidOption(format!(
+                    "`{}` is not a plain file name",
+                    f.name
+                )));
+            }
+            let path = staging.join(&f.name);
+            let mode = if f.executable { 0o755 } else { 0o644 };
+            match &f.content {
+                Content::Bytes(b) => new_file(&path, b, mode)?,
+                Content::Copy(src) => {
+                    std::fs::copy(src, &path).map_err(|e| Error::Input {
+                        what: "artifact",
+                        path: src.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                            .map_err(err(&path))?;
+                    }
+                    File::open(&path).and_then(|f| f.sync_all()).map_err(err(&path))?;
+                }
+            }
+        }
+        File::open(&staging)
+            .and_then(|d| d.sync_all())
+            .map_err(err(&staging))?;
+        if out.exists() {
+            if !exchange(&staging, out)? {
+                let previous = hidden(out, "previous")?;
+                std::fs::rename(out, &previous).map_err(err(out))?;
+                std::fs::rename(&staging, out).map_err(err(out))?;
+                std::fs::remove_dir_all(&previous).map_err(err(&previous))?;
+            } else {
+                // `staging` now holds the previous directory.
+                std::fs::remove_dir_all(&staging).map_err(err(&staging))?;
+            }
+        } else {
+            std::fs::rename(&staging, out).map_err(err(out))?;
+        }
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if let Ok(d) = File::open(parent) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    })();
+    if result.is_err() && staging.exists() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Removes a directory if it exists (a stale rejected report after a release).
+pub fn remove_dir(path: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Swaps two paths atomically; `false` when the platform cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::Write {
+            path: p.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in path"),
+        })
+    };
+    let (ca, cb) = (c(a)?, c(b)?);
+    // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them
+    // relative to the working directory like rename(2).
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::ENOTSUP) => Ok(false),
+        _ => Err(Error::Write {
+            path: b.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> Result<bool> {
+    Ok(false)
+}

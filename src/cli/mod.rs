@@ -10,6 +10,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod release;
+
 use clap::{Args, Parser, Subcommand};
 use relgate::{Error, Features, SbomFormat, Scope, SystemEnv};
 
@@ -35,6 +37,20 @@ enum Command {
     Verify(VerifyArgs),
     /// Compare a library's public API with a baseline and check the version bump.
     Compat(CompatArgs),
+    /// Build, collect the evidence, gate, sign and write a release directory atomically.
+    Release(release::ReleaseArgs),
+    /// Re-check a release directory at publish time (signature, subjects, ttl, ledger, every rule).
+    Gate(release::GateArgs),
+    /// Show, verify or append to the release ledger.
+    #[command(subcommand)]
+    Ledger(release::LedgerCommand),
+    /// Lock the JSON Schemas a release depends on, or check them against the lock.
+    #[command(subcommand)]
+    Schema(release::SchemaCommand),
+    /// Describe a rule: a built-in invariant or a rule of the contract.
+    Explain(release::ExplainArgs),
+    /// Write a starter relgate.toml, an xtask snippet and a GitHub Actions workflow.
+    Init(release::InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +246,12 @@ pub fn main() -> ExitCode {
         Command::Countersign(args) => countersign(args),
         Command::Verify(args) => verify(args),
         Command::Compat(args) => compat(args),
+        Command::Release(args) => release::release(args),
+        Command::Gate(args) => release::gate(args),
+        Command::Ledger(cmd) => release::ledger(cmd),
+        Command::Schema(cmd) => release::schema(cmd),
+        Command::Explain(args) => release::explain(args),
+        Command::Init(args) => release::init(args),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@ pub mod inputs;
 pub mod lockfile;
 pub mod metadata;
 mod process;
+pub mod release;
 pub mod rustdoc;
 pub mod toolchain;
 

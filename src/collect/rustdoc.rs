@@ -157,11 +157,8 @@ pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Resu
                 .iter()
                 .any(|k| k == "lib" || k == "proc-macro" || k.ends_with("lib"))
         })
-        .ok_or_else(|| {
-            Error::InvalidOption(format!(
-                "package `{}` has no library target: there is no public API to compare",
-                pkg.name
-            ))
+        .ok_or_else(|| Error::NoLibrary {
+            package: pkg.name.clone(),
         })?;
     let dependencies = pkg
         .dependencies
@@ -304,6 +301,18 @@ impl std::fmt::Display for Baseline {
 /// The default baseline: the highest git tag that names a version below `current`
 /// (`v1.2.3`, `1.2.3`, `NAME-v1.2.3`, `NAME-1.2.3`, `NAME@1.2.3`, `NAME/v1.2.3`).
 pub fn default_baseline(info: &CrateInfo) -> Result<Baseline> {
+    tag_baseline(info).ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "no git tag names a version of {} below {}; pass --baseline git:REV, path:DIR, registry:VERSION or rustdoc:FILE",
+            info.name, info.version
+        ))
+    })
+}
+
+/// The highest git tag naming a release of the crate below its current
+/// version (`name-v1.2.3`, `name-1.2.3`, `name@1.2.3`, `name/v1.2.3`,
+/// `v1.2.3`, `1.2.3`), if any.
+pub fn tag_baseline(info: &CrateInfo) -> Option<Baseline> {
     let dir = info.manifest.parent().unwrap_or(Path::new("."));
     let current = cargo_metadata::semver::Version::parse(&info.version).ok();
     let tags = run("git", &["tag", "--list"], dir, &[])
@@ -332,12 +341,7 @@ pub fn default_baseline(info: &CrateInfo) -> Result<Baseline> {
         })
         .filter(|(v, _)| v.pre.is_empty() && current.as_ref().is_none_or(|c| v < c))
         .max();
-    best.map(|(_, tag)| Baseline::Git(tag)).ok_or_else(|| {
-        Error::InvalidOption(format!(
-            "no git tag names a version of {name} below {}; pass --baseline git:REV, path:DIR, registry:VERSION or rustdoc:FILE",
-            info.version
-        ))
-    })
+    best.map(|(_, tag)| Baseline::Git(tag))
 }
 
 /// The baseline's rustdoc JSON and its package facts (`None` for rustdoc files).

@@ -3,7 +3,9 @@
 
 pub mod compat;
 pub mod cyclonedx;
+pub mod gate;
 pub mod metrics;
+pub mod report;
 pub mod spdx;
 pub mod traces;
 

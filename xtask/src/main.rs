@@ -4,7 +4,8 @@
 //! and hands off to one module per command:
 //!
 //! - [`test`]: `cargo xtask test`, the project's one test command;
-//! - [`bench`]: `cargo xtask bench sbom`, relgate against `cargo metadata`.
+//! - [`bench`]: `cargo xtask bench sbom`, relgate against `cargo metadata`;
+//! - [`release`]: `cargo xtask release`, relgate releasing itself through its library.
 
 // xtask is a command-line tool: printing is its job (the workspace
 // clippy.toml forbids it for the library).
@@ -13,6 +14,7 @@
 mod bench;
 mod fuzz;
 mod proc;
+mod release;
 mod test;
 
 use std::ffi::OsString;
@@ -40,6 +42,11 @@ commands:
       Time `relgate compat` end to end on small fixture pairs (and cargo
       semver-checks on the same pairs when installed), then the diff phase
       on syn's rustdoc JSON with all features (benches/compat_diff.rs).
+  release [--key KEY] [--out DIR] [--baseline SPEC] [--no-build] [--allow-dirty]
+      Release relgate itself with relgate's library (relgate.toml): build,
+      test, SBOMs, compat, schema lock, metrics, gate, report, sign, and an
+      atomic release directory (default target/release-dry-run). Without
+      --key it is a dry run signed with the example key from keys-example/.
   fuzz [--seconds N] [TARGET]
       Build fuzz/TARGET (default verify_bundle) with coverage
       instrumentation and run libFuzzer for N seconds (default 60). Exit 1
@@ -100,6 +107,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
+        "release" => release::run(rest),
         other => Err(Failure::usage(format!("unknown command `{other}`"))),
     }
 }

@@ -1,0 +1,589 @@
+//! `release`, `gate`, `ledger`, `schema`, `explain` and `init`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use relgate::{Error, SystemEnv};
+
+use super::{write_output, write_stdout};
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The workspace's root Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The release directory to write (replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
+    #[arg(long, value_name = "KEY")]
+    key: Option<PathBuf>,
+    /// Allow the public example key (used when no key is given); do not write the ledger.
+    #[arg(long)]
+    dry_run: bool,
+    /// The contract (default: relgate.toml, else [workspace.metadata.relgate]).
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+    /// Compat baseline: git:REV, path:DIR, registry:VERSION, rustdoc:FILE or none.
+    #[arg(long, value_name = "SPEC")]
+    baseline: Option<String>,
+    /// A file to release besides the built binaries (repeatable).
+    #[arg(long = "artifact", value_name = "PATH")]
+    artifacts: Vec<PathBuf>,
+    /// Do not run cargo build (release --artifact files and the evidence).
+    #[arg(long)]
+    no_build: bool,
+    /// Release from a work tree with uncommitted changes.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// The ledger file (default: the contract's, release-ledger.jsonl).
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// The invocation id (default: $RELGATE_INVOCATION_ID, else a random UUID).
+    #[arg(long, value_name = "ID")]
+    invocation_id: Option<String>,
+    /// Summary format on stdout.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
+    use relgate::collect::inputs::KeySource;
+    use relgate::release::{Progress, Release};
+    use std::io::IsTerminal;
+    let mut r = Release::new(&args.out)
+        .dry_run(args.dry_run)
+        .no_build(args.no_build)
+        .allow_dirty(args.allow_dirty);
+    if let Some(p) = &args.manifest_path {
+        r = r.manifest_path(p);
+    }
+    if let Some(k) = &args.key {
+        r = r.key(KeySource::File(k.clone()));
+    }
+    if let Some(c) = &args.contract {
+        r = r.contract(c);
+    }
+    if let Some(b) = &args.baseline {
+        r = r.baseline(b);
+    }
+    for a in &args.artifacts {
+        r = r.artifact(a);
+    }
+    if let Some(l) = &args.ledger {
+        r = r.ledger(l);
+    }
+    if let Some(id) = &args.invocation_id {
+        r = r.invocation_id(id);
+    }
+    let tty = std::io::stderr().is_terminal() && !args.quiet;
+    let bar = tty.then(|| {
+        let b = indicatif::ProgressBar::new(relgate::release::STAGES.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let quiet = args.quiet;
+    let mut progress = |p: Progress| match (&bar, p) {
+        (Some(b), Progress::Started { stage, index, .. }) => {
+            b.set_position(index as u64 - 1);
+            b.set_message(stage);
+        }
+        (Some(_), Progress::Finished { .. }) => {}
+        (None, Progress::Started { stage, index, total }) if !quiet => eprintln!("[{index}/{total}] {stage}"),
+        (None, Progress::Finished { stage, seconds }) if !quiet => {
+            eprintln!("      {stage} done in {seconds:.2}s")
+        }
+        _ => {}
+    };
+    let outcome = r.run(&SystemEnv, &mut progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let outcome = outcome?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.format == "json" {
+        let doc = serde_json::json!({
+            "released": outcome.released,
+            "result": outcome.verdict.result,
+            "dir": outcome.dir,
+            "package": outcome.package,
+            "version": outcome.version,
+            "invocation_id": outcome.invocation_id,
+            "failed_rules": outcome.verdict.failed_rules(),
+            "files": outcome.files.iter().map(|(n, d)| serde_json::json!({"name": n, "sha256": d})).collect::<Vec<_>>(),
+            "keyid": outcome.keyid,
+            "ledger": outcome.ledger_entry.as_ref().map(|_| outcome.ledger_path.clone()),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if outcome.released {
+        println!(
+            "released {} {} into {} ({} files, signed by keyid {})",
+            outcome.package,
+            outcome.version,
+            outcome.dir.display(),
+            outcome.files.len(),
+            outcome.keyid.as_deref().unwrap_or("?")
+        );
+        if outcome.ledger_entry.is_some() {
+            println!("recorded in {}", outcome.ledger_path.display());
+        }
+    } else {
+        println!(
+            "REJECTED {} {}: the gate failed on {}; nothing was signed. Report: {}",
+            outcome.package,
+            outcome.version,
+            outcome.verdict.failed_rules().join(", "),
+            outcome.dir.join("report.md").display()
+        );
+        for r in outcome.verdict.rules.iter().filter(|r| r.status == "fail") {
+            for f in &r.failures {
+                println!("  {}: {}", r.id, f.message);
+            }
+        }
+    }
+    Ok(if outcome.released {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The release directory to re-check.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Trusted public key (SPKI PEM); repeatable.
+    #[arg(long = "key", value_name = "PUB", required = true)]
+    keys: Vec<PathBuf>,
+    /// The workspace's root Cargo.toml (to find the contract and ledger).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The contract (default: relgate.toml, else [workspace.metadata.relgate]).
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+    /// The ledger (default: the contract's).
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// Gate time, RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+}
+
+pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
+    let now = args
+        .now
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.timestamp())
+                .map_err(|e| Error::InvalidOption(format!("--now `{t}` is not RFC 3339: {e}")))
+        })
+        .transpose()?;
+    let r = relgate::release::regate(
+        &relgate::release::RegateOptions {
+            dir: args.dir,
+            keys: args.keys,
+            contract: args.contract,
+            manifest_path: args.manifest_path,
+            ledger: args.ledger,
+            now,
+        },
+        &SystemEnv,
+    )?;
+    let passed = r.passed();
+    if args.format == "json" {
+        let doc = serde_json::json!({
+            "publishable": passed,
+            "recorded": r.recorded,
+            "result": r.verdict.result,
+            "checks": r.checks.iter().map(|(id, ok, d)| serde_json::json!({"id": id, "pass": ok, "detail": d})).collect::<Vec<_>>(),
+            "differences": r.differences,
+            "rules": r.verdict.rules,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        for (id, ok, detail) in &r.checks {
+            println!("{} {id}: {detail}", if *ok { "PASS" } else { "FAIL" });
+        }
+        for rule in &r.verdict.rules {
+            let tag = match rule.status.as_str() {
+                "fail" => "FAIL",
+                "warn" => "WARN",
+                "skipped" => "SKIP",
+                "waived" => "WAIV",
+                _ => "PASS",
+            };
+            let detail = rule
+                .failures
+                .iter()
+                .map(|f| f.message.clone())
+                .chain(rule.note.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            println!("{tag} {}: {detail}", rule.id);
+        }
+        if r.differences.is_empty() {
+            println!("same verdict as recorded at release: {}", r.recorded);
+        } else {
+            println!(
+                "verdict differs from the one recorded at release ({}):",
+                r.recorded
+            );
+            for d in &r.differences {
+                println!("  {d}");
+            }
+        }
+        println!("{}", if passed { "publishable" } else { "NOT PUBLISHABLE" });
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// List the entries.
+    Show {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE", default_value = "release-ledger.jsonl")]
+        ledger: PathBuf,
+        /// Output format.
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
+    },
+    /// Check the hash chain, sequence, signatures and replays.
+    Verify {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE", default_value = "release-ledger.jsonl")]
+        ledger: PathBuf,
+        /// Trusted public key (SPKI PEM); repeatable.
+        #[arg(long = "key", value_name = "PUB", required = true)]
+        keys: Vec<PathBuf>,
+        /// A head pinned earlier (from a report.md): it must still be in the chain.
+        #[arg(long, value_name = "sha256:HEX")]
+        head: Option<String>,
+        /// Output format.
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
+    },
+    /// Append a signed revocation of a release.
+    Revoke {
+        /// The ledger file.
+        #[arg(long, value_name = "FILE", default_value = "release-ledger.jsonl")]
+        ledger: PathBuf,
+        /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
+        #[arg(long, value_name = "KEY")]
+        key: Option<PathBuf>,
+        /// The invocation id of the release to revoke.
+        #[arg(long, value_name = "ID", required_unless_present = "version")]
+        invocation_id: Option<String>,
+        /// The version to revoke (instead of the invocation id).
+        #[arg(long, value_name = "VERSION", conflicts_with = "invocation_id")]
+        version: Option<String>,
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+fn read_ledger(path: &std::path::Path) -> Result<String, Error> {
+    let bytes = relgate::collect::inputs::read(path, "ledger")?;
+    relgate::provenance::ledger::text_from_bytes(&bytes)
+        .map(str::to_owned)
+        .map_err(|e| Error::Ledger {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
+    use relgate::provenance::ledger::{self, Entry, Ledger};
+    let bad = |path: &std::path::Path, e: ledger::LedgerError| Error::Ledger {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    match cmd {
+        LedgerCommand::Show { ledger, format } => {
+            let text = read_ledger(&ledger)?;
+            let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
+            if format == "json" {
+                let doc = serde_json::json!({"head": l.head, "entries": l.entries});
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                let revoked = l.revoked();
+                for e in &l.entries {
+                    match e {
+                        Entry::Release(r) => println!(
+                            "{:>4}  {}  release  {:<12} {}  {}{}",
+                            r.seq,
+                            r.time,
+                            r.version,
+                            r.invocation_id,
+                            r.commit.as_deref().map(|c| &c[..12.min(c.len())]).unwrap_or("-"),
+                            if revoked.contains_key(&r.invocation_id) {
+                                "  (revoked)"
+                            } else {
+                                ""
+                            }
+                        ),
+                        Entry::Revocation(r) => println!(
+                            "{:>4}  {}  revoke   {:<12} {}  {}",
+                            r.seq, r.time, r.version, r.revokes, r.reason
+                        ),
+                    }
+                }
+                println!("head {}", l.head);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Verify {
+            ledger,
+            keys,
+            head,
+            format,
+        } => {
+            let text = read_ledger(&ledger)?;
+            let keys = keys
+                .iter()
+                .map(|k| relgate::collect::inputs::public_key(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            let report = ledger::verify(&text, &keys, head.as_deref()).map_err(|e| bad(&ledger, e))?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                for p in &report.problems {
+                    println!("FAIL line {}: {}: {}", p.line, p.kind.name(), p.detail);
+                }
+                println!(
+                    "{}: {} entries ({} releases, {} revocations), head {}",
+                    if report.ok() { "verified" } else { "NOT VERIFIED" },
+                    report.entries,
+                    report.releases,
+                    report.revocations,
+                    report.head
+                );
+            }
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        LedgerCommand::Revoke {
+            ledger,
+            key,
+            invocation_id,
+            version,
+            reason,
+        } => {
+            let text = read_ledger(&ledger)?;
+            let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
+            let id = match (invocation_id, version) {
+                (Some(id), _) => id,
+                (None, Some(v)) => l
+                    .entries
+                    .iter()
+                    .find_map(|e| match e {
+                        Entry::Release(r) if r.version == v => Some(r.invocation_id.clone()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| {
+                        Error::InvalidOption(format!("the ledger has no release of version {v}"))
+                    })?,
+                (None, None) => return Err(Error::InvalidOption("pass --invocation-id or --version".into())),
+            };
+            let mut warnings = Vec::new();
+            let source = key
+                .map(relgate::collect::inputs::KeySource::File)
+                .unwrap_or(relgate::collect::inputs::KeySource::Env);
+            let key = relgate::collect::inputs::private_key(&source, &SystemEnv, &mut warnings)?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let line =
+                ledger::append_revocation(&text, &id, &reason, &now, &key).map_err(|e| bad(&ledger, e))?;
+            relgate::write::file_atomic(&ledger, format!("{text}{line}").as_bytes())?;
+            println!("revoked {id} in {}", ledger.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Write the lock file from the schemas as they are now (the only way to update it).
+    Lock {
+        /// The workspace's root Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// The contract.
+        #[arg(long, value_name = "FILE")]
+        contract: Option<PathBuf>,
+    },
+    /// Compare the schemas with the lock; exit 1 on drift.
+    Check {
+        /// The workspace's root Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// The contract.
+        #[arg(long, value_name = "FILE")]
+        contract: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
+    },
+}
+
+fn print_drift(status: &relgate::analyze::schema::Status) {
+    for d in &status.drift {
+        println!(
+            "{} {:?}: {}, requires a {} bump",
+            d.schema, d.change, d.classification, d.required_bump
+        );
+        for r in &d.reasons {
+            println!("  {r}");
+        }
+    }
+}
+
+pub fn schema(cmd: SchemaCommand) -> Result<ExitCode, Error> {
+    match cmd {
+        SchemaCommand::Lock {
+            manifest_path,
+            contract,
+        } => {
+            let (path, now, _, status) =
+                relgate::release::schema_status(manifest_path.as_deref(), contract.as_deref())?;
+            let lock = relgate::analyze::schema::Lock::from_schemas(&now)
+                .map_err(|e| Error::SchemaLock(e.to_string()))?;
+            relgate::write::file_atomic(&path, lock.render().as_bytes())?;
+            print_drift(&status);
+            println!("locked {} schema(s) in {}", now.len(), path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        SchemaCommand::Check {
+            manifest_path,
+            contract,
+            format,
+        } => {
+            let (path, _, lock, status) =
+                relgate::release::schema_status(manifest_path.as_deref(), contract.as_deref())?;
+            let ok = lock.is_some() && status.drift.is_empty();
+            if format == "json" {
+                let doc = serde_json::json!({
+                    "lock": path,
+                    "status": if lock.is_none() { "missing" } else { status.status },
+                    "drift": status.drift,
+                });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else if lock.is_none() {
+                println!("no schema lock at {}: run `relgate schema lock`", path.display());
+            } else {
+                print_drift(&status);
+                println!("{}: {}", path.display(), if ok { "ok" } else { "DRIFT" });
+            }
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A built-in invariant id or a rule id from the contract.
+    id: String,
+    /// The workspace's root Cargo.toml (to find the contract).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The contract.
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+}
+
+pub fn explain(args: ExplainArgs) -> Result<ExitCode, Error> {
+    let manifest = args.manifest_path.unwrap_or_else(|| PathBuf::from("Cargo.toml"));
+    let root = std::path::absolute(&manifest)
+        .ok()
+        .and_then(|m| m.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
+    let contract = relgate::collect::release::contract(&root, args.contract.as_deref())?;
+    match relgate::gate::explain(&args.id, &contract) {
+        Some(text) => {
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let mut ids: Vec<String> = relgate::config::contract::BUILTIN_IDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            ids.push(relgate::config::contract::WAIVER_EXPIRED.into());
+            ids.extend(contract.rules.iter().map(|r| r.id.clone()));
+            Err(Error::InvalidOption(format!(
+                "no rule `{}`; known ids: {}",
+                args.id,
+                ids.join(", ")
+            )))
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The workspace root to write into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+}
+
+const INIT_CONTRACT: &str = include_str!("../../templates/init/relgate.toml");
+const INIT_XTASK: &str = include_str!("../../templates/init/xtask-release.rs");
+const INIT_WORKFLOW: &str = include_str!("../../templates/init/release.yml");
+
+pub fn init(args: InitArgs) -> Result<ExitCode, Error> {
+    let files = [
+        (args.dir.join("relgate.toml"), INIT_CONTRACT),
+        (
+            args.dir.join("xtask").join("src").join("release.rs.example"),
+            INIT_XTASK,
+        ),
+        (
+            args.dir.join(".github").join("workflows").join("release.yml"),
+            INIT_WORKFLOW,
+        ),
+    ];
+    for (path, _) in &files {
+        if path.exists() {
+            return Err(Error::Exists { path: path.clone() });
+        }
+    }
+    for (path, text) in &files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        relgate::write::new_file(path, text.as_bytes(), 0o644)?;
+        println!("wrote {}", path.display());
+    }
+    println!("next: review relgate.toml, run `relgate schema lock`, commit both, then `relgate release --dry-run --out target/release-dry-run`");
+    let _ = write_output;
+    let _ = write_stdout;
+    Ok(ExitCode::SUCCESS)
+}

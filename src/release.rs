@@ -1,0 +1,1640 @@
+//! `relgate release` as a library call: the whole pipeline, preflight to
+//! ledger, behind one builder ([`Release`]) that `xtask` and the CLI share.
+//!
+//! ```text
+//! preflight → collect → build → test → sbom → schema lock → compat → metrics
+//!           → gate → report → traces → checksums → sign → write (atomic) → ledger
+//! ```
+//!
+//! A failed gate signs nothing and leaves the previous release directory (or
+//! none); its unsigned report goes to `<out>.rejected/`. Errors (exit 2) write
+//! nothing at all. Progress is reported through a callback; the library
+//! never prints.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::analyze::schema;
+use crate::collect::inputs::KeySource;
+use crate::collect::rustdoc;
+use crate::collect::{self, Env};
+use crate::config::contract::Contract;
+use crate::config::{CompatOptions, Features, SbomFormat, Scope};
+use crate::emit::metrics::{Metric, MetricsDoc};
+use crate::emit::traces::{AttrValue, Run, RunResult, Stage};
+use crate::error::{Error, Result};
+use crate::gate::facts::*;
+use crate::provenance::keys::PrivateKey;
+use crate::provenance::ledger;
+use crate::write;
+
+/// The public example key pair shipped in `keys-example/`.
+pub const EXAMPLE_KEY_PEM: &str = include_str!("../keys-example/example.key");
+
+/// What `relgate release` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Release {
+    manifest_path: Option<PathBuf>,
+    out: PathBuf,
+    key: Option<KeySource>,
+    dry_run: bool,
+    contract: Option<PathBuf>,
+    baseline: Option<String>,
+    artifacts: Vec<PathBuf>,
+    no_build: bool,
+    allow_dirty: bool,
+    ledger: Option<PathBuf>,
+    invocation_id: Option<String>,
+}
+
+/// Progress events, for a progress bar or log lines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A stage began.
+    Started {
+        /// Stage name.
+        stage: &'static str,
+        /// 1-based position.
+        index: usize,
+        /// Number of stages.
+        total: usize,
+    },
+    /// A stage ended.
+    Finished {
+        /// Stage name.
+        stage: &'static str,
+        /// Wall time.
+        seconds: f64,
+    },
+}
+
+/// The stages, in order.
+pub const STAGES: [&str; 13] = [
+    "preflight",
+    "collect",
+    "build",
+    "test",
+    "sbom",
+    "schema-lock",
+    "compat",
+    "metrics",
+    "gate",
+    "report",
+    "sign",
+    "write",
+    "ledger",
+];
+
+/// What a release run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The gate's verdict.
+    pub verdict: crate::gate::Verdict,
+    /// Released (`<out>`) or rejected (`<out>.rejected`).
+    pub released: bool,
+    /// The directory written.
+    pub dir: PathBuf,
+    /// Package and version.
+    pub package: String,
+    /// Version.
+    pub version: String,
+    /// Invocation id.
+    pub invocation_id: String,
+    /// Files written, with their sha256.
+    pub files: Vec<(String, String)>,
+    /// The ledger line appended, if any.
+    pub ledger_entry: Option<String>,
+    /// The ledger file.
+    pub ledger_path: PathBuf,
+    /// keyid that signed (when released).
+    pub keyid: Option<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+struct Clock<'a> {
+    stages: Vec<Stage>,
+    progress: &'a mut dyn FnMut(Progress),
+    current: Option<(&'static str, u128)>,
+}
+
+fn nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+impl Clock<'_> {
+    fn start(&mut self, stage: &'static str) {
+        self.finish(Vec::new());
+        let index = STAGES.iter().position(|s| *s == stage).unwrap_or(0) + 1;
+        (self.progress)(Progress::Started {
+            stage,
+            index,
+            total: STAGES.len(),
+        });
+        self.current = Some((stage, nanos()));
+    }
+
+    fn finish(&mut self, attributes: Vec<(String, AttrValue)>) {
+        if let Some((stage, start)) = self.current.take() {
+            let end = nanos();
+            (self.progress)(Progress::Finished {
+                stage,
+                seconds: (end - start) as f64 / 1e9,
+            });
+            self.stages.push(Stage {
+                name: stage.into(),
+                start_unix_nanos: start,
+                end_unix_nanos: end,
+                error: None,
+                attributes,
+                events: Vec::new(),
+            });
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+fn rfc3339(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+impl Release {
+    /// A release into `out`.
+    pub fn new(out: impl Into<PathBuf>) -> Release {
+        Release {
+            out: out.into(),
+            ..Release::default()
+        }
+    }
+    /// Replaces the output directory.
+    pub fn out(mut self, out: impl Into<PathBuf>) -> Self {
+        self.out = out.into();
+        self
+    }
+    /// The workspace's root `Cargo.toml` (default `./Cargo.toml`).
+    pub fn manifest_path(mut self, p: impl Into<PathBuf>) -> Self {
+        self.manifest_path = Some(p.into());
+        self
+    }
+    /// The signing key.
+    pub fn key(mut self, k: KeySource) -> Self {
+        self.key = Some(k);
+        self
+    }
+    /// A dry run: the example key is allowed (and used when no key is
+    /// given), and the ledger is not written.
+    pub fn dry_run(mut self, yes: bool) -> Self {
+        self.dry_run = yes;
+        self
+    }
+    /// The contract file (default: relgate.toml or Cargo.toml metadata).
+    pub fn contract(mut self, p: impl Into<PathBuf>) -> Self {
+        self.contract = Some(p.into());
+        self
+    }
+    /// The compat baseline spec (`git:REF`, `path:DIR`, `registry:V`, `rustdoc:FILE`, `none`).
+    pub fn baseline(mut self, spec: impl Into<String>) -> Self {
+        self.baseline = Some(spec.into());
+        self
+    }
+    /// An extra artifact to release (a built file).
+    pub fn artifact(mut self, p: impl Into<PathBuf>) -> Self {
+        self.artifacts.push(p.into());
+        self
+    }
+    /// Skip `cargo build`: release the given artifacts (or none) and the evidence.
+    pub fn no_build(mut self, yes: bool) -> Self {
+        self.no_build = yes;
+        self
+    }
+    /// Allow uncommitted changes.
+    pub fn allow_dirty(mut self, yes: bool) -> Self {
+        self.allow_dirty = yes;
+        self
+    }
+    /// The ledger file (default from the contract, `release-ledger.jsonl`).
+    pub fn ledger(mut self, p: impl Into<PathBuf>) -> Self {
+        self.ledger = Some(p.into());
+        self
+    }
+    /// The invocation id (default: `RELGATE_INVOCATION_ID`, else a random UUID).
+    pub fn invocation_id(mut self, id: impl Into<String>) -> Self {
+        self.invocation_id = Some(id.into());
+        self
+    }
+
+    /// Runs the pipeline.
+    pub fn run(&self, env: &dyn Env, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
+        let run_start = nanos();
+        let mut clock = Clock {
+            stages: Vec::new(),
+            progress,
+            current: None,
+        };
+        let mut warnings = Vec::new();
+
+        // ── preflight ────────────────────────────────────────────────
+        clock.start("preflight");
+        let manifest = match &self.manifest_path {
+            Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?,
+            None => std::env::current_dir()
+                .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
+                .join("Cargo.toml"),
+        };
+        if !manifest.is_file() {
+            return Err(Error::ManifestNotFound { path: manifest });
+        }
+        let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let contract = collect::release::contract(&root, self.contract.as_deref())?;
+        let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
+        let template = match &contract.report.template {
+            Some(t) => {
+                let p = root.join(t);
+                let text = std::fs::read_to_string(&p).map_err(|e| Error::Input {
+                    what: "report template",
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })?;
+                crate::emit::report::check_template(&text).map_err(|reason| Error::Contract {
+                    origin: p.display().to_string(),
+                    reason,
+                })?;
+                text
+            }
+            None => crate::emit::report::TEMPLATE.to_owned(),
+        };
+        let key = self.signing_key(env, &mut warnings)?;
+        if !root.join("Cargo.lock").is_file() {
+            return Err(Error::Preflight {
+                reason: format!(
+                    "{} has no Cargo.lock: a release must build exactly what was locked",
+                    root.display()
+                ),
+                fix: "run `cargo generate-lockfile`, review and commit Cargo.lock".into(),
+            });
+        }
+        let git = collect::git::read(&root);
+        match &git {
+            Some(g) if g.dirty && !self.allow_dirty => return Err(Error::Preflight {
+                reason:
+                    "the git work tree has uncommitted changes, so the commit would not describe the release"
+                        .into(),
+                fix: "commit or stash the changes, or pass --allow-dirty".into(),
+            }),
+            None if !self.allow_dirty => {
+                return Err(Error::Preflight {
+                    reason: format!(
+                        "{} is not a git checkout: the release could not name its commit",
+                        root.display()
+                    ),
+                    fix: "release from a git checkout, or pass --allow-dirty".into(),
+                })
+            }
+            Some(g) if g.dirty => warnings.push("releasing a dirty work tree (--allow-dirty)".into()),
+            _ => {}
+        }
+        let ledger_path = match &self.ledger {
+            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+            None => root.join(&contract.release.ledger),
+        };
+        let ledger_text = match collect::release::read_optional(&ledger_path, "ledger")? {
+            Some(b) => ledger::text_from_bytes(&b)
+                .map_err(|e| Error::Ledger {
+                    path: ledger_path.clone(),
+                    reason: e.to_string(),
+                })?
+                .to_owned(),
+            None => String::new(),
+        };
+        let ledger = ledger::Ledger::parse(&ledger_text).map_err(|e| Error::Ledger {
+            path: ledger_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let schemas_now = collect::release::schemas(&root, &contract)?;
+        let lock_rel = contract.schemas.lock.clone();
+        let lock = match collect::release::read_optional(&root.join(&lock_rel), "schema lock")? {
+            Some(b) => Some(
+                schema::Lock::parse(&String::from_utf8_lossy(&b))
+                    .map_err(|e| Error::SchemaLock(format!("{lock_rel}: {e}")))?,
+            ),
+            None => None,
+        };
+        for a in &self.artifacts {
+            if !a.is_file() {
+                return Err(Error::Input {
+                    what: "artifact",
+                    path: a.clone(),
+                    reason: "not a file".into(),
+                });
+            }
+        }
+        let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
+        let rejected = rejected_dir(&out);
+        write::recover(&out)?;
+        let previous_metrics = match &contract.invariants.performance_budget.previous_metrics {
+            Some(p) => Some(root.join(p)),
+            None => Some(out.join("metrics.json")).filter(|p| p.is_file()),
+        }
+        .map(|p| -> Result<Vec<MetricFact>> {
+            let bytes = collect::inputs::read(&p, "previous metrics")?;
+            let doc = crate::emit::metrics::parse_json(&bytes).map_err(|reason| Error::Input {
+                what: "previous metrics",
+                path: p.clone(),
+                reason,
+            })?;
+            Ok(doc.metrics.into_iter().map(metric_fact).collect())
+        })
+        .transpose()?;
+        let invocation_id = match self
+            .invocation_id
+            .clone()
+            .or_else(|| env.var("RELGATE_INVOCATION_ID"))
+        {
+            Some(id) if !id.trim().is_empty() => id,
+            _ => random_id()?,
+        };
+
+        // ── collect ──────────────────────────────────────────────────
+        clock.start("collect");
+        let scope = Scope {
+            manifest_path: Some(manifest.clone()),
+            ..Scope::default()
+        };
+        let facts = collect::gather(&scope, env)?;
+        let pkg = release_package(&facts, &contract)?;
+
+        // ── build ────────────────────────────────────────────────────
+        clock.start("build");
+        let build_start = nanos();
+        let mut binaries: Vec<PathBuf> = if self.no_build {
+            Vec::new()
+        } else {
+            let mut packages = contract.release.packages.clone();
+            if packages.is_empty() {
+                packages = facts
+                    .packages
+                    .values()
+                    .filter(|p| p.workspace_member && p.has_bin)
+                    .map(|p| p.id.name.clone())
+                    .collect();
+            }
+            if packages.is_empty() {
+                Vec::new()
+            } else {
+                collect::release::build(&manifest, &packages)?
+            }
+        };
+        let build_seconds = (nanos() - build_start) as f64 / 1e9;
+        binaries.extend(self.artifacts.iter().cloned());
+        let mut names = BTreeMap::new();
+        for b in &binaries {
+            let name = b
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
+                return Err(Error::InvalidOption(format!(
+                    "artifact `{}` would collide with a file relgate writes; rename it",
+                    b.display()
+                )));
+            }
+            if names.insert(name.clone(), b.clone()).is_some() {
+                return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
+            }
+        }
+        clock.finish(vec![
+            ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
+            (
+                "release.artifact.count".into(),
+                AttrValue::Int(names.len() as i64),
+            ),
+        ]);
+
+        // ── test ─────────────────────────────────────────────────────
+        clock.start("test");
+        let tests = if contract.release.run_tests {
+            let cmd = contract
+                .release
+                .test_command
+                .clone()
+                .unwrap_or_else(collect::release::default_test_command);
+            collect::release::tests(&root, &cmd)
+        } else {
+            TestsFact::default()
+        };
+        clock.finish(vec![
+            ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
+            ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
+            ("release.tests.failed".into(), AttrValue::Int(tests.failed as i64)),
+        ]);
+
+        // ── sbom ─────────────────────────────────────────────────────
+        clock.start("sbom");
+        let model = crate::analyze::sbom::model(&facts)?;
+        let cdx = crate::emit::sbom(&model, SbomFormat::CycloneDxJson)?;
+        let spdx = crate::emit::sbom(&model, SbomFormat::SpdxJson)?;
+        let canonical_sbom = vec![
+            CanonicalFact {
+                artifact: "sbom.cdx.json".into(),
+                schema: None,
+                errors: Vec::new(),
+                reemit_identical: crate::emit::sbom(&model, SbomFormat::CycloneDxJson)? == cdx,
+            },
+            CanonicalFact {
+                artifact: "sbom.spdx.json".into(),
+                schema: None,
+                errors: Vec::new(),
+                reemit_identical: crate::emit::sbom(&model, SbomFormat::SpdxJson)? == spdx,
+            },
+        ];
+        let (packages, sbom_fact) = sbom_facts(&model, &facts);
+
+        // ── schema lock ──────────────────────────────────────────────
+        clock.start("schema-lock");
+        let schema_lock = schema_lock_fact(lock.as_ref(), &schemas_now, &lock_rel)?;
+
+        // ── compat ───────────────────────────────────────────────────
+        clock.start("compat");
+        let (mut report, compat_note) = self.compat(&manifest, &pkg, &contract, &ledger, env)?;
+        let mut compat = CompatFact::default();
+        let mut compat_json = None;
+        if let Some(r) = report.as_mut() {
+            for d in &schema_lock.drift {
+                r.changes.push(crate::analyze::compat::Change {
+                    path: format!("schema:{}", d.schema),
+                    item_kind: "schema".into(),
+                    kind: format!("schema-{}", d.classification),
+                    class: match d.required_bump.as_str() {
+                        "major" => crate::analyze::api::Bump::Major,
+                        "minor" => crate::analyze::api::Bump::Minor,
+                        _ => crate::analyze::api::Bump::None,
+                    },
+                    detail: d.reasons.join("; "),
+                    old: None,
+                    new: None,
+                    old_span: None,
+                    new_span: None,
+                });
+            }
+            let parse = |v: &str| cargo_metadata::semver::Version::parse(v).ok();
+            if let (Some(o), Some(n)) = (parse(&r.old_version), parse(&r.new_version)) {
+                r.verdict = crate::analyze::compat::verdict(&o, &n, &r.changes);
+            }
+            compat = CompatFact {
+                ran: true,
+                baseline: Some(r.baseline.clone()),
+                required_bump: r.verdict.required.name().into(),
+                declared_bump: r.verdict.declared.name().into(),
+                sufficient: r.verdict.sufficient,
+                next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
+                changes: r
+                    .changes
+                    .iter()
+                    .map(|c| CompatChangeFact {
+                        path: c.path.clone(),
+                        kind: c.kind.clone(),
+                        class: c.class.name().into(),
+                        detail: c.detail.clone(),
+                    })
+                    .collect(),
+            };
+            compat_json = Some(crate::emit::compat::json(r)?);
+        }
+        let previous_version = report.as_ref().map(|r| r.old_version.clone());
+
+        // ── metrics ──────────────────────────────────────────────────
+        clock.start("metrics");
+        let mut files: Vec<(String, write::Content, bool)> = Vec::new();
+        for (name, path) in &names {
+            files.push((name.clone(), write::Content::Copy(path.clone()), true));
+        }
+        files.push(("sbom.cdx.json".into(), write::Content::Bytes(cdx.clone()), false));
+        files.push((
+            "sbom.spdx.json".into(),
+            write::Content::Bytes(spdx.clone()),
+            false,
+        ));
+        if let Some(j) = &compat_json {
+            files.push((
+                "compat_report.json".into(),
+                write::Content::Bytes(j.clone()),
+                false,
+            ));
+        }
+        let mut artifacts = Vec::new();
+        for (name, content, _) in &files {
+            let (size, digest) = match content {
+                write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
+                write::Content::Copy(p) => (
+                    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                    collect::artifacts::sha256_file(p)?,
+                ),
+            };
+            let kind = match name.as_str() {
+                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                "compat_report.json" => "compat-report",
+                _ => "binary",
+            };
+            artifacts.push(ArtifactFact {
+                name: name.clone(),
+                kind: kind.into(),
+                size_bytes: size,
+                sha256: digest,
+            });
+        }
+        let release_fact = ReleaseFact {
+            id: invocation_id.clone(),
+            package: pkg.name.clone(),
+            version: pkg.version.clone(),
+            previous_version,
+            commit: git.as_ref().map(|g| g.commit.clone()),
+            tag: git.as_ref().and_then(|g| g.tag.clone()),
+            dry_run: self.dry_run,
+        };
+        let mut metrics: Vec<Metric> = artifacts
+            .iter()
+            .map(|a| {
+                metric(
+                    "release.artifact.size",
+                    "By",
+                    a.size_bytes as f64,
+                    &[("artifact", &a.name)],
+                    false,
+                )
+            })
+            .collect();
+        metrics.push(metric(
+            "release.sbom.components",
+            "{component}",
+            sbom_fact.components as f64,
+            &[],
+            false,
+        ));
+        for (kind, n) in &sbom_fact.by_source_kind {
+            metrics.push(metric(
+                "release.sbom.components.by_source",
+                "{component}",
+                *n as f64,
+                &[("source_kind", kind)],
+                false,
+            ));
+        }
+        metrics.push(metric(
+            "release.compat.changes",
+            "{change}",
+            compat.changes.len() as f64,
+            &[],
+            false,
+        ));
+        if tests.ran {
+            metrics.push(metric(
+                "release.tests.passed",
+                "{test}",
+                tests.passed as f64,
+                &[],
+                false,
+            ));
+            metrics.push(metric(
+                "release.tests.failed",
+                "{test}",
+                tests.failed as f64,
+                &[],
+                false,
+            ));
+            metrics.push(metric(
+                "release.tests.ignored",
+                "{test}",
+                tests.ignored as f64,
+                &[],
+                false,
+            ));
+        }
+        if !self.no_build {
+            metrics.push(metric("release.build.duration", "s", build_seconds, &[], true));
+        }
+        for s in &clock.stages {
+            let secs = (s.end_unix_nanos - s.start_unix_nanos) as f64 / 1e9;
+            metrics.push(metric(
+                "release.stage.duration",
+                "s",
+                secs,
+                &[("stage", &s.name)],
+                true,
+            ));
+        }
+        let (rss, cpu) = collect::release::usage();
+        if let Some(rss) = rss {
+            metrics.push(metric("relgate.peak_rss", "By", rss as f64, &[], true));
+        }
+        if let Some(cpu) = cpu {
+            metrics.push(metric("relgate.cpu.time", "s", cpu, &[], true));
+        }
+        let metrics_doc = MetricsDoc {
+            release: crate::emit::metrics::ReleaseRef {
+                id: invocation_id.clone(),
+                version: pkg.version.clone(),
+                commit: release_fact.commit.clone(),
+            },
+            metrics,
+        };
+        let metrics_json = crate::emit::metrics::render_json(&metrics_doc);
+        let metrics_prom = crate::emit::metrics::render_prom(&metrics_doc);
+        let mut canonical = canonical_sbom;
+        canonical.push(canonical_check(
+            "metrics.json",
+            "relgate:metrics",
+            &metrics_json,
+            crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
+        )?);
+        if let (Some(j), Some(r)) = (&compat_json, &report) {
+            canonical.push(canonical_check(
+                "compat_report.json",
+                "relgate:compat_report",
+                j,
+                crate::emit::compat::json(r)? == *j,
+            )?);
+        }
+        let metric_facts: Vec<MetricFact> = metrics_doc.metrics.iter().cloned().map(metric_fact).collect();
+
+        // ── gate ─────────────────────────────────────────────────────
+        clock.start("gate");
+        let gate_facts = Facts {
+            release: release_fact.clone(),
+            packages,
+            artifacts: artifacts.clone(),
+            compat: compat.clone(),
+            sbom: sbom_fact.clone(),
+            metrics: metric_facts,
+            previous_metrics,
+            tests: TestsFact {
+                required: contract.release.run_tests,
+                ..tests
+            },
+            ledger: ledger_fact(&ledger, None),
+            schema_lock: schema_lock.clone(),
+            canonical,
+            provenance: None,
+            now: rfc3339(env.now()),
+        };
+        let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
+        let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
+        let gate_json = crate::emit::gate::render(&gate_doc);
+        let gate_errors = validate("relgate:gate", &gate_json)?;
+        if !gate_errors.is_empty() {
+            return Err(Error::Inconsistent(format!(
+                "gate.json does not validate against its own schema: {}",
+                gate_errors.join("; ")
+            )));
+        }
+        clock.finish(vec![(
+            "release.gate.result".into(),
+            AttrValue::Str(verdict.result.clone()),
+        )]);
+
+        // ── report ───────────────────────────────────────────────────
+        clock.start("report");
+        let ledger_rel = ledger_path
+            .strip_prefix(&root)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| ledger_path.display().to_string());
+        let key_hint = if self.dry_run {
+            "$PWD/keys-example/example.pub   # the public example key: a dry run".to_owned()
+        } else {
+            format!("/path/to/release-key.pub   # keyid {}", key.keyid())
+        };
+        let out_name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "release".into());
+        let verify_command = format!(
+            "KEY={key_hint}\ncd {out_name} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt)\nrelgate gate --dir . --key \"$KEY\"",
+            contract
+                .release
+                .builder_id
+                .as_deref()
+                .map(|b| format!(" --builder-id {b}"))
+                .unwrap_or_default(),
+            contract
+                .release
+                .source_uri
+                .as_deref()
+                .map(|s| format!(" --source-uri {s}"))
+                .unwrap_or_default(),
+        );
+        let ctx = report_context(
+            &gate_facts,
+            &verdict,
+            &contract,
+            compat_note.clone(),
+            verify_command,
+            crate::emit::report::LedgerRow {
+                path: ledger_rel,
+                head: ledger.head.clone(),
+                entries: ledger.entries.len(),
+                seq: ledger.entries.len() + 1,
+            },
+        );
+        let report_md = crate::emit::report::render(&template, &ctx)?;
+        files.push(("metrics.json".into(), write::Content::Bytes(metrics_json), false));
+        files.push(("metrics.prom".into(), write::Content::Bytes(metrics_prom), false));
+        files.push(("gate.json".into(), write::Content::Bytes(gate_json), false));
+        files.push(("report.md".into(), write::Content::Bytes(report_md), false));
+        clock.finish(Vec::new());
+        let passed = verdict.passed();
+        let trace = Run {
+            invocation_id: invocation_id.clone(),
+            pipeline: "release".into(),
+            service_version: env!("CARGO_PKG_VERSION").into(),
+            commit: release_fact.commit.clone(),
+            version: pkg.version.clone(),
+            result: if passed {
+                RunResult::Success
+            } else {
+                RunResult::Failure
+            },
+            stages: mark_gate(clock.stages.clone(), &verdict),
+            start_unix_nanos: run_start,
+            end_unix_nanos: nanos(),
+        };
+        files.push((
+            "traces.ndjson".into(),
+            write::Content::Bytes(crate::emit::traces::render(&trace)),
+            false,
+        ));
+
+        let entries = |files: Vec<(String, write::Content, bool)>| -> Vec<write::Entry> {
+            files
+                .into_iter()
+                .map(|(name, content, executable)| write::Entry {
+                    name,
+                    content,
+                    executable,
+                })
+                .collect()
+        };
+        let digest_of = |files: &[(String, write::Content, bool)]| -> Result<Vec<(String, String)>> {
+            files
+                .iter()
+                .map(|(n, c, _)| {
+                    Ok((
+                        n.clone(),
+                        match c {
+                            write::Content::Bytes(b) => sha256(b),
+                            write::Content::Copy(p) => collect::artifacts::sha256_file(p)?,
+                        },
+                    ))
+                })
+                .collect()
+        };
+
+        if !passed {
+            clock.start("write");
+            let kept: Vec<_> = files
+                .into_iter()
+                .filter(|(n, _, _)| !names.contains_key(n))
+                .collect();
+            let digests = digest_of(&kept)?;
+            write::release_dir(&rejected, &entries(kept))?;
+            clock.finish(Vec::new());
+            return Ok(Outcome {
+                verdict,
+                released: false,
+                dir: rejected,
+                package: pkg.name,
+                version: pkg.version,
+                invocation_id,
+                files: digests,
+                ledger_entry: None,
+                ledger_path,
+                keyid: None,
+                warnings,
+            });
+        }
+
+        // ── sign ─────────────────────────────────────────────────────
+        clock.start("sign");
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut digests = digest_of(&files)?;
+        let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+        digests.push(("checksums.txt".into(), sha256(checksums.as_bytes())));
+        files.push((
+            "checksums.txt".into(),
+            write::Content::Bytes(checksums.into_bytes()),
+            false,
+        ));
+        let ws = collect::provenance_inputs(Some(&manifest), None, env)?;
+        let params = crate::provenance::statement::Params {
+            subjects: digests
+                .iter()
+                .filter(|(n, _)| n != "checksums.txt")
+                .map(|(n, d)| crate::provenance::statement::Subject {
+                    name: n.clone(),
+                    sha256: d.clone(),
+                    sha512: None,
+                })
+                .collect(),
+            builder_id: contract
+                .release
+                .builder_id
+                .clone()
+                .unwrap_or_else(|| crate::provenance::statement::DEFAULT_BUILDER_ID.into()),
+            invocation_id: invocation_id.clone(),
+            source_uri: contract.release.source_uri.clone().or(ws.origin.remote.clone()),
+            source_ref: ws.origin.reference.clone(),
+            commit: release_fact.commit.clone(),
+            workspace: ws.workspace.clone(),
+            profile: "release".into(),
+            features: Vec::new(),
+            target: ws.target.clone(),
+            lock_sha256: ws.lock_sha256.clone(),
+            rustc_version: ws.toolchain.rustc_version.clone(),
+            relgate_version: env!("CARGO_PKG_VERSION").into(),
+            started_on: (run_start / 1_000_000_000) as i64,
+            finished_on: env.now(),
+        };
+        let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {
+            artifact: "provenance statement",
+            reason,
+        })?;
+        let envelope =
+            crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &statement, &[&key]);
+        let bundle = envelope.to_json_line().into_bytes();
+        let provenance_sha256 = sha256(&bundle);
+        digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
+        files.push((
+            "provenance.intoto.jsonl".into(),
+            write::Content::Bytes(bundle),
+            false,
+        ));
+
+        // ── write ────────────────────────────────────────────────────
+        clock.start("write");
+        write::release_dir(&out, &entries(files))?;
+        write::remove_dir(&rejected)?;
+
+        // ── ledger ───────────────────────────────────────────────────
+        clock.start("ledger");
+        let ledger_entry = if self.dry_run {
+            None
+        } else {
+            let line = ledger::append_release(
+                &ledger_text,
+                &ledger::NewRelease {
+                    version: pkg.version.clone(),
+                    commit: release_fact.commit.clone(),
+                    invocation_id: invocation_id.clone(),
+                    provenance_sha256,
+                    time: rfc3339(env.now()),
+                },
+                &key,
+            )
+            .map_err(|e| Error::Ledger {
+                path: ledger_path.clone(),
+                reason: e.to_string(),
+            })?;
+            write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
+            Some(line)
+        };
+        clock.finish(Vec::new());
+        digests.sort();
+        Ok(Outcome {
+            verdict,
+            released: true,
+            dir: out,
+            package: pkg.name,
+            version: pkg.version,
+            invocation_id,
+            files: digests,
+            ledger_entry,
+            ledger_path,
+            keyid: Some(key.keyid().to_owned()),
+            warnings,
+        })
+    }
+
+    fn signing_key(&self, env: &dyn Env, warnings: &mut Vec<String>) -> Result<PrivateKey> {
+        let example = PrivateKey::from_pem(EXAMPLE_KEY_PEM).map_err(|reason| Error::Key {
+            source: "built-in example key".into(),
+            reason,
+        })?;
+        let key = match &self.key {
+            Some(k) => collect::inputs::private_key(k, env, warnings)?,
+            None if self.dry_run => return Ok(example),
+            None => match collect::inputs::private_key(&KeySource::Env, env, warnings) {
+                Ok(k) => k,
+                Err(Error::NoSigningKey) => {
+                    return Err(Error::Preflight {
+                        reason: "no signing key".into(),
+                        fix: "pass --key KEY (or set RELGATE_SIGNING_KEY), or --dry-run to sign with the example key".into(),
+                    })
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if key.keyid() == example.keyid() && !self.dry_run {
+            return Err(Error::Preflight {
+                reason:
+                    "the signing key is the public example key from keys-example/, which anyone can sign with"
+                        .into(),
+                fix: "create a real key with `relgate keygen --out-dir DIR`, or pass --dry-run".into(),
+            });
+        }
+        Ok(key)
+    }
+
+    fn compat(
+        &self,
+        manifest: &Path,
+        pkg: &PackageRef,
+        contract: &Contract,
+        ledger: &ledger::Ledger,
+        env: &dyn Env,
+    ) -> Result<(Option<crate::analyze::compat::Report>, String)> {
+        let spec = self.baseline.clone().or(contract.release.baseline.clone());
+        if spec.as_deref() == Some("none") {
+            return Ok((None, "No baseline (`none`): treated as a first release.".into()));
+        }
+        let info = match rustdoc::crate_info(manifest, Some(&pkg.name), env) {
+            Ok(i) => i,
+            Err(Error::NoLibrary { package }) => {
+                return Ok((
+                    None,
+                    format!("`{package}` has no library target: there is no public API to compare."),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        let baseline = match spec {
+            Some(s) => s.parse::<rustdoc::Baseline>().map_err(Error::InvalidOption)?,
+            None => {
+                let from_ledger = ledger
+                    .last_release()
+                    .and_then(|e| e.commit.clone())
+                    .filter(|c| git_has_commit(manifest, c))
+                    .map(rustdoc::Baseline::Git);
+                match from_ledger.or_else(|| rustdoc::tag_baseline(&info)) {
+                    Some(b) => b,
+                    None => return Ok((
+                        None,
+                        "First release: no earlier release in the ledger and no version tag to compare with."
+                            .into(),
+                    )),
+                }
+            }
+        };
+        let opts = CompatOptions {
+            manifest_path: Some(manifest.to_path_buf()),
+            package: Some(pkg.name.clone()),
+            baseline: Some(baseline.clone()),
+            features: Features::default(),
+            target: None,
+        };
+        let report = crate::compat_against(&opts, &info, baseline, env)?;
+        Ok((Some(report), String::new()))
+    }
+}
+
+/// File names relgate writes into a release directory.
+pub const RESERVED: [&str; 11] = [
+    "sbom.cdx.json",
+    "sbom.spdx.json",
+    "compat_report.json",
+    "metrics.json",
+    "metrics.prom",
+    "traces.ndjson",
+    "gate.json",
+    "report.md",
+    "checksums.txt",
+    "provenance.intoto.jsonl",
+    "relgate.toml",
+];
+
+/// `<out>.rejected`, beside `<out>`.
+pub fn rejected_dir(out: &Path) -> PathBuf {
+    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".rejected");
+    out.with_file_name(name)
+}
+
+fn git_has_commit(manifest: &Path, commit: &str) -> bool {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    std::process::Command::new("git")
+        .args(["cat-file", "-e", &format!("{commit}^{{commit}}")])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn random_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Inconsistent(format!("no randomness from the OS: {e}")))?;
+    Ok(format!(
+        "urn:uuid:{}",
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    ))
+}
+
+struct PackageRef {
+    name: String,
+    version: String,
+}
+
+fn release_package(facts: &crate::facts::ReleaseFacts, contract: &Contract) -> Result<PackageRef> {
+    let members: Vec<&crate::facts::Package> =
+        facts.packages.values().filter(|p| p.workspace_member).collect();
+    let pick = |p: &crate::facts::Package| PackageRef {
+        name: p.id.name.clone(),
+        version: p.id.version.clone(),
+    };
+    if let Some(name) = &contract.release.package {
+        return members
+            .iter()
+            .find(|p| &p.id.name == name)
+            .map(|p| pick(p))
+            .ok_or_else(|| Error::UnknownPackage {
+                name: name.clone(),
+                members: members
+                    .iter()
+                    .map(|p| p.id.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+    }
+    if let Some(root) = facts
+        .workspace
+        .root_package
+        .as_ref()
+        .and_then(|id| facts.packages.get(id))
+    {
+        return Ok(pick(root));
+    }
+    match members.as_slice() {
+        [only] => Ok(pick(only)),
+        _ => Err(Error::Contract {
+            origin: contract.origin.clone().unwrap_or_else(|| "relgate defaults".into()),
+            reason: "the workspace has no root package and several members: name the one that carries the release version with `[release] package = \"NAME\"`".into(),
+        }),
+    }
+}
+
+fn sbom_facts(
+    model: &crate::analyze::sbom::Sbom,
+    facts: &crate::facts::ReleaseFacts,
+) -> (Vec<PackageFact>, SbomFact) {
+    use crate::analyze::license::License;
+    let mut packages = Vec::new();
+    let mut sbom = SbomFact {
+        components: 1 + model.components.len() as u64,
+        ..SbomFact::default()
+    };
+    // The root is a real package, or (several members, no root package) a
+    // synthetic component describing the workspace: not a package.
+    let root_is_package = facts
+        .packages
+        .values()
+        .any(|p| p.id.name == model.root.name && p.id.version == model.root.version)
+        && !model
+            .components
+            .iter()
+            .any(|c| c.name == model.root.name && c.version == model.root.version);
+    let root = root_is_package.then_some(&model.root);
+    for c in root.into_iter().chain(&model.components) {
+        let license = match &c.license {
+            License::Expression { expr, .. } => expr.clone(),
+            License::None => "NOASSERTION".into(),
+        };
+        let member = facts
+            .packages
+            .values()
+            .find(|p| p.id.name == c.name && p.id.version == c.version)
+            .map(|p| p.workspace_member)
+            .unwrap_or(false);
+        let source_kind = if member { "path" } else { c.source_kind };
+        *sbom.by_source_kind.entry(source_kind.to_owned()).or_default() += 1;
+        *sbom.licenses.entry(license.clone()).or_default() += 1;
+        if matches!(c.license, License::None) {
+            sbom.unlicensed.push(format!("{}@{}", c.name, c.version));
+        }
+        packages.push(PackageFact {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            license,
+            source_kind: source_kind.to_owned(),
+            source: c.download_url.clone().or_else(|| c.homepage.clone()),
+            kind: match c.reach {
+                crate::analyze::sbom::Reach::Runtime => "normal",
+                crate::analyze::sbom::Reach::Build => "build",
+            }
+            .into(),
+            workspace_member: member,
+        });
+    }
+    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    packages.dedup();
+    (packages, sbom)
+}
+
+fn schema_lock_fact(
+    lock: Option<&schema::Lock>,
+    now: &[schema::Current],
+    lock_rel: &str,
+) -> Result<SchemaLockFact> {
+    let names: Vec<String> = now.iter().map(|c| c.name.clone()).collect();
+    let Some(lock) = lock else {
+        return Ok(SchemaLockFact {
+            status: "missing".into(),
+            lock: lock_rel.into(),
+            schemas: names,
+            drift: Vec::new(),
+        });
+    };
+    let status = schema::check(lock, now).map_err(|e| Error::SchemaLock(e.to_string()))?;
+    Ok(SchemaLockFact {
+        status: status.status.into(),
+        lock: lock_rel.into(),
+        schemas: names,
+        drift: status
+            .drift
+            .iter()
+            .map(|d| SchemaDriftFact {
+                schema: d.schema.clone(),
+                change: serde_json::to_value(d.change)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                classification: d.classification.as_str().into(),
+                required_bump: d.required_bump.into(),
+                reasons: d.reasons.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Validates `bytes` against one of relgate's built-in schemas.
+pub fn validate(schema_name: &str, bytes: &[u8]) -> Result<Vec<String>> {
+    let raw = collect::release::BUILTIN_SCHEMAS
+        .iter()
+        .find(|(n, _, _)| *n == schema_name)
+        .map(|(_, _, raw)| *raw)
+        .ok_or_else(|| Error::Inconsistent(format!("no built-in schema {schema_name}")))?;
+    let schema: serde_json::Value = serde_json::from_slice(raw)
+        .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?;
+    let validator = jsonschema::validator_for(&schema)
+        .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?;
+    let doc: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(d) => d,
+        Err(e) => return Ok(vec![format!("not JSON: {e}")]),
+    };
+    Ok(validator
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect())
+}
+
+fn canonical_check(
+    artifact: &str,
+    schema_name: &str,
+    bytes: &[u8],
+    reemit_identical: bool,
+) -> Result<CanonicalFact> {
+    Ok(CanonicalFact {
+        artifact: artifact.into(),
+        schema: Some(schema_name.into()),
+        errors: validate(schema_name, bytes)?,
+        reemit_identical,
+    })
+}
+
+fn metric(name: &str, unit: &str, value: f64, attrs: &[(&str, &str)], timing: bool) -> Metric {
+    Metric {
+        name: name.into(),
+        unit: unit.into(),
+        value,
+        attributes: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        timing,
+    }
+}
+
+fn metric_fact(m: Metric) -> MetricFact {
+    MetricFact {
+        name: m.name,
+        unit: m.unit,
+        value: m.value,
+        attributes: m.attributes,
+    }
+}
+
+/// The ledger as rules see it; `own` excludes this release's own entry
+/// (at publish time it is already recorded).
+pub fn ledger_fact(l: &ledger::Ledger, own: Option<(&str, &str)>) -> LedgerFact {
+    let mut ids = Vec::new();
+    let mut versions = Vec::new();
+    for e in &l.entries {
+        if let ledger::Entry::Release(r) = e {
+            let is_own =
+                own.is_some_and(|(id, digest)| r.invocation_id == id && r.provenance_sha256 == digest);
+            if !is_own {
+                ids.push(r.invocation_id.clone());
+                versions.push(r.version.clone());
+            }
+        }
+    }
+    LedgerFact {
+        ids,
+        versions,
+        revoked: l.revoked().into_keys().collect(),
+        head: l.head.clone(),
+    }
+}
+
+fn mark_gate(mut stages: Vec<Stage>, verdict: &crate::gate::Verdict) -> Vec<Stage> {
+    if !verdict.passed() {
+        if let Some(s) = stages.iter_mut().find(|s| s.name == "gate") {
+            s.error = Some(format!("failed rules: {}", verdict.failed_rules().join(", ")));
+            s.events = verdict
+                .rules
+                .iter()
+                .filter(|r| r.status == "fail")
+                .map(|r| crate::emit::traces::Event {
+                    name: "gate.rule.failed".into(),
+                    time_unix_nanos: s.end_unix_nanos,
+                    attributes: vec![
+                        ("rule.id".into(), AttrValue::Str(r.id.clone())),
+                        ("rule.failures".into(), AttrValue::Int(r.failures.len() as i64)),
+                    ],
+                })
+                .collect();
+        }
+    }
+    stages
+}
+
+/// The report's context from the facts and verdict.
+pub fn report_context(
+    facts: &Facts,
+    verdict: &crate::gate::Verdict,
+    contract: &Contract,
+    compat_note: String,
+    verify_command: String,
+    ledger: crate::emit::report::LedgerRow,
+) -> crate::emit::report::Context {
+    let mut counts = BTreeMap::new();
+    for s in ["pass", "fail", "warn", "waived", "skipped"] {
+        counts.insert(
+            s.to_owned(),
+            verdict.rules.iter().filter(|r| r.status == s).count(),
+        );
+    }
+    let b = &contract.invariants.performance_budget;
+    let budget = |m: &MetricFact| -> Option<String> {
+        match m.name.as_str() {
+            "release.artifact.size" => b.max_artifact_bytes.map(|v| format!("≤ {v} By")),
+            "release.build.duration" => b.max_build_seconds.map(|v| format!("≤ {v} s")),
+            "relgate.peak_rss" => b.max_peak_rss_bytes.map(|v| format!("≤ {v} By")),
+            "relgate.cpu.time" => b.max_cpu_seconds.map(|v| format!("≤ {v} s")),
+            _ => None,
+        }
+    };
+    let metrics = facts
+        .metrics
+        .iter()
+        .map(|m| {
+            let attrs: Vec<String> = m.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let label = if attrs.is_empty() {
+                m.name.clone()
+            } else {
+                format!("{} ({})", m.name, attrs.join(", "))
+            };
+            let value = if m.value.fract() == 0.0 {
+                format!("{} {}", m.value as i64, m.unit)
+            } else {
+                format!("{:.3} {}", m.value, m.unit)
+            };
+            crate::emit::report::MetricRow {
+                label,
+                value,
+                budget: budget(m),
+            }
+        })
+        .collect();
+    let mut contract_ref = BTreeMap::new();
+    contract_ref.insert("origin".to_owned(), contract.origin.clone());
+    contract_ref.insert("sha256".to_owned(), Some(contract.sha256.clone()));
+    crate::emit::report::Context {
+        release: facts.release.clone(),
+        passed: verdict.passed(),
+        failed: verdict.failed_rules().into_iter().map(str::to_owned).collect(),
+        counts,
+        now: verdict.now.clone(),
+        contract: contract_ref,
+        rules: verdict.rules.clone(),
+        waivers: verdict.waivers.clone(),
+        compat: facts.compat.clone(),
+        compat_note,
+        schema_lock: facts.schema_lock.clone(),
+        sbom: facts.sbom.clone(),
+        metrics,
+        artifacts: facts.artifacts.clone(),
+        verify_command,
+        ledger,
+    }
+}
+
+/// What `relgate gate --dir` found.
+#[derive(Debug, Clone)]
+pub struct Regate {
+    /// Provenance verification (signature, subjects): check id, passed, detail.
+    pub checks: Vec<(String, bool, String)>,
+    /// The verdict now.
+    pub verdict: crate::gate::Verdict,
+    /// The verdict the release recorded.
+    pub recorded: String,
+    /// Why the verdict now differs from the recorded one (empty: same).
+    pub differences: Vec<String>,
+}
+
+impl Regate {
+    /// Publishable: verification passed and the gate passes now.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|(_, ok, _)| *ok) && self.verdict.passed()
+    }
+}
+
+/// Inputs of [`regate`].
+#[derive(Debug, Clone, Default)]
+pub struct RegateOptions {
+    /// The release directory.
+    pub dir: PathBuf,
+    /// Trusted public keys.
+    pub keys: Vec<PathBuf>,
+    /// The contract (default: relgate.toml / Cargo.toml metadata beside the manifest).
+    pub contract: Option<PathBuf>,
+    /// The workspace manifest, to find the contract and the ledger.
+    pub manifest_path: Option<PathBuf>,
+    /// The ledger (default from the contract).
+    pub ledger: Option<PathBuf>,
+    /// Gate time (default: the clock).
+    pub now: Option<i64>,
+}
+
+/// Re-checks a release directory at publish time: signature, subjects ==
+/// checksums.txt == the directory's files, then every rule again on the
+/// recorded facts with a fresh `now`, `ledger` and `provenance`.
+pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
+    let dir = &opts.dir;
+    let read = |name: &str, what: &'static str| collect::inputs::read(&dir.join(name), what);
+    let gate_bytes = read("gate.json", "gate.json")?;
+    let doc = crate::emit::gate::parse(&gate_bytes).map_err(|reason| Error::Input {
+        what: "gate.json",
+        path: dir.join("gate.json"),
+        reason,
+    })?;
+    let checksums = String::from_utf8(read("checksums.txt", "checksums.txt")?).map_err(|_| Error::Input {
+        what: "checksums.txt",
+        path: dir.join("checksums.txt"),
+        reason: "not UTF-8".into(),
+    })?;
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for (n, line) in checksums.lines().enumerate() {
+        let (digest, name) = line.split_once("  ").ok_or_else(|| Error::Input {
+            what: "checksums.txt",
+            path: dir.join("checksums.txt"),
+            reason: format!("line {} is not `<sha256>  <name>`", n + 1),
+        })?;
+        lines.push((name.to_owned(), digest.to_owned()));
+    }
+    let manifest = match &opts.manifest_path {
+        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?,
+        None => std::env::current_dir()
+            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
+            .join("Cargo.toml"),
+    };
+    let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let contract = collect::release::contract(&root, opts.contract.as_deref())?;
+    let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
+
+    let mut checks = Vec::new();
+    // The directory holds exactly the listed files plus the two that list them.
+    let mut on_disk = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::Input {
+        what: "release directory",
+        path: dir.clone(),
+        reason: e.to_string(),
+    })? {
+        let entry = entry.map_err(|e| Error::Input {
+            what: "release directory",
+            path: dir.clone(),
+            reason: e.to_string(),
+        })?;
+        on_disk.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    on_disk.sort();
+    let mut expected: Vec<String> = lines.iter().map(|(n, _)| n.clone()).collect();
+    expected.push("checksums.txt".into());
+    expected.push("provenance.intoto.jsonl".into());
+    expected.sort();
+    let extra: Vec<&String> = on_disk.iter().filter(|f| !expected.contains(f)).collect();
+    let missing: Vec<&String> = expected.iter().filter(|f| !on_disk.contains(f)).collect();
+    checks.push((
+        "files".to_owned(),
+        extra.is_empty() && missing.is_empty(),
+        if extra.is_empty() && missing.is_empty() {
+            format!("{} files, each listed in checksums.txt", lines.len())
+        } else {
+            format!("not listed in checksums.txt: {extra:?}; listed but missing: {missing:?}")
+        },
+    ));
+    let verdict = crate::verify(
+        &crate::VerifyOptions {
+            provenance: dir.join("provenance.intoto.jsonl"),
+            keys: opts.keys.clone(),
+            threshold: 1,
+            builder_ids: contract.release.builder_id.iter().cloned().collect(),
+            source_uri: None,
+            max_age: None,
+            ledger: None,
+            artifacts: lines
+                .iter()
+                .filter(|(n, _)| missing.iter().all(|m| *m != n))
+                .map(|(n, _)| dir.join(n))
+                .collect(),
+        },
+        env,
+    )?;
+    for c in &verdict.checks {
+        if c.status != crate::provenance::verify::Status::Skipped {
+            checks.push((
+                c.id.to_owned(),
+                c.status == crate::provenance::verify::Status::Pass,
+                c.detail.clone(),
+            ));
+        }
+    }
+    let statement: Option<serde_json::Value> = verdict
+        .statement
+        .as_ref()
+        .filter(|_| verdict.verified())
+        .and_then(|b| serde_json::from_slice(b).ok());
+    let mut provenance = None;
+    if let Some(st) = &statement {
+        let mut subjects: Vec<(String, String)> = st["subject"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        (
+                            s["name"].as_str().unwrap_or_default().to_owned(),
+                            s["digest"]["sha256"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        subjects.sort();
+        let mut listed = lines.clone();
+        listed.sort();
+        checks.push((
+            "subjects-are-checksums".into(),
+            subjects == listed,
+            if subjects == listed {
+                format!(
+                    "the {} subjects are exactly the lines of checksums.txt",
+                    subjects.len()
+                )
+            } else {
+                "the signed subjects differ from checksums.txt".into()
+            },
+        ));
+        let meta = &st["predicate"]["runDetails"]["metadata"];
+        let bundle = read("provenance.intoto.jsonl", "provenance bundle")?;
+        provenance = Some(ProvenanceFact {
+            invocation_id: meta["invocationId"].as_str().unwrap_or_default().to_owned(),
+            finished_on: meta["finishedOn"].as_str().unwrap_or_default().to_owned(),
+            sha256: sha256(&bundle),
+            keyids: Vec::new(),
+        });
+        if let Some(p) = &provenance {
+            checks.push((
+                "release-id".into(),
+                p.invocation_id == doc.release.id,
+                format!(
+                    "gate.json's release {} and the provenance's invocation {}",
+                    doc.release.id, p.invocation_id
+                ),
+            ));
+        }
+    }
+    let ledger_path = match &opts.ledger {
+        Some(p) => p.clone(),
+        None => root.join(&contract.release.ledger),
+    };
+    let ledger_text = match collect::release::read_optional(&ledger_path, "ledger")? {
+        Some(b) => String::from_utf8(b).map_err(|_| Error::Ledger {
+            path: ledger_path.clone(),
+            reason: "not UTF-8".into(),
+        })?,
+        None => String::new(),
+    };
+    let ledger = ledger::Ledger::parse(&ledger_text).map_err(|e| Error::Ledger {
+        path: ledger_path.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut facts = doc.facts.clone();
+    facts.now = rfc3339(opts.now.unwrap_or_else(|| env.now()));
+    facts.ledger = ledger_fact(
+        &ledger,
+        provenance
+            .as_ref()
+            .map(|p| (p.invocation_id.as_str(), p.sha256.as_str())),
+    );
+    facts.provenance = provenance;
+    let now_verdict = crate::gate::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
+    let mut differences = Vec::new();
+    if contract.sha256 != doc.contract.sha256 {
+        differences.push(format!(
+            "the contract changed since the release (sha256 {} then, {} now)",
+            &doc.contract.sha256[..12.min(doc.contract.sha256.len())],
+            &contract.sha256[..12]
+        ));
+    }
+    for r in &now_verdict.rules {
+        let then = doc
+            .rules
+            .iter()
+            .find(|t| t.id == r.id)
+            .map(|t| t.status.as_str())
+            .unwrap_or("absent");
+        if then != r.status {
+            let why = r
+                .failures
+                .first()
+                .map(|f| format!(": {}", f.message))
+                .unwrap_or_default();
+            differences.push(format!("{}: {then} at release, {} now{why}", r.id, r.status));
+        }
+    }
+    Ok(Regate {
+        checks,
+        verdict: now_verdict,
+        recorded: doc.result,
+        differences,
+    })
+}
+
+/// `relgate schema lock`/`check`: the current schemas, the lock as it is
+/// (if any), and the check of one against the other.
+pub fn schema_status(
+    manifest_path: Option<&Path>,
+    contract: Option<&Path>,
+) -> Result<(
+    PathBuf,
+    Vec<schema::Current>,
+    Option<schema::Lock>,
+    schema::Status,
+)> {
+    let manifest = match manifest_path {
+        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound {
+            path: p.to_path_buf(),
+        })?,
+        None => std::env::current_dir()
+            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
+            .join("Cargo.toml"),
+    };
+    let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let contract = collect::release::contract(&root, contract)?;
+    let now = collect::release::schemas(&root, &contract)?;
+    let lock_path = root.join(&contract.schemas.lock);
+    let lock = match collect::release::read_optional(&lock_path, "schema lock")? {
+        Some(b) => Some(
+            schema::Lock::parse(&String::from_utf8_lossy(&b))
+                .map_err(|e| Error::SchemaLock(format!("{}: {e}", lock_path.display())))?,
+        ),
+        None => None,
+    };
+    let status = match &lock {
+        Some(l) => schema::check(l, &now).map_err(|e| Error::SchemaLock(e.to_string()))?,
+        None => {
+            schema::check(&schema::Lock::default(), &now).map_err(|e| Error::SchemaLock(e.to_string()))?
+        }
+    };
+    Ok((lock_path, now, lock, status))
+}
