@@ -264,7 +264,7 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
         Some(b) => b.clone(),
         None => rustdoc::default_baseline(&info)?,
     };
-    compat_against(opts, &info, baseline, env)
+    compat_against(opts, &info, baseline, None, env)
 }
 
 /// [`compat`] for an already located library and a decided baseline.
@@ -272,6 +272,7 @@ pub(crate) fn compat_against(
     opts: &CompatOptions,
     info: &collect::rustdoc::CrateInfo,
     baseline: collect::rustdoc::Baseline,
+    clean_commit: Option<&str>,
     env: &dyn Env,
 ) -> Result<analyze::compat::Report> {
     use collect::rustdoc;
@@ -307,14 +308,27 @@ pub(crate) fn compat_against(
             )
             .and_then(|(json, old_info)| side(Ok(json)).map(|parsed| (parsed, old_info)))
         });
-        let new = side(rustdoc::snapshot(
-            info,
-            Some(&spec),
-            &opts.features,
-            opts.target.as_deref(),
-            &scratch,
-            env,
-        ));
+        // A clean checkout is exactly its commit: document the commit, through
+        // the same cache as baselines, so a re-run reuses the snapshot.
+        let new = side(match clean_commit {
+            Some(commit) => rustdoc::baseline_snapshot(
+                &rustdoc::Baseline::Git(commit.to_owned()),
+                info,
+                &opts.features,
+                opts.target.as_deref(),
+                &toolchain.rustc_version,
+                env,
+            )
+            .map(|(json, _)| json),
+            None => rustdoc::snapshot(
+                info,
+                Some(&spec),
+                &opts.features,
+                opts.target.as_deref(),
+                &scratch,
+                env,
+            ),
+        });
         (
             new,
             old.join()

@@ -469,7 +469,9 @@ impl Release {
 
         // ── compat ───────────────────────────────────────────────────
         clock.start("compat");
-        let (mut report, compat_note) = self.compat(&manifest, &pkg, &contract, &ledger, env)?;
+        let clean_commit = git.as_ref().filter(|g| !g.dirty).map(|g| g.commit.as_str());
+        let (mut report, compat_note) =
+            self.compat(&manifest, &pkg, &contract, &ledger, clean_commit, env)?;
         let mut compat = CompatFact::default();
         let mut compat_json = None;
         if let Some(r) = report.as_mut() {
@@ -962,6 +964,7 @@ impl Release {
         pkg: &PackageRef,
         contract: &Contract,
         ledger: &ledger::Ledger,
+        clean_commit: Option<&str>,
         env: &dyn Env,
     ) -> Result<(Option<crate::analyze::compat::Report>, String)> {
         let spec = self.baseline.clone().or(contract.release.baseline.clone());
@@ -1003,7 +1006,7 @@ impl Release {
             features: Features::default(),
             target: None,
         };
-        let report = crate::compat_against(&opts, &info, baseline, env)?;
+        let report = crate::compat_against(&opts, &info, baseline, clean_commit, env)?;
         Ok((Some(report), String::new()))
     }
 }

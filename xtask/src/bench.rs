@@ -8,6 +8,12 @@
 //!   (target: at most 0.5x), interleaved; then `benches/verify.rs` for the
 //!   non-hashing part as a p95 in microseconds (budget: under 1 ms).
 //!
+//! - `cargo xtask bench release [--runs N] [--manifest-path PATH]`:
+//!   `relgate release --no-build --dry-run` (compat against a git tag, both
+//!   rustdoc snapshots cached after the warm-up; tests off) side by side with
+//!   `cargo metadata` on a committed copy of the workspace (target: at most
+//!   1.3x), interleaved.
+//!
 //! Benchmarks measure, they don't assert: the exit status is 0 whatever the
 //! ratios, and 2 only if something could not be run.
 
@@ -30,11 +36,12 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
         Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
         Some((name, rest)) if name == "compat" => compat(&Options::parse(rest)?),
+        Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom, verify, compat)"
+            "unknown benchmark `{name}` (available: sbom, verify, compat, release)"
         ))),
         None => Err(Failure::usage(
-            "missing benchmark name (available: sbom, verify, compat)",
+            "missing benchmark name (available: sbom, verify, compat, release)",
         )),
     }
 }
@@ -294,6 +301,127 @@ fn sbom(opts: &Options) -> Result<ExitCode> {
     }
     println!("{TARGET}");
     println!("peak RSS: wait4 ru_maxrss, the largest single process in each command's tree (not a sum)");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A git checkout of `source` in `dir`: relgate.toml (tests off, so the
+/// release measures relgate rather than the project's test suite), a schema
+/// lock, one commit, and a version tag below the package version so compat
+/// has a baseline.
+fn committed_copy(relgate: &Path, source: &Path, dir: &Path, manifest_name: &OsStr) -> Result<PathBuf> {
+    copy_tree(source, dir).map_err(|e| {
+        Failure::setup(format!(
+            "cannot copy {} to {}: {e}",
+            source.display(),
+            dir.display()
+        ))
+    })?;
+    let manifest = dir.join(manifest_name);
+    fs::write(
+        dir.join("relgate.toml"),
+        "version = 1\n[release]\nrun-tests = false\n",
+    )
+    .map_err(|e| Failure::setup(format!("cannot write relgate.toml: {e}")))?;
+    let run = |program: &OsStr, args: &[&OsStr]| -> Result<()> {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "bench")
+            .env("GIT_AUTHOR_EMAIL", "bench@relgate.invalid")
+            .env("GIT_COMMITTER_NAME", "bench")
+            .env("GIT_COMMITTER_EMAIL", "bench@relgate.invalid")
+            .stdout(Stdio::null());
+        let status = proc::status(&mut cmd)?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(Failure::setup(format!(
+                "`{}` failed ({status})",
+                proc::describe(&cmd)
+            )))
+        }
+    };
+    let git = OsStr::new("git");
+    run(
+        relgate.as_os_str(),
+        &[
+            "schema".as_ref(),
+            "lock".as_ref(),
+            "--manifest-path".as_ref(),
+            manifest.as_os_str(),
+        ],
+    )?;
+    run(git, &["init".as_ref(), "-q".as_ref()])?;
+    run(git, &["add".as_ref(), "-A".as_ref()])?;
+    run(
+        git,
+        &["commit".as_ref(), "-q".as_ref(), "-m".as_ref(), "bench".as_ref()],
+    )?;
+    run(git, &["tag".as_ref(), "v0.0.1".as_ref()])?;
+    Ok(manifest)
+}
+
+fn release(opts: &Options) -> Result<ExitCode> {
+    let cargo = cargo();
+    let relgate = build_relgate()?;
+    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
+    let tmp = TempDir::new()?;
+    let source = opts.manifest.parent().unwrap_or(Path::new("."));
+    let ws = tmp.path.join("ws");
+    let manifest = committed_copy(
+        &relgate,
+        source,
+        &ws,
+        opts.manifest.file_name().unwrap_or("Cargo.toml".as_ref()),
+    )?;
+    let out = tmp.path.join("out");
+    let stderr_log = tmp.path.join("stderr.log");
+    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
+    let cases = vec![
+        Case::new("cargo metadata", &cargo)
+            .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+            .arg(&manifest),
+        Case::new("relgate release --no-build", &relgate)
+            .args([
+                "release",
+                "--no-build",
+                "--dry-run",
+                "--quiet",
+                "--baseline",
+                "git:v0.0.1",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .arg("--out")
+            .arg(&out),
+    ];
+    // The warm-up documents both sides with rustdoc once (the commit-keyed
+    // snapshot cache); measured runs reuse it, as a CI cache would.
+    note("warm-up documents the workspace with rustdoc once: this can take minutes");
+    let stats = run_interleaved(&cases, &ws, opts.runs, &stdout, &stderr_log, true)?;
+    let packages = fs::read_to_string(out.join("sbom.cdx.json"))
+        .map(|json| json.matches("\"bom-ref\"").count())
+        .unwrap_or(0);
+    println!();
+    println!("relgate release --no-build vs cargo metadata");
+    println!("  relgate:   {relgate_version}");
+    println!(
+        "  workspace: {} ({packages} SBOM components)",
+        opts.manifest.display()
+    );
+    println!(
+        "  runs:      {} interleaved, after 1 warm-up of each command",
+        opts.runs
+    );
+    println!();
+    print_table(&cases, &stats);
+    println!();
+    println!(
+        "relgate release --no-build: {} cargo metadata wall",
+        ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
+    );
+    println!("target: <= 1.3x cargo metadata");
     Ok(ExitCode::SUCCESS)
 }
 
