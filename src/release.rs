@@ -718,12 +718,18 @@ impl Release {
         } else {
             format!("/path/to/release-key.pub   # keyid {}", key.keyid())
         };
-        let out_name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "release".into());
+        // Paths as the user sees them from the workspace root: the same text
+        // in every checkout.
+        let out_rel = out
+            .strip_prefix(&root)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| {
+                out.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "release".into())
+            });
         let verify_command = format!(
-            "KEY={key_hint}\ncd {out_name} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt)\nrelgate gate --dir . --key \"$KEY\"",
+            "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
             contract
                 .release
                 .builder_id

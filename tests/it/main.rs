@@ -10,6 +10,7 @@ mod determinism;
 mod interop;
 mod provenance;
 mod readme;
+mod release;
 mod scoping;
 mod snapshots;
 mod support;

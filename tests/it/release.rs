@@ -1,0 +1,1243 @@
+//! `relgate release`, `gate`, `ledger`, `schema`, `explain` and `init`, end
+//! to end on `fixtures/release` (package `demo` 0.2.0, no dependencies),
+//! copied into a temporary directory and committed to a fresh git
+//! repository. Most releases use `--no-build --artifact notes.txt` for
+//! speed; one test does the real `cargo build` and `cargo test`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::support::{assert_success, json, relgate, repo, validator_python, Fixture};
+
+/// Commit dates are fixed so two checkouts of the fixture get the same commit.
+const GIT_DATE: &str = "2023-11-14T22:13:20+00:00";
+
+/// The files of a passing `--no-build --artifact notes.txt` release without a baseline.
+const RELEASE_FILES: [&str; 10] = [
+    "checksums.txt",
+    "gate.json",
+    "metrics.json",
+    "metrics.prom",
+    "notes.txt",
+    "provenance.intoto.jsonl",
+    "report.md",
+    "sbom.cdx.json",
+    "sbom.spdx.json",
+    "traces.ndjson",
+];
+
+/// Metrics that measure time or memory and differ from run to run.
+const TIMING_METRICS: [&str; 4] = [
+    "release.stage.duration",
+    "release.build.duration",
+    "relgate.peak_rss",
+    "relgate.cpu.time",
+];
+
+/// A release-ready checkout of fixtures/release: schema lock written, every
+/// file committed, a fresh signing key and one small artifact beside it.
+struct Ws {
+    fx: Fixture,
+    key: PathBuf,
+    public: PathBuf,
+    artifact: PathBuf,
+}
+
+impl Ws {
+    fn new() -> Ws {
+        let fx = Fixture::new("release");
+        let ws = Ws {
+            key: fx.scratch("keys/relgate.key"),
+            public: fx.scratch("keys/relgate.pub"),
+            artifact: fx.scratch("notes.txt"),
+            fx,
+        };
+        std::fs::create_dir_all(ws.fx.scratch("home")).unwrap();
+        assert_success(
+            &ws.cmd()
+                .args(["schema", "lock", "--manifest-path"])
+                .arg(ws.manifest())
+                .output()
+                .unwrap(),
+        );
+        ws.git(&["init", "-q"]);
+        ws.commit("init");
+        assert_success(
+            &ws.cmd()
+                .args(["keygen", "--out-dir"])
+                .arg(ws.fx.scratch("keys"))
+                .output()
+                .unwrap(),
+        );
+        std::fs::write(&ws.artifact, b"release notes for demo\n").unwrap();
+        ws
+    }
+
+    /// The checkout (the workspace root).
+    fn root(&self) -> &Path {
+        &self.fx.dir
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.root().join("Cargo.toml")
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.root().join("release-ledger.jsonl")
+    }
+
+    /// A path in the temporary directory, outside the checkout.
+    fn scratch(&self, name: &str) -> PathBuf {
+        self.fx.scratch(name)
+    }
+
+    /// `relgate`, isolated from a developer's signing key, invocation id and git state.
+    fn cmd(&self) -> Command {
+        let mut c = relgate();
+        for var in [
+            "RELGATE_SIGNING_KEY",
+            "RELGATE_INVOCATION_ID",
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+        ] {
+            c.env_remove(var);
+        }
+        c
+    }
+
+    /// Runs git in the checkout, with no system or user configuration.
+    fn git(&self, args: &[&str]) -> Output {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(["-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(self.root())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.scratch("home"))
+            .env("GIT_AUTHOR_DATE", GIT_DATE)
+            .env("GIT_COMMITTER_DATE", GIT_DATE)
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .expect("git");
+        assert_success(&out);
+        out
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn head(&self) -> String {
+        String::from_utf8(self.git(&["rev-parse", "HEAD"]).stdout)
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// Replaces `from` with `to` in a file of the checkout.
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let path = self.root().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// Writes a contract outside the checkout (so the tree stays clean).
+    fn contract(&self, name: &str, text: &str) -> String {
+        let path = self.scratch(&format!("contracts/{name}.toml"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    /// `relgate release --quiet --manifest-path M --out OUT`.
+    fn release_cmd(&self, out: &Path) -> Command {
+        let mut c = self.cmd();
+        c.args(["release", "--quiet", "--manifest-path"])
+            .arg(self.manifest())
+            .arg("--out")
+            .arg(out);
+        c
+    }
+
+    /// A fast release signed with the real key: `--no-build --artifact notes.txt`.
+    fn release(&self, out: &Path, extra: &[&str]) -> Output {
+        self.release_cmd(out)
+            .args(["--no-build", "--artifact"])
+            .arg(&self.artifact)
+            .arg("--key")
+            .arg(&self.key)
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    /// A fast dry run (example key, no ledger line).
+    fn dry_run(&self, out: &Path, extra: &[&str]) -> Output {
+        self.release_cmd(out)
+            .args(["--no-build", "--dry-run", "--artifact"])
+            .arg(&self.artifact)
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    fn gate(&self, dir: &Path, extra: &[&str]) -> Output {
+        self.cmd()
+            .args(["gate", "--dir"])
+            .arg(dir)
+            .arg("--key")
+            .arg(&self.public)
+            .arg("--manifest-path")
+            .arg(self.manifest())
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+}
+
+fn example_public() -> PathBuf {
+    repo().join("keys-example/example.pub")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn assert_exit(out: &Output, code: i32, what: &str) {
+    assert_eq!(out.status.code(), Some(code), "{what}: {}", text(out));
+}
+
+fn rejected(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap().to_os_string();
+    name.push(".rejected");
+    out.with_file_name(name)
+}
+
+fn read_json(path: &Path) -> Value {
+    json(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// The verdict of rule `id` in a gate.json.
+fn rule<'a>(gate: &'a Value, id: &str) -> &'a Value {
+    gate["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no rule {id} in gate.json: {gate:#}"))
+}
+
+fn names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn sha256_file(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A gate failure: exit 1, no release directory, `<out>.rejected/gate.json`
+/// names `id` as failing, and nothing anywhere was signed. Returns gate.json.
+fn assert_rejected(out: &Path, o: &Output, id: &str) -> Value {
+    assert_exit(o, 1, &format!("a release failing {id}"));
+    assert!(!out.exists(), "{} exists after a rejected release", out.display());
+    let rej = rejected(out);
+    let gate = read_json(&rej.join("gate.json"));
+    assert_eq!(gate["result"], "fail", "{gate:#}");
+    assert_eq!(rule(&gate, id)["status"], "fail", "{:#}", rule(&gate, id));
+    assert!(rej.join("report.md").is_file());
+    for dir in [&rej, out] {
+        assert!(
+            !dir.join("provenance.intoto.jsonl").exists(),
+            "a rejected release signed something in {}",
+            dir.display()
+        );
+    }
+    assert!(!rej.join("checksums.txt").exists());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(id),
+        "the summary does not name {id}: {}",
+        text(o)
+    );
+    gate
+}
+
+/// checksums.txt as (name, sha256), in file order.
+fn checksums(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(dir.join("checksums.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (digest, name) = l.split_once("  ").unwrap_or_else(|| panic!("bad line {l:?}"));
+            assert!(
+                digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+                "bad digest in {l:?}"
+            );
+            (name.to_owned(), digest.to_owned())
+        })
+        .collect()
+}
+
+/// A complete release directory: checksums.txt lists exactly the other
+/// files (provenance aside), every digest matches (`sha256sum -c`), and
+/// `relgate verify` accepts the provenance for all of them.
+fn assert_complete(dir: &Path, public: &Path) {
+    let lines = checksums(dir);
+    let listed: BTreeSet<String> = lines.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(listed.len(), lines.len(), "a file is listed twice");
+    let mut on_disk = names(dir);
+    assert!(on_disk.remove("checksums.txt"));
+    assert!(
+        on_disk.remove("provenance.intoto.jsonl"),
+        "no provenance in {}",
+        dir.display()
+    );
+    assert_eq!(listed, on_disk, "checksums.txt vs the files of {}", dir.display());
+    for (name, digest) in &lines {
+        assert_eq!(&sha256_file(&dir.join(name)), digest, "{name}: sha256 mismatch");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_relgate"))
+        .arg("verify")
+        .arg("--provenance")
+        .arg(dir.join("provenance.intoto.jsonl"))
+        .arg("--key")
+        .arg(public)
+        .args(lines.iter().map(|(n, _)| dir.join(n)))
+        .output()
+        .unwrap();
+    assert_success(&o);
+}
+
+fn python(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut cmd = Command::new(validator_python());
+    cmd.arg(repo().join("tests/conformance").join(script));
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.output().unwrap()
+}
+
+fn validate_against(schema_file: &str, doc: &Value) {
+    let schema = read_json(&repo().join("schemas").join(schema_file));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema_file}: {errors:#?}");
+}
+
+fn rfc3339_from_now(hours: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(hours))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+const BASE: &str = "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n";
+
+// ── 1. a passing release ────────────────────────────────────────────────
+
+#[test]
+fn a_passing_release_is_complete_signed_recorded_and_publishable() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    let o = ws.release(&out, &["--format", "json"]);
+    assert_success(&o);
+    let summary = json(&o.stdout);
+    assert_eq!(summary["released"], true, "{summary:#}");
+    assert_eq!(summary["version"], "0.2.0");
+    assert!(!rejected(&out).exists());
+
+    let expected: BTreeSet<String> = RELEASE_FILES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(names(&out), expected, "no compat_report.json without a baseline");
+    assert_complete(&out, &ws.public);
+    let listed: Vec<PathBuf> = checksums(&out).iter().map(|(n, _)| out.join(n)).collect();
+    assert_eq!(listed.len(), RELEASE_FILES.len() - 2);
+    assert_eq!(
+        std::fs::read(out.join("notes.txt")).unwrap(),
+        std::fs::read(&ws.artifact).unwrap()
+    );
+
+    // The in-toto reference implementation agrees.
+    let bundle = out.join("provenance.intoto.jsonl");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"verify", &bundle, &ws.public];
+    for a in &listed {
+        args.push(a);
+    }
+    let v = python("intoto_interop.py", &args);
+    assert!(v.status.success(), "in-toto reference: {}", text(&v));
+    // ...and rejects the bundle for another key.
+    let other = example_public();
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"verify", &bundle, &other];
+    for a in &listed {
+        args.push(a);
+    }
+    assert_exit(&python("intoto_interop.py", &args), 1, "reference, wrong key");
+
+    let traces = out.join("traces.ndjson");
+    let t = python("check_otlp.py", &[&traces]);
+    assert!(t.status.success(), "check_otlp: {}", text(&t));
+
+    let metrics = read_json(&out.join("metrics.json"));
+    assert_eq!(metrics["schema"], "metrics/v1");
+    validate_against("metrics.schema.json", &metrics);
+    assert!(metrics["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "release.artifact.size" && m["attributes"]["artifact"] == "notes.txt"));
+
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["schema"], "gate/v1");
+    assert_eq!(gate["result"], "pass", "{gate:#}");
+    validate_against("gate.schema.json", &gate);
+    assert_eq!(gate["release"]["commit"], ws.head().as_str());
+    assert_eq!(gate["release"]["dry_run"], false);
+    assert_eq!(rule(&gate, "license-allowlist")["status"], "pass");
+    assert_eq!(rule(&gate, "tests-passed")["status"], "skipped");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("RELEASED"), "{report}");
+
+    let ledger = std::fs::read_to_string(ws.ledger()).unwrap();
+    assert_eq!(ledger.lines().count(), 1, "{ledger}");
+    let entry = json(ledger.lines().next().unwrap().as_bytes());
+    assert_eq!(entry["version"], "0.2.0");
+    assert_eq!(entry["invocation_id"], summary["invocation_id"]);
+    assert_eq!(entry["provenance_sha256"].as_str().unwrap(), sha256_file(&bundle));
+    let v = ws
+        .cmd()
+        .args(["ledger", "verify", "--ledger"])
+        .arg(ws.ledger())
+        .arg("--key")
+        .arg(&ws.public)
+        .output()
+        .unwrap();
+    assert_success(&v);
+
+    let g = ws.gate(&out, &[]);
+    assert_success(&g);
+    assert!(
+        String::from_utf8_lossy(&g.stdout).contains("publishable"),
+        "{}",
+        text(&g)
+    );
+    // The example key is not trusted for this release.
+    let g = ws
+        .cmd()
+        .args(["gate", "--dir"])
+        .arg(&out)
+        .arg("--key")
+        .arg(example_public())
+        .arg("--manifest-path")
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_exit(&g, 1, "gate with an untrusted key");
+}
+
+#[test]
+fn a_real_build_releases_the_binary_after_the_tests_pass() {
+    let ws = Ws::new();
+    let contract = ws.contract(
+        "build",
+        "version = 1\n[release]\nrun-tests = true\nbaseline = \"none\"\n[invariants.license-allowlist]\nallow = [\"MIT\"]\n",
+    );
+    let out = ws.scratch("rel");
+    let o = ws
+        .release_cmd(&out)
+        .arg("--key")
+        .arg(&ws.key)
+        .args(["--contract", &contract])
+        .env("CARGO_TARGET_DIR", ws.scratch("target"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let bin = out.join("demo");
+    assert!(bin.is_file(), "no binary `demo` in {:?}", names(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert!(std::fs::metadata(&bin).unwrap().permissions().mode() & 0o111 != 0);
+    }
+    let run = Command::new(&bin).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "5");
+    assert_complete(&out, &ws.public);
+    assert!(checksums(&out).iter().any(|(n, _)| n == "demo"));
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["result"], "pass");
+    assert_eq!(rule(&gate, "tests-passed")["status"], "pass", "{gate:#}");
+    let tests = &gate["facts"]["tests"];
+    assert!(tests["passed"].as_u64().unwrap() >= 1, "{tests:#}");
+    assert_eq!(tests["failed"], 0);
+    assert!(gate["facts"]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "demo" && a["kind"] == "binary"));
+}
+
+// ── 2. every built-in invariant, violated ───────────────────────────────
+
+#[test]
+fn license_allowlist_rejects_the_workspace_license() {
+    let ws = Ws::new();
+    let c = ws.contract(
+        "license",
+        &format!(
+            "{BASE}[invariants.license-allowlist]\nallow = [\"Apache-2.0\"]\ninclude-workspace = true\n"
+        ),
+    );
+    let out = ws.scratch("rel");
+    let gate = assert_rejected(&out, &ws.release(&out, &["--contract", &c]), "license-allowlist");
+    let failures = rule(&gate, "license-allowlist")["failures"].to_string();
+    assert!(failures.contains("demo@0.2.0"), "{failures}");
+    assert!(!ws.ledger().exists(), "a rejected release was recorded");
+}
+
+#[test]
+fn tests_passed_rejects_inconclusive_tests() {
+    let ws = Ws::new();
+    let c = ws.contract(
+        "tests",
+        "version = 1\n[release]\nrun-tests = true\ntest-command = [\"false\"]\nbaseline = \"none\"\n",
+    );
+    let out = ws.scratch("rel");
+    let gate = assert_rejected(&out, &ws.release(&out, &["--contract", &c]), "tests-passed");
+    let failures = rule(&gate, "tests-passed")["failures"].to_string();
+    assert!(failures.contains("conclusive"), "{failures}");
+}
+
+#[test]
+fn performance_budget_rejects_a_large_artifact() {
+    let ws = Ws::new();
+    let c = ws.contract(
+        "budget",
+        &format!("{BASE}[invariants.performance-budget]\nmax-artifact-bytes = 10\n"),
+    );
+    let out = ws.scratch("rel");
+    let gate = assert_rejected(&out, &ws.release(&out, &["--contract", &c]), "performance-budget");
+    let failures = rule(&gate, "performance-budget")["failures"].to_string();
+    assert!(failures.contains("notes.txt"), "{failures}");
+    // The rejected directory holds the evidence, not the artifacts.
+    assert!(!rejected(&out).join("notes.txt").exists());
+}
+
+#[test]
+fn schema_lock_rejects_a_declared_schema_missing_from_the_lock() {
+    let ws = Ws::new();
+    std::fs::create_dir_all(ws.root().join("schemas")).unwrap();
+    std::fs::write(
+        ws.root().join("schemas/demo.schema.json"),
+        r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"a":{"type":"string"}}}"#,
+    )
+    .unwrap();
+    ws.commit("declare a schema");
+    let c = ws.contract(
+        "schemas",
+        &format!("{BASE}[schemas]\npaths = [\"schemas/demo.schema.json\"]\n"),
+    );
+    let out = ws.scratch("rel");
+    let gate = assert_rejected(&out, &ws.release(&out, &["--contract", &c]), "schema-lock");
+    assert_eq!(
+        gate["schema_lock"]["status"], "drift",
+        "{:#}",
+        gate["schema_lock"]
+    );
+    assert!(rule(&gate, "schema-lock")["failures"]
+        .to_string()
+        .contains("schemas/demo.schema.json"));
+}
+
+#[test]
+fn nonce_unique_rejects_a_replayed_invocation_id() {
+    let ws = Ws::new();
+    let first = ws.scratch("first");
+    assert_success(&ws.release(&first, &["--invocation-id", "urn:uuid:replayed"]));
+    let second = ws.scratch("second");
+    let o = ws.release(&second, &["--invocation-id", "urn:uuid:replayed"]);
+    let gate = assert_rejected(&second, &o, "nonce-unique");
+    assert!(rule(&gate, "nonce-unique")["failures"]
+        .to_string()
+        .contains("replay"));
+    assert_eq!(std::fs::read_to_string(ws.ledger()).unwrap().lines().count(), 1);
+    // The first release is untouched.
+    assert_complete(&first, &ws.public);
+}
+
+#[test]
+fn semver_bump_sufficient_rejects_a_patch_bump_after_a_removal() {
+    let ws = Ws::new();
+    ws.git(&["tag", "v0.2.0"]);
+    std::fs::write(
+        ws.root().join("src/lib.rs"),
+        "//! The demo library: `add` is gone.\n\n/// Does nothing.\npub fn other() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn other() {\n        super::other();\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.root().join("src/main.rs"),
+        "fn main() {\n    demo::other();\n}\n",
+    )
+    .unwrap();
+    ws.edit("Cargo.toml", "version = \"0.2.0\"", "version = \"0.2.1\"");
+    ws.edit("Cargo.lock", "version = \"0.2.0\"", "version = \"0.2.1\"");
+    ws.commit("remove add, bump to 0.2.1");
+    let out = ws.scratch("rel");
+    let o = ws.release(&out, &["--baseline", "git:v0.2.0"]);
+    let gate = assert_rejected(&out, &o, "semver-bump-sufficient");
+    let compat = &gate["facts"]["compat"];
+    assert_eq!(compat["ran"], true);
+    assert_eq!(compat["required_bump"], "major", "{compat:#}");
+    assert_eq!(compat["next_version_at_least"], "0.3.0", "{compat:#}");
+    assert!(rejected(&out).join("compat_report.json").is_file());
+}
+
+// canonical-format is not tested here: every artifact it checks is rendered
+// by relgate itself from in-memory facts, so it cannot be made to fail from
+// outside the process (its unit tests cover the invariant).
+
+#[test]
+fn ticket_ttl_refuses_an_old_release_directory_at_publish_time() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    assert_success(&ws.release(&out, &[]));
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(
+        rule(&gate, "ticket-ttl")["status"],
+        "pass",
+        "not yet applicable at release time"
+    );
+
+    assert_success(&ws.gate(&out, &["--now", &rfc3339_from_now(1)]));
+    let o = ws.gate(&out, &["--now", &rfc3339_from_now(25)]);
+    assert_exit(&o, 1, "gate 25 hours after the release");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("FAIL ticket-ttl"), "{}", text(&o));
+    assert!(stdout.contains("NOT PUBLISHABLE"), "{}", text(&o));
+    // The directory itself is still intact.
+    assert_complete(&out, &ws.public);
+}
+
+#[test]
+fn no_git_or_path_deps_rejects_a_path_dependency_outside_the_workspace() {
+    let ws = Ws::new();
+    let ext = ws.scratch("extdep");
+    std::fs::create_dir_all(ext.join("src")).unwrap();
+    std::fs::write(
+        ext.join("Cargo.toml"),
+        "[package]\nname = \"extdep\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
+    )
+    .unwrap();
+    std::fs::write(ext.join("src/lib.rs"), "pub fn ext() {}\n").unwrap();
+    ws.edit(
+        "Cargo.toml",
+        "[dependencies]\n",
+        &format!(
+            "[dependencies]\nextdep = {{ path = {:?} }}\n",
+            ext.to_str().unwrap()
+        ),
+    );
+    let lock = Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--manifest-path"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_success(&lock);
+    assert!(std::fs::read_to_string(ws.root().join("Cargo.lock"))
+        .unwrap()
+        .contains("extdep"));
+    ws.commit("add a path dependency");
+    let out = ws.scratch("rel");
+    let gate = assert_rejected(&out, &ws.release(&out, &[]), "no-git-or-path-deps");
+    let failures = rule(&gate, "no-git-or-path-deps")["failures"].to_string();
+    assert!(failures.contains("extdep@0.1.0"), "{failures}");
+    assert_eq!(rule(&gate, "license-allowlist")["status"], "pass");
+}
+
+// ── 3. user rules and waivers ───────────────────────────────────────────
+
+#[test]
+fn user_rules_fail_warn_and_are_waived_until_the_waiver_expires() {
+    let ws = Ws::new();
+    let rule_text = "[[rule]]\nid = \"version-one\"\nseverity = \"deny\"\nassert = 'release.version == \"1.0.0\"'\nmessage = '\"version \" + release.version + \" is not 1.0.0\"'\n";
+
+    let c = ws.contract("deny", &format!("{BASE}{rule_text}"));
+    let out = ws.scratch("deny");
+    let gate = assert_rejected(&out, &ws.dry_run(&out, &["--contract", &c]), "version-one");
+    assert!(rule(&gate, "version-one")["failures"]
+        .to_string()
+        .contains("version 0.2.0 is not 1.0.0"));
+    assert_eq!(rule(&gate, "version-one")["kind"], "user");
+
+    let c = ws.contract(
+        "warn",
+        &format!("{BASE}{}", rule_text.replace("\"deny\"", "\"warn\"")),
+    );
+    let out = ws.scratch("warn");
+    assert_success(&ws.dry_run(&out, &["--contract", &c]));
+    assert_eq!(
+        rule(&read_json(&out.join("gate.json")), "version-one")["status"],
+        "warn"
+    );
+
+    let waiver = |until: &str| {
+        format!("{BASE}{rule_text}[[waiver]]\nrule = \"version-one\"\nreason = \"demo is pre-1.0 (TICKET-1)\"\nuntil = \"{until}\"\n")
+    };
+    let c = ws.contract("waived", &waiver("2099-12-31"));
+    let out = ws.scratch("waived");
+    assert_success(&ws.dry_run(&out, &["--contract", &c]));
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["result"], "pass");
+    let r = rule(&gate, "version-one");
+    assert_eq!(r["status"], "waived", "{r:#}");
+    assert_eq!(r["waived"][0]["reason"], "demo is pre-1.0 (TICKET-1)");
+    assert_eq!(gate["waivers"][0]["status"], "used", "{:#}", gate["waivers"]);
+    assert_eq!(rule(&gate, "waiver-expired")["status"], "pass");
+
+    let c = ws.contract("expired", &waiver("2020-01-01"));
+    let out = ws.scratch("expired");
+    let gate = assert_rejected(&out, &ws.dry_run(&out, &["--contract", &c]), "waiver-expired");
+    assert_eq!(gate["waivers"][0]["status"], "expired", "{:#}", gate["waivers"]);
+    assert_eq!(
+        rule(&gate, "version-one")["status"],
+        "fail",
+        "an expired waiver waives nothing"
+    );
+}
+
+// ── 4. rules that cannot be evaluated ───────────────────────────────────
+
+#[test]
+fn rule_errors_are_exit_2_and_write_nothing() {
+    let ws = Ws::new();
+    for (name, assert) in [
+        ("no-such-field", "release.no_such_field == 1"),
+        ("does-not-parse", "release.version == == ("),
+        ("unknown-name", "nosuch.version == \"1.0.0\""),
+        ("not-a-bool", "release.version"),
+    ] {
+        let c = ws.contract(
+            name,
+            &format!("{BASE}[[rule]]\nid = \"{name}\"\nassert = '{assert}'\n"),
+        );
+        let out = ws.scratch(name);
+        let o = ws.release(&out, &["--contract", &c]);
+        assert_exit(&o, 2, &format!("rule `{assert}`"));
+        assert!(!out.exists(), "{name}: {} written", out.display());
+        assert!(!rejected(&out).exists(), "{name}: a rejected report was written");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(name),
+            "{name}: the error does not name the rule: {}",
+            text(&o)
+        );
+    }
+    assert!(!ws.ledger().exists());
+}
+
+// ── 5. preflight ────────────────────────────────────────────────────────
+
+#[test]
+fn preflight_refuses_the_example_key_a_dirty_tree_and_a_missing_lock() {
+    let ws = Ws::new();
+
+    let out = ws.scratch("example");
+    let o = ws
+        .release_cmd(&out)
+        .args(["--no-build", "--artifact"])
+        .arg(&ws.artifact)
+        .arg("--key")
+        .arg(repo().join("keys-example/example.key"))
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "the example key without --dry-run");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("example key"),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists() && !rejected(&out).exists());
+
+    let out = ws.scratch("nokey");
+    let o = ws
+        .release_cmd(&out)
+        .args(["--no-build", "--artifact"])
+        .arg(&ws.artifact)
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "no key and no --dry-run");
+    assert!(!out.exists());
+
+    // --dry-run without a key signs with the example key and records nothing.
+    let out = ws.scratch("dry");
+    assert_success(&ws.dry_run(&out, &[]));
+    assert_complete(&out, &example_public());
+    assert!(!ws.ledger().exists(), "a dry run wrote the ledger");
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(gate["release"]["dry_run"], true);
+    assert!(std::fs::read_to_string(out.join("report.md"))
+        .unwrap()
+        .contains("Dry run"));
+
+    // A modified tracked file.
+    std::fs::write(ws.root().join("src/lib.rs"), "pub fn add() {}\n").unwrap();
+    let out = ws.scratch("dirty");
+    let o = ws.release(&out, &[]);
+    assert_exit(&o, 2, "a dirty work tree");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("uncommitted"),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists() && !rejected(&out).exists());
+    let o = ws.dry_run(&out, &["--allow-dirty"]);
+    assert_success(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("dirty"),
+        "{}",
+        text(&o)
+    );
+    assert_complete(&out, &example_public());
+    ws.git(&["checkout", "--", "src/lib.rs"]);
+
+    // No Cargo.lock (committed, so the tree is clean).
+    ws.git(&["rm", "-q", "Cargo.lock"]);
+    ws.commit("no lock");
+    let out = ws.scratch("nolock");
+    let o = ws.release(&out, &[]);
+    assert_exit(&o, 2, "no Cargo.lock");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Cargo.lock"),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists() && !rejected(&out).exists());
+    assert!(!ws.ledger().exists());
+}
+
+// ── 6. idempotent re-runs ───────────────────────────────────────────────
+
+fn without_timing_metrics(metrics: &Value) -> Value {
+    Value::Array(
+        metrics
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["timing"] != true && !TIMING_METRICS.contains(&m["name"].as_str().unwrap_or_default())
+            })
+            .cloned()
+            .collect(),
+    )
+}
+
+fn stable_metrics_json(dir: &Path) -> Value {
+    let mut doc = read_json(&dir.join("metrics.json"));
+    let all = doc["metrics"].as_array().unwrap().len();
+    doc["metrics"] = without_timing_metrics(&doc["metrics"]);
+    assert!(
+        doc["metrics"].as_array().unwrap().len() < all,
+        "no timing metric was flagged"
+    );
+    doc
+}
+
+fn stable_metrics_prom(dir: &Path) -> String {
+    let families: Vec<String> = TIMING_METRICS.iter().map(|m| m.replace('.', "_")).collect();
+    std::fs::read_to_string(dir.join("metrics.prom"))
+        .unwrap()
+        .lines()
+        .filter(|l| !families.iter().any(|f| l.contains(f.as_str())))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn stable_gate(dir: &Path) -> Value {
+    let mut doc = read_json(&dir.join("gate.json"));
+    doc.as_object_mut()
+        .unwrap()
+        .remove("now")
+        .expect("gate.json has `now`");
+    let facts = doc["facts"].as_object_mut().unwrap();
+    facts.remove("now").expect("facts have `now`");
+    let metrics = without_timing_metrics(&facts["metrics"]);
+    facts.insert("metrics".into(), metrics);
+    doc
+}
+
+fn stable_report(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("report.md"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("gate time") && !TIMING_METRICS.iter().any(|m| l.contains(m)))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn assert_same_release(a: &Path, b: &Path) {
+    for f in ["sbom.cdx.json", "sbom.spdx.json"] {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+    assert_eq!(stable_metrics_json(a), stable_metrics_json(b), "metrics.json");
+    assert_eq!(stable_metrics_prom(a), stable_metrics_prom(b), "metrics.prom");
+    assert_eq!(stable_gate(a), stable_gate(b), "gate.json");
+    assert_eq!(stable_report(a), stable_report(b), "report.md");
+}
+
+fn hidden_siblings(out: &Path) -> Vec<String> {
+    let prefix = format!(".{}.relgate-", out.file_name().unwrap().to_string_lossy());
+    names(out.parent().unwrap())
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
+#[test]
+fn re_running_a_release_gives_the_same_artifacts_and_replaces_the_directory() {
+    let a = Ws::new();
+    let b = Ws::new();
+    assert_ne!(a.root(), b.root());
+    assert_eq!(
+        a.head(),
+        b.head(),
+        "the two checkouts should have the same commit"
+    );
+    let id = ["--invocation-id", "urn:uuid:00000000-0000-4000-8000-000000000001"];
+    let (out_a, out_b) = (a.scratch("rel"), b.scratch("rel"));
+    assert_success(&a.dry_run(&out_a, &id));
+    assert_success(&b.dry_run(&out_b, &id));
+    assert_same_release(&out_a, &out_b);
+
+    // Again into the same directory: replaced in one piece, still verifying.
+    // The directory being replaced holds the previous metrics.json, which
+    // the performance budget now compares with (so gate.json and report.md
+    // differ by design); the artifacts do not.
+    assert_success(&a.dry_run(&out_a, &id));
+    assert_complete(&out_a, &example_public());
+    for f in ["sbom.cdx.json", "sbom.spdx.json"] {
+        assert!(
+            std::fs::read(out_a.join(f)).unwrap() == std::fs::read(out_b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        stable_metrics_json(&out_a),
+        stable_metrics_json(&out_b),
+        "metrics.json"
+    );
+    assert_eq!(
+        stable_metrics_prom(&out_a),
+        stable_metrics_prom(&out_b),
+        "metrics.prom"
+    );
+    let gate = read_json(&out_a.join("gate.json"));
+    assert!(
+        gate["facts"]["previous_metrics"].is_array(),
+        "the replaced metrics.json was not compared"
+    );
+    assert_eq!(rule(&gate, "performance-budget")["status"], "pass");
+    assert!(
+        hidden_siblings(&out_a).is_empty(),
+        "{:?}",
+        hidden_siblings(&out_a)
+    );
+    assert!(!rejected(&out_a).exists());
+}
+
+// ── 7. kill -9 at any moment ────────────────────────────────────────────
+
+#[test]
+fn a_killed_release_leaves_the_previous_or_the_new_complete_directory() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    let previous = out.with_file_name(".rel.relgate-previous");
+    let started = Instant::now();
+    assert_success(&ws.dry_run(&out, &[]));
+    let one_run = started.elapsed();
+    assert_complete(&out, &example_public());
+
+    const ITERATIONS: u32 = 12;
+    let mut interrupted = 0;
+    for i in 0..ITERATIONS {
+        let delay = one_run.mul_f64(f64::from(i) / f64::from(ITERATIONS - 1));
+        let mut child = ws
+            .release_cmd(&out)
+            .args(["--no-build", "--dry-run", "--artifact"])
+            .arg(&ws.artifact)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            interrupted += 1;
+        }
+        let _ = child.kill(); // SIGKILL on unix
+        child.wait().unwrap();
+        assert!(
+            out.exists() || previous.exists(),
+            "iteration {i} ({delay:?}): neither the release directory nor the previous one is left"
+        );
+        if out.exists() {
+            assert_complete(&out, &example_public());
+        }
+    }
+    assert!(
+        interrupted >= 1,
+        "no run was interrupted (one run takes {one_run:?})"
+    );
+
+    // The next run cleans up whatever a killed run left behind.
+    assert_success(&ws.dry_run(&out, &[]));
+    assert_complete(&out, &example_public());
+    assert!(
+        hidden_siblings(&out).is_empty(),
+        "left behind: {:?}",
+        hidden_siblings(&out)
+    );
+    assert!(!ws.ledger().exists());
+}
+
+// ── 8. the ledger ───────────────────────────────────────────────────────
+
+#[test]
+fn the_ledger_chains_releases_detects_tampering_and_revokes() {
+    let ws = Ws::new();
+    let first = ws.scratch("rel-0.2.0");
+    assert_success(&ws.release(&first, &[]));
+    ws.edit("Cargo.toml", "version = \"0.2.0\"", "version = \"0.3.0\"");
+    ws.edit("Cargo.lock", "version = \"0.2.0\"", "version = \"0.3.0\"");
+    ws.commit("0.3.0");
+    let second = ws.scratch("rel-0.3.0");
+    assert_success(&ws.release(&second, &[]));
+
+    let ledger_cmd = |sub: &str, ledger: &Path| {
+        let mut c = ws.cmd();
+        c.args(["ledger", sub, "--ledger"]).arg(ledger);
+        c
+    };
+    let verify = |ledger: &Path| {
+        ledger_cmd("verify", ledger)
+            .arg("--key")
+            .arg(&ws.public)
+            .output()
+            .unwrap()
+    };
+    let ledger = ws.ledger();
+    let text_before = std::fs::read_to_string(&ledger).unwrap();
+    let lines: Vec<&str> = text_before.lines().collect();
+    assert_eq!(lines.len(), 2, "{text_before}");
+    assert_success(&verify(&ledger));
+    assert_exit(
+        &ledger_cmd("verify", &ledger)
+            .arg("--key")
+            .arg(example_public())
+            .output()
+            .unwrap(),
+        1,
+        "ledger verify with another key",
+    );
+
+    let edited = ws.scratch("edited.jsonl");
+    assert!(lines[0].contains("\"version\":\"0.2.0\""), "{}", lines[0]);
+    std::fs::write(
+        &edited,
+        format!(
+            "{}\n{}\n",
+            lines[0].replace("\"version\":\"0.2.0\"", "\"version\":\"0.2.9\""),
+            lines[1]
+        ),
+    )
+    .unwrap();
+    assert_exit(&verify(&edited), 1, "a ledger with an edited version");
+
+    let swapped = ws.scratch("swapped.jsonl");
+    std::fs::write(&swapped, format!("{}\n{}\n", lines[1], lines[0])).unwrap();
+    assert_exit(&verify(&swapped), 1, "a ledger with swapped lines");
+
+    let truncated = ws.scratch("truncated.jsonl");
+    std::fs::write(&truncated, format!("{}\n", lines[0])).unwrap();
+    let head = json(
+        &ledger_cmd("show", &ledger)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )["head"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_success(
+        &ledger_cmd("verify", &ledger)
+            .args(["--key"])
+            .arg(&ws.public)
+            .args(["--head", &head])
+            .output()
+            .unwrap(),
+    );
+    assert_exit(
+        &ledger_cmd("verify", &truncated)
+            .args(["--key"])
+            .arg(&ws.public)
+            .args(["--head", &head])
+            .output()
+            .unwrap(),
+        1,
+        "a truncated ledger against a pinned head",
+    );
+
+    assert_success(&ws.gate(&first, &[]));
+    let o = ledger_cmd("revoke", &ledger)
+        .args(["--version", "0.2.0", "--reason", "r", "--key"])
+        .arg(&ws.key)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let show = ledger_cmd("show", &ledger).output().unwrap();
+    assert_success(&show);
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("revoked"), "{shown}");
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap().lines().count(), 3);
+    assert_success(&verify(&ledger));
+
+    let o = ws.gate(&first, &[]);
+    assert_exit(&o, 1, "gate of a revoked release");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("FAIL nonce-unique") && stdout.contains("revoked"),
+        "{}",
+        text(&o)
+    );
+    assert_success(&ws.gate(&second, &[]));
+}
+
+// ── 9. explain and init ─────────────────────────────────────────────────
+
+#[test]
+fn explain_describes_rules_and_init_writes_a_valid_contract_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = relgate()
+        .args(["explain", "tests-passed"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_success(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("tests-passed"));
+    let o = relgate()
+        .args(["explain", "nope"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "explain of an unknown id");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("tests-passed"),
+        "lists the known ids: {}",
+        text(&o)
+    );
+
+    let dir = tmp.path().join("project");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), "").unwrap();
+    assert_success(&relgate().args(["init", "--dir"]).arg(&dir).output().unwrap());
+    for f in [
+        "relgate.toml",
+        ".github/workflows/release.yml",
+        "xtask/src/release.rs.example",
+    ] {
+        assert!(dir.join(f).is_file(), "init did not write {f}");
+    }
+    let contract = std::fs::read(dir.join("relgate.toml")).unwrap();
+    let o = relgate().args(["init", "--dir"]).arg(&dir).output().unwrap();
+    assert_exit(&o, 2, "a second init");
+    assert_eq!(
+        std::fs::read(dir.join("relgate.toml")).unwrap(),
+        contract,
+        "init overwrote relgate.toml"
+    );
+
+    let o = relgate()
+        .args(["explain", "binary-size", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("binary-size"));
+}
+
+// ── 10. schema lock and check ───────────────────────────────────────────
+
+#[test]
+fn schema_check_classifies_a_removed_property_as_breaking() {
+    let ws = Ws::new();
+    let schema = ws.root().join("schemas/demo.schema.json");
+    std::fs::create_dir_all(schema.parent().unwrap()).unwrap();
+    std::fs::write(
+        &schema,
+        r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}}"#,
+    )
+    .unwrap();
+    let c = ws.contract(
+        "schemas",
+        &format!("{BASE}[schemas]\npaths = [\"schemas/demo.schema.json\"]\n"),
+    );
+    let schema_cmd = |sub: &str| {
+        ws.cmd()
+            .args(["schema", sub, "--manifest-path"])
+            .arg(ws.manifest())
+            .args(["--contract", &c])
+            .output()
+            .unwrap()
+    };
+    // The lock made at setup does not have the declared schema yet.
+    assert_exit(&schema_cmd("check"), 1, "check before locking the new schema");
+    assert_success(&schema_cmd("lock"));
+    let o = schema_cmd("check");
+    assert_success(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok"), "{}", text(&o));
+
+    std::fs::write(
+        &schema,
+        r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"a":{"type":"string"}}}"#,
+    )
+    .unwrap();
+    let o = schema_cmd("check");
+    assert_exit(&o, 1, "check after removing a property");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("breaking") && stdout.contains("major"),
+        "{}",
+        text(&o)
+    );
+    assert!(stdout.contains("schemas/demo.schema.json"), "{}", text(&o));
+}
