@@ -325,6 +325,7 @@ impl Release {
             reason: e.to_string(),
         })?;
         let schemas_now = collect::release::schemas(&root, &contract)?;
+        check_schemas(&schemas_now)?;
         let lock_rel = contract.schemas.lock.clone();
         let lock = match collect::release::read_optional(&root.join(&lock_rel), "schema lock")? {
             Some(b) => Some(
@@ -1195,6 +1196,17 @@ fn schema_lock_fact(
     })
 }
 
+/// Every schema must be JSON and a JSON Schema the validator can compile.
+fn check_schemas(schemas: &[schema::Current]) -> Result<()> {
+    for c in schemas {
+        let doc: serde_json::Value = serde_json::from_slice(&c.raw)
+            .map_err(|e| Error::SchemaLock(format!("{} is not JSON: {e}", c.name)))?;
+        jsonschema::validator_for(&doc)
+            .map_err(|e| Error::SchemaLock(format!("{} is not a valid JSON Schema: {e}", c.name)))?;
+    }
+    Ok(())
+}
+
 /// Validates `bytes` against one of relgate's built-in schemas.
 pub fn validate(schema_name: &str, bytes: &[u8]) -> Result<Vec<String>> {
     let raw = collect::release::BUILTIN_SCHEMAS
@@ -1356,6 +1368,11 @@ pub fn report_context(
         now: verdict.now.clone(),
         contract: contract_ref,
         rules: verdict.rules.clone(),
+        rule_rows: verdict
+            .rules
+            .iter()
+            .map(crate::emit::report::RuleRow::of)
+            .collect(),
         waivers: verdict.waivers.clone(),
         compat: facts.compat.clone(),
         compat_note,
@@ -1631,6 +1648,7 @@ pub fn schema_status(
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, contract)?;
     let now = collect::release::schemas(&root, &contract)?;
+    check_schemas(&now)?;
     let lock_path = root.join(&contract.schemas.lock);
     let lock = match collect::release::read_optional(&lock_path, "schema lock")? {
         Some(b) => Some(
@@ -1646,4 +1664,177 @@ pub fn schema_status(
         }
     };
     Ok((lock_path, now, lock, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::contract::Contract;
+
+    /// Facts of a small release with one failing and one waived rule.
+    fn facts() -> Facts {
+        Facts {
+            release: ReleaseFact {
+                id: "urn:uuid:00000000-0000-4000-8000-000000000001".into(),
+                package: "demo".into(),
+                version: "1.1.0".into(),
+                previous_version: Some("1.0.0".into()),
+                commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+                tag: Some("v1.1.0".into()),
+                dry_run: false,
+            },
+            packages: vec![
+                PackageFact {
+                    name: "demo".into(),
+                    version: "1.1.0".into(),
+                    license: "MIT".into(),
+                    source_kind: "path".into(),
+                    kind: "normal".into(),
+                    workspace_member: true,
+                    ..Default::default()
+                },
+                PackageFact {
+                    name: "itoa".into(),
+                    version: "1.0.15".into(),
+                    license: "MIT OR Apache-2.0".into(),
+                    source_kind: "registry".into(),
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+                PackageFact {
+                    name: "gplish".into(),
+                    version: "0.3.0".into(),
+                    license: "GPL-3.0-only".into(),
+                    source_kind: "registry".into(),
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+            ],
+            artifacts: vec![ArtifactFact {
+                name: "demo".into(),
+                kind: "binary".into(),
+                size_bytes: 4096,
+                sha256: "ab".repeat(32),
+            }],
+            compat: CompatFact {
+                ran: true,
+                baseline: Some("git:v1.0.0".into()),
+                required_bump: "minor".into(),
+                declared_bump: "minor".into(),
+                sufficient: true,
+                next_version_at_least: Some("1.1.0".into()),
+                changes: vec![CompatChangeFact {
+                    path: "demo::add".into(),
+                    kind: "function-added".into(),
+                    class: "minor".into(),
+                    detail: "new public function".into(),
+                }],
+            },
+            sbom: SbomFact {
+                components: 3,
+                by_source_kind: [("path".to_owned(), 1), ("registry".to_owned(), 2)].into(),
+                licenses: [
+                    ("MIT".to_owned(), 1),
+                    ("MIT OR Apache-2.0".to_owned(), 1),
+                    ("GPL-3.0-only".to_owned(), 1),
+                ]
+                .into(),
+                unlicensed: Vec::new(),
+            },
+            metrics: vec![MetricFact {
+                name: "release.artifact.size".into(),
+                unit: "By".into(),
+                value: 4096.0,
+                attributes: [("artifact".to_owned(), "demo".to_owned())].into(),
+            }],
+            tests: TestsFact {
+                required: true,
+                ran: true,
+                conclusive: true,
+                passed: 12,
+                ignored: 1,
+                command: vec!["cargo".into(), "test".into()],
+                exit_code: Some(0),
+                ..Default::default()
+            },
+            schema_lock: SchemaLockFact {
+                status: "ok".into(),
+                lock: "schemas.lock".into(),
+                schemas: vec!["relgate:metrics".into()],
+                drift: Vec::new(),
+            },
+            now: "2026-11-22T10:00:00Z".into(),
+            ..Default::default()
+        }
+    }
+
+    const CONTRACT: &str = r#"
+[invariants.license-allowlist]
+allow = ["MIT", "Apache-2.0"]
+
+[invariants.performance-budget]
+max-artifact-bytes = 1000
+
+[[waiver]]
+rule = "license-allowlist"
+match = 'it.name == "gplish"'
+reason = "dual-licensed commercially (LEGAL-7)"
+until = "2026-12-31"
+"#;
+
+    #[test]
+    fn gate_json_and_report_md_snapshots() {
+        let contract = Contract::from_toml(CONTRACT, "relgate.toml").unwrap();
+        let compiled = crate::gate::rules::compile(&contract).unwrap();
+        let f = facts();
+        let verdict = crate::gate::evaluate(&contract, &compiled, &f).unwrap();
+        assert!(!verdict.passed());
+        let doc = crate::emit::gate::doc(&verdict, &f, &contract);
+        let gate_json = crate::emit::gate::render(&doc);
+        assert_eq!(
+            validate("relgate:gate", &gate_json).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(crate::emit::gate::parse(&gate_json).unwrap(), doc);
+        insta::assert_snapshot!("gate_json", String::from_utf8(gate_json).unwrap());
+        let ctx = report_context(
+            &f,
+            &verdict,
+            &contract,
+            String::new(),
+            "relgate gate --dir dist --key \"$KEY\"".into(),
+            crate::emit::report::LedgerRow {
+                path: "release-ledger.jsonl".into(),
+                head: format!("sha256:{}", "cd".repeat(32)),
+                entries: 2,
+                seq: 3,
+            },
+        );
+        let md = crate::emit::report::render(crate::emit::report::TEMPLATE, &ctx).unwrap();
+        insta::assert_snapshot!("report_md", String::from_utf8(md).unwrap());
+
+        // The same release without the budget passes: the report then
+        // carries the verify commands and the ledger entry it becomes.
+        let contract =
+            Contract::from_toml(&CONTRACT.replace("max-artifact-bytes = 1000", ""), "relgate.toml").unwrap();
+        let compiled = crate::gate::rules::compile(&contract).unwrap();
+        let verdict = crate::gate::evaluate(&contract, &compiled, &f).unwrap();
+        assert!(verdict.passed(), "{verdict:#?}");
+        let ctx = report_context(
+            &f,
+            &verdict,
+            &contract,
+            String::new(),
+            "# from the workspace root\nKEY=/path/to/release-key.pub\nrelgate gate --dir dist --key \"$KEY\""
+                .into(),
+            crate::emit::report::LedgerRow {
+                path: "release-ledger.jsonl".into(),
+                head: format!("sha256:{}", "cd".repeat(32)),
+                entries: 2,
+                seq: 3,
+            },
+        );
+        let md = crate::emit::report::render(crate::emit::report::TEMPLATE, &ctx).unwrap();
+        insta::assert_snapshot!("report_md_pass", String::from_utf8(md).unwrap());
+    }
 }

@@ -34,6 +34,9 @@ pub struct Context {
     pub contract: BTreeMap<String, Option<String>>,
     /// Every rule.
     pub rules: Vec<RuleVerdict>,
+    /// One table row per rule: `id`, `severity`, `status`, `detail` (failures,
+    /// waived failures and the note, `<br>`-separated, `|` escaped).
+    pub rule_rows: Vec<RuleRow>,
     /// Every waiver.
     pub waivers: Vec<WaiverStatus>,
     /// Compat.
@@ -52,6 +55,42 @@ pub struct Context {
     pub verify_command: String,
     /// Ledger facts.
     pub ledger: LedgerRow,
+}
+
+/// A rule as the gate table shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRow {
+    /// Id.
+    pub id: String,
+    /// `deny` or `warn`.
+    pub severity: String,
+    /// Status.
+    pub status: String,
+    /// Cell text.
+    pub detail: String,
+}
+
+impl RuleRow {
+    /// The row of one verdict.
+    pub fn of(r: &RuleVerdict) -> RuleRow {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut parts: Vec<String> = r.failures.iter().map(|f| cell(&f.message)).collect();
+        parts.extend(r.waived.iter().map(|w| {
+            format!(
+                "waived until {}: {} — {}",
+                w.until,
+                cell(&w.message),
+                cell(&w.reason)
+            )
+        }));
+        parts.extend(r.note.iter().filter(|n| !n.is_empty()).map(|n| cell(n)));
+        RuleRow {
+            id: r.id.clone(),
+            severity: r.severity.clone(),
+            status: r.status.clone(),
+            detail: parts.join("<br>"),
+        }
+    }
 }
 
 /// A metric as the report shows it.
