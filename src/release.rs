@@ -369,569 +369,602 @@ impl Release {
             _ => random_id()?,
         };
 
-        // ── collect ──────────────────────────────────────────────────
-        clock.start("collect");
-        let scope = Scope {
-            manifest_path: Some(manifest.clone()),
-            ..Scope::default()
-        };
-        let facts = collect::gather(&scope, env)?;
-        let pkg = release_package(&facts, &contract)?;
+        // Compat (rustdoc, minutes on a cold cache) and the provenance inputs
+        // do not depend on the build or the tests: they run beside them.
+        let clean_commit = git.as_ref().filter(|g| !g.dirty).map(|g| g.commit.clone());
+        std::thread::scope(|scope| -> Result<Outcome> {
+            let compat_job = scope.spawn(|| {
+                self.compat(
+                    &manifest,
+                    contract.release.package.as_deref(),
+                    &contract,
+                    &ledger,
+                    clean_commit.as_deref(),
+                    env,
+                )
+            });
+            let provenance_job = scope.spawn(|| collect::provenance_inputs(Some(&manifest), None, env));
+            // ── collect ──────────────────────────────────────────────────
+            clock.start("collect");
+            let scope = Scope {
+                manifest_path: Some(manifest.clone()),
+                ..Scope::default()
+            };
+            let facts = collect::gather(&scope, env)?;
+            let pkg = release_package(&facts, &contract)?;
 
-        // ── build ────────────────────────────────────────────────────
-        clock.start("build");
-        let build_start = nanos();
-        let mut binaries: Vec<PathBuf> = if self.no_build {
-            Vec::new()
-        } else {
-            let mut packages = contract.release.packages.clone();
-            if packages.is_empty() {
-                packages = facts
-                    .packages
-                    .values()
-                    .filter(|p| p.workspace_member && p.has_bin)
-                    .map(|p| p.id.name.clone())
-                    .collect();
-            }
-            if packages.is_empty() {
+            // ── build ────────────────────────────────────────────────────
+            clock.start("build");
+            let build_start = nanos();
+            let mut binaries: Vec<PathBuf> = if self.no_build {
                 Vec::new()
             } else {
-                collect::release::build(&manifest, &packages)?
+                let mut packages = contract.release.packages.clone();
+                if packages.is_empty() {
+                    packages = facts
+                        .packages
+                        .values()
+                        .filter(|p| p.workspace_member && p.has_bin)
+                        .map(|p| p.id.name.clone())
+                        .collect();
+                }
+                if packages.is_empty() {
+                    Vec::new()
+                } else {
+                    collect::release::build(&manifest, &packages)?
+                }
+            };
+            let build_seconds = (nanos() - build_start) as f64 / 1e9;
+            binaries.extend(self.artifacts.iter().cloned());
+            let mut names = BTreeMap::new();
+            for b in &binaries {
+                let name = b
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
+                    return Err(Error::InvalidOption(format!(
+                        "artifact `{}` would collide with a file relgate writes; rename it",
+                        b.display()
+                    )));
+                }
+                if names.insert(name.clone(), b.clone()).is_some() {
+                    return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
+                }
             }
-        };
-        let build_seconds = (nanos() - build_start) as f64 / 1e9;
-        binaries.extend(self.artifacts.iter().cloned());
-        let mut names = BTreeMap::new();
-        for b in &binaries {
-            let name = b
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
-                return Err(Error::InvalidOption(format!(
-                    "artifact `{}` would collide with a file relgate writes; rename it",
-                    b.display()
-                )));
-            }
-            if names.insert(name.clone(), b.clone()).is_some() {
-                return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
-            }
-        }
-        clock.finish(vec![
-            ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
-            (
-                "release.artifact.count".into(),
-                AttrValue::Int(names.len() as i64),
-            ),
-        ]);
+            clock.finish(vec![
+                ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
+                (
+                    "release.artifact.count".into(),
+                    AttrValue::Int(names.len() as i64),
+                ),
+            ]);
 
-        // ── test ─────────────────────────────────────────────────────
-        clock.start("test");
-        let tests = if contract.release.run_tests {
-            let cmd = contract
-                .release
-                .test_command
-                .clone()
-                .unwrap_or_else(collect::release::default_test_command);
-            collect::release::tests(&root, &cmd)
-        } else {
-            TestsFact::default()
-        };
-        clock.finish(vec![
-            ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
-            ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
-            ("release.tests.failed".into(), AttrValue::Int(tests.failed as i64)),
-        ]);
+            // ── test ─────────────────────────────────────────────────────
+            clock.start("test");
+            let tests = if contract.release.run_tests {
+                let cmd = contract
+                    .release
+                    .test_command
+                    .clone()
+                    .unwrap_or_else(collect::release::default_test_command);
+                collect::release::tests(&root, &cmd)
+            } else {
+                TestsFact::default()
+            };
+            clock.finish(vec![
+                ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
+                ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
+                ("release.tests.failed".into(), AttrValue::Int(tests.failed as i64)),
+            ]);
 
-        // ── sbom ─────────────────────────────────────────────────────
-        clock.start("sbom");
-        let model = crate::analyze::sbom::model(&facts)?;
-        let cdx = crate::emit::sbom(&model, SbomFormat::CycloneDxJson)?;
-        let spdx = crate::emit::sbom(&model, SbomFormat::SpdxJson)?;
-        let canonical_sbom = vec![
-            CanonicalFact {
-                artifact: "sbom.cdx.json".into(),
-                schema: None,
-                errors: Vec::new(),
-                reemit_identical: crate::emit::sbom(&model, SbomFormat::CycloneDxJson)? == cdx,
-            },
-            CanonicalFact {
-                artifact: "sbom.spdx.json".into(),
-                schema: None,
-                errors: Vec::new(),
-                reemit_identical: crate::emit::sbom(&model, SbomFormat::SpdxJson)? == spdx,
-            },
-        ];
-        let (packages, sbom_fact) = sbom_facts(&model, &facts);
+            // ── sbom ─────────────────────────────────────────────────────
+            clock.start("sbom");
+            let model = crate::analyze::sbom::model(&facts)?;
+            let cdx = crate::emit::sbom(&model, SbomFormat::CycloneDxJson)?;
+            let spdx = crate::emit::sbom(&model, SbomFormat::SpdxJson)?;
+            let canonical_sbom = vec![
+                CanonicalFact {
+                    artifact: "sbom.cdx.json".into(),
+                    schema: None,
+                    errors: Vec::new(),
+                    reemit_identical: crate::emit::sbom(&model, SbomFormat::CycloneDxJson)? == cdx,
+                },
+                CanonicalFact {
+                    artifact: "sbom.spdx.json".into(),
+                    schema: None,
+                    errors: Vec::new(),
+                    reemit_identical: crate::emit::sbom(&model, SbomFormat::SpdxJson)? == spdx,
+                },
+            ];
+            let (packages, sbom_fact) = sbom_facts(&model, &facts);
 
-        // ── schema lock ──────────────────────────────────────────────
-        clock.start("schema-lock");
-        let schema_lock = schema_lock_fact(lock.as_ref(), &schemas_now, &lock_rel)?;
+            // ── schema lock ──────────────────────────────────────────────
+            clock.start("schema-lock");
+            let schema_lock = schema_lock_fact(lock.as_ref(), &schemas_now, &lock_rel)?;
 
-        // ── compat ───────────────────────────────────────────────────
-        clock.start("compat");
-        let clean_commit = git.as_ref().filter(|g| !g.dirty).map(|g| g.commit.as_str());
-        let (mut report, compat_note) =
-            self.compat(&manifest, &pkg, &contract, &ledger, clean_commit, env)?;
-        let mut compat = CompatFact::default();
-        let mut compat_json = None;
-        if let Some(r) = report.as_mut() {
-            for d in &schema_lock.drift {
-                r.changes.push(crate::analyze::compat::Change {
-                    path: format!("schema:{}", d.schema),
-                    item_kind: "schema".into(),
-                    kind: format!("schema-{}", d.classification),
-                    class: match d.required_bump.as_str() {
-                        "major" => crate::analyze::api::Bump::Major,
-                        "minor" => crate::analyze::api::Bump::Minor,
-                        _ => crate::analyze::api::Bump::None,
-                    },
-                    detail: d.reasons.join("; "),
-                    old: None,
-                    new: None,
-                    old_span: None,
-                    new_span: None,
+            // ── compat ───────────────────────────────────────────────────
+            clock.start("compat");
+            let (mut report, compat_note) = compat_job
+                .join()
+                .unwrap_or_else(|_| Err(Error::Inconsistent("the compat thread panicked".into())))?;
+            if let Some(r) = report.as_ref().filter(|r| r.package != pkg.name) {
+                return Err(Error::Contract {
+                    origin: contract.origin.clone().unwrap_or_else(|| "relgate defaults".into()),
+                    reason: format!(
+                        "the release version comes from `{}` but the library compared is `{}`: set `[release] package`",
+                        pkg.name, r.package
+                    ),
                 });
             }
-            let parse = |v: &str| cargo_metadata::semver::Version::parse(v).ok();
-            if let (Some(o), Some(n)) = (parse(&r.old_version), parse(&r.new_version)) {
-                r.verdict = crate::analyze::compat::verdict(&o, &n, &r.changes);
+            let mut compat = CompatFact::default();
+            let mut compat_json = None;
+            if let Some(r) = report.as_mut() {
+                for d in &schema_lock.drift {
+                    r.changes.push(crate::analyze::compat::Change {
+                        path: format!("schema:{}", d.schema),
+                        item_kind: "schema".into(),
+                        kind: format!("schema-{}", d.classification),
+                        class: match d.required_bump.as_str() {
+                            "major" => crate::analyze::api::Bump::Major,
+                            "minor" => crate::analyze::api::Bump::Minor,
+                            _ => crate::analyze::api::Bump::None,
+                        },
+                        detail: d.reasons.join("; "),
+                        old: None,
+                        new: None,
+                        old_span: None,
+                        new_span: None,
+                    });
+                }
+                let parse = |v: &str| cargo_metadata::semver::Version::parse(v).ok();
+                if let (Some(o), Some(n)) = (parse(&r.old_version), parse(&r.new_version)) {
+                    r.verdict = crate::analyze::compat::verdict(&o, &n, &r.changes);
+                }
+                compat = CompatFact {
+                    ran: true,
+                    baseline: Some(r.baseline.clone()),
+                    required_bump: r.verdict.required.name().into(),
+                    declared_bump: r.verdict.declared.name().into(),
+                    sufficient: r.verdict.sufficient,
+                    next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
+                    changes: r
+                        .changes
+                        .iter()
+                        .map(|c| CompatChangeFact {
+                            path: c.path.clone(),
+                            kind: c.kind.clone(),
+                            class: c.class.name().into(),
+                            detail: c.detail.clone(),
+                        })
+                        .collect(),
+                };
+                compat_json = Some(crate::emit::compat::json(r)?);
             }
-            compat = CompatFact {
-                ran: true,
-                baseline: Some(r.baseline.clone()),
-                required_bump: r.verdict.required.name().into(),
-                declared_bump: r.verdict.declared.name().into(),
-                sufficient: r.verdict.sufficient,
-                next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
-                changes: r
-                    .changes
+            let previous_version = report.as_ref().map(|r| r.old_version.clone());
+
+            // ── metrics ──────────────────────────────────────────────────
+            clock.start("metrics");
+            let mut files: Vec<(String, write::Content, bool)> = Vec::new();
+            for (name, path) in &names {
+                files.push((name.clone(), write::Content::Copy(path.clone()), true));
+            }
+            files.push(("sbom.cdx.json".into(), write::Content::Bytes(cdx.clone()), false));
+            files.push((
+                "sbom.spdx.json".into(),
+                write::Content::Bytes(spdx.clone()),
+                false,
+            ));
+            if let Some(j) = &compat_json {
+                files.push((
+                    "compat_report.json".into(),
+                    write::Content::Bytes(j.clone()),
+                    false,
+                ));
+            }
+            let mut artifacts = Vec::new();
+            for (name, content, _) in &files {
+                let (size, digest) = match content {
+                    write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
+                    write::Content::Copy(p) => (
+                        std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                        collect::artifacts::sha256_file(p)?,
+                    ),
+                };
+                let kind = match name.as_str() {
+                    "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                    "compat_report.json" => "compat-report",
+                    _ => "binary",
+                };
+                artifacts.push(ArtifactFact {
+                    name: name.clone(),
+                    kind: kind.into(),
+                    size_bytes: size,
+                    sha256: digest,
+                });
+            }
+            let release_fact = ReleaseFact {
+                id: invocation_id.clone(),
+                package: pkg.name.clone(),
+                version: pkg.version.clone(),
+                previous_version,
+                commit: git.as_ref().map(|g| g.commit.clone()),
+                tag: git.as_ref().and_then(|g| g.tag.clone()),
+                dry_run: self.dry_run,
+            };
+            let mut metrics: Vec<Metric> = artifacts
+                .iter()
+                .map(|a| {
+                    metric(
+                        "release.artifact.size",
+                        "By",
+                        a.size_bytes as f64,
+                        &[("artifact", &a.name)],
+                        false,
+                    )
+                })
+                .collect();
+            metrics.push(metric(
+                "release.sbom.components",
+                "{component}",
+                sbom_fact.components as f64,
+                &[],
+                false,
+            ));
+            for (kind, n) in &sbom_fact.by_source_kind {
+                metrics.push(metric(
+                    "release.sbom.components.by_source",
+                    "{component}",
+                    *n as f64,
+                    &[("source_kind", kind)],
+                    false,
+                ));
+            }
+            metrics.push(metric(
+                "release.compat.changes",
+                "{change}",
+                compat.changes.len() as f64,
+                &[],
+                false,
+            ));
+            if tests.ran {
+                metrics.push(metric(
+                    "release.tests.passed",
+                    "{test}",
+                    tests.passed as f64,
+                    &[],
+                    false,
+                ));
+                metrics.push(metric(
+                    "release.tests.failed",
+                    "{test}",
+                    tests.failed as f64,
+                    &[],
+                    false,
+                ));
+                metrics.push(metric(
+                    "release.tests.ignored",
+                    "{test}",
+                    tests.ignored as f64,
+                    &[],
+                    false,
+                ));
+            }
+            if !self.no_build {
+                metrics.push(metric("release.build.duration", "s", build_seconds, &[], true));
+            }
+            for s in &clock.stages {
+                let secs = (s.end_unix_nanos - s.start_unix_nanos) as f64 / 1e9;
+                metrics.push(metric(
+                    "release.stage.duration",
+                    "s",
+                    secs,
+                    &[("stage", &s.name)],
+                    true,
+                ));
+            }
+            let (rss, cpu) = collect::release::usage();
+            if let Some(rss) = rss {
+                metrics.push(metric("relgate.peak_rss", "By", rss as f64, &[], true));
+            }
+            if let Some(cpu) = cpu {
+                metrics.push(metric("relgate.cpu.time", "s", cpu, &[], true));
+            }
+            let metrics_doc = MetricsDoc {
+                release: crate::emit::metrics::ReleaseRef {
+                    id: invocation_id.clone(),
+                    version: pkg.version.clone(),
+                    commit: release_fact.commit.clone(),
+                },
+                metrics,
+            };
+            let metrics_json = crate::emit::metrics::render_json(&metrics_doc);
+            let metrics_prom = crate::emit::metrics::render_prom(&metrics_doc);
+            let mut canonical = canonical_sbom;
+            canonical.push(canonical_check(
+                "metrics.json",
+                "relgate:metrics",
+                &metrics_json,
+                crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
+            )?);
+            if let (Some(j), Some(r)) = (&compat_json, &report) {
+                canonical.push(canonical_check(
+                    "compat_report.json",
+                    "relgate:compat_report",
+                    j,
+                    crate::emit::compat::json(r)? == *j,
+                )?);
+            }
+            let metric_facts: Vec<MetricFact> =
+                metrics_doc.metrics.iter().cloned().map(metric_fact).collect();
+
+            // ── gate ─────────────────────────────────────────────────────
+            clock.start("gate");
+            let gate_facts = Facts {
+                release: release_fact.clone(),
+                packages,
+                artifacts: artifacts.clone(),
+                compat: compat.clone(),
+                sbom: sbom_fact.clone(),
+                metrics: metric_facts,
+                previous_metrics,
+                tests: TestsFact {
+                    required: contract.release.run_tests,
+                    ..tests
+                },
+                ledger: ledger_fact(&ledger, None),
+                schema_lock: schema_lock.clone(),
+                canonical,
+                provenance: None,
+                now: rfc3339(env.now()),
+            };
+            let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
+            let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
+            let gate_json = crate::emit::gate::render(&gate_doc);
+            let gate_errors = validate("relgate:gate", &gate_json)?;
+            if !gate_errors.is_empty() {
+                return Err(Error::Inconsistent(format!(
+                    "gate.json does not validate against its own schema: {}",
+                    gate_errors.join("; ")
+                )));
+            }
+            clock.finish(vec![(
+                "release.gate.result".into(),
+                AttrValue::Str(verdict.result.clone()),
+            )]);
+
+            // ── report ───────────────────────────────────────────────────
+            clock.start("report");
+            let ledger_rel = ledger_path
+                .strip_prefix(&root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| ledger_path.display().to_string());
+            let key_hint = if self.dry_run {
+                "$PWD/keys-example/example.pub   # the public example key: a dry run".to_owned()
+            } else {
+                format!("/path/to/release-key.pub   # keyid {}", key.keyid())
+            };
+            // Paths as the user sees them from the workspace root: the same text
+            // in every checkout.
+            let out_rel = out
+                .strip_prefix(&root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| {
+                    out.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "release".into())
+                });
+            let verify_command = format!(
+                "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
+                contract
+                    .release
+                    .builder_id
+                    .as_deref()
+                    .map(|b| format!(" --builder-id {b}"))
+                    .unwrap_or_default(),
+                contract
+                    .release
+                    .source_uri
+                    .as_deref()
+                    .map(|s| format!(" --source-uri {s}"))
+                    .unwrap_or_default(),
+            );
+            let ctx = report_context(
+                &gate_facts,
+                &verdict,
+                &contract,
+                compat_note.clone(),
+                verify_command,
+                crate::emit::report::LedgerRow {
+                    path: ledger_rel,
+                    head: ledger.head.clone(),
+                    entries: ledger.entries.len(),
+                    seq: ledger.entries.len() + 1,
+                },
+            );
+            let report_md = crate::emit::report::render(&template, &ctx)?;
+            files.push(("metrics.json".into(), write::Content::Bytes(metrics_json), false));
+            files.push(("metrics.prom".into(), write::Content::Bytes(metrics_prom), false));
+            files.push(("gate.json".into(), write::Content::Bytes(gate_json), false));
+            files.push(("report.md".into(), write::Content::Bytes(report_md), false));
+            clock.finish(Vec::new());
+            let passed = verdict.passed();
+            let trace = Run {
+                invocation_id: invocation_id.clone(),
+                pipeline: "release".into(),
+                service_version: env!("CARGO_PKG_VERSION").into(),
+                commit: release_fact.commit.clone(),
+                version: pkg.version.clone(),
+                result: if passed {
+                    RunResult::Success
+                } else {
+                    RunResult::Failure
+                },
+                stages: mark_gate(clock.stages.clone(), &verdict),
+                start_unix_nanos: run_start,
+                end_unix_nanos: nanos(),
+            };
+            files.push((
+                "traces.ndjson".into(),
+                write::Content::Bytes(crate::emit::traces::render(&trace)),
+                false,
+            ));
+
+            let entries = |files: Vec<(String, write::Content, bool)>| -> Vec<write::Entry> {
+                files
+                    .into_iter()
+                    .map(|(name, content, executable)| write::Entry {
+                        name,
+                        content,
+                        executable,
+                    })
+                    .collect()
+            };
+            let digest_of = |files: &[(String, write::Content, bool)]| -> Result<Vec<(String, String)>> {
+                files
                     .iter()
-                    .map(|c| CompatChangeFact {
-                        path: c.path.clone(),
-                        kind: c.kind.clone(),
-                        class: c.class.name().into(),
-                        detail: c.detail.clone(),
+                    .map(|(n, c, _)| {
+                        Ok((
+                            n.clone(),
+                            match c {
+                                write::Content::Bytes(b) => sha256(b),
+                                write::Content::Copy(p) => collect::artifacts::sha256_file(p)?,
+                            },
+                        ))
+                    })
+                    .collect()
+            };
+
+            if !passed {
+                clock.start("write");
+                let kept: Vec<_> = files
+                    .into_iter()
+                    .filter(|(n, _, _)| !names.contains_key(n))
+                    .collect();
+                let digests = digest_of(&kept)?;
+                write::release_dir(&rejected, &entries(kept))?;
+                clock.finish(Vec::new());
+                return Ok(Outcome {
+                    verdict,
+                    released: false,
+                    dir: rejected,
+                    package: pkg.name,
+                    version: pkg.version,
+                    invocation_id,
+                    files: digests,
+                    ledger_entry: None,
+                    ledger_path,
+                    keyid: None,
+                    warnings,
+                });
+            }
+
+            // ── sign ─────────────────────────────────────────────────────
+            clock.start("sign");
+            files.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut digests = digest_of(&files)?;
+            let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+            digests.push(("checksums.txt".into(), sha256(checksums.as_bytes())));
+            files.push((
+                "checksums.txt".into(),
+                write::Content::Bytes(checksums.into_bytes()),
+                false,
+            ));
+            let ws = provenance_job.join().unwrap_or_else(|_| {
+                Err(Error::Inconsistent(
+                    "the provenance-inputs thread panicked".into(),
+                ))
+            })?;
+            let params = crate::provenance::statement::Params {
+                subjects: digests
+                    .iter()
+                    .filter(|(n, _)| n != "checksums.txt")
+                    .map(|(n, d)| crate::provenance::statement::Subject {
+                        name: n.clone(),
+                        sha256: d.clone(),
+                        sha512: None,
                     })
                     .collect(),
-            };
-            compat_json = Some(crate::emit::compat::json(r)?);
-        }
-        let previous_version = report.as_ref().map(|r| r.old_version.clone());
-
-        // ── metrics ──────────────────────────────────────────────────
-        clock.start("metrics");
-        let mut files: Vec<(String, write::Content, bool)> = Vec::new();
-        for (name, path) in &names {
-            files.push((name.clone(), write::Content::Copy(path.clone()), true));
-        }
-        files.push(("sbom.cdx.json".into(), write::Content::Bytes(cdx.clone()), false));
-        files.push((
-            "sbom.spdx.json".into(),
-            write::Content::Bytes(spdx.clone()),
-            false,
-        ));
-        if let Some(j) = &compat_json {
-            files.push((
-                "compat_report.json".into(),
-                write::Content::Bytes(j.clone()),
-                false,
-            ));
-        }
-        let mut artifacts = Vec::new();
-        for (name, content, _) in &files {
-            let (size, digest) = match content {
-                write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
-                write::Content::Copy(p) => (
-                    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-                    collect::artifacts::sha256_file(p)?,
-                ),
-            };
-            let kind = match name.as_str() {
-                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
-                "compat_report.json" => "compat-report",
-                _ => "binary",
-            };
-            artifacts.push(ArtifactFact {
-                name: name.clone(),
-                kind: kind.into(),
-                size_bytes: size,
-                sha256: digest,
-            });
-        }
-        let release_fact = ReleaseFact {
-            id: invocation_id.clone(),
-            package: pkg.name.clone(),
-            version: pkg.version.clone(),
-            previous_version,
-            commit: git.as_ref().map(|g| g.commit.clone()),
-            tag: git.as_ref().and_then(|g| g.tag.clone()),
-            dry_run: self.dry_run,
-        };
-        let mut metrics: Vec<Metric> = artifacts
-            .iter()
-            .map(|a| {
-                metric(
-                    "release.artifact.size",
-                    "By",
-                    a.size_bytes as f64,
-                    &[("artifact", &a.name)],
-                    false,
-                )
-            })
-            .collect();
-        metrics.push(metric(
-            "release.sbom.components",
-            "{component}",
-            sbom_fact.components as f64,
-            &[],
-            false,
-        ));
-        for (kind, n) in &sbom_fact.by_source_kind {
-            metrics.push(metric(
-                "release.sbom.components.by_source",
-                "{component}",
-                *n as f64,
-                &[("source_kind", kind)],
-                false,
-            ));
-        }
-        metrics.push(metric(
-            "release.compat.changes",
-            "{change}",
-            compat.changes.len() as f64,
-            &[],
-            false,
-        ));
-        if tests.ran {
-            metrics.push(metric(
-                "release.tests.passed",
-                "{test}",
-                tests.passed as f64,
-                &[],
-                false,
-            ));
-            metrics.push(metric(
-                "release.tests.failed",
-                "{test}",
-                tests.failed as f64,
-                &[],
-                false,
-            ));
-            metrics.push(metric(
-                "release.tests.ignored",
-                "{test}",
-                tests.ignored as f64,
-                &[],
-                false,
-            ));
-        }
-        if !self.no_build {
-            metrics.push(metric("release.build.duration", "s", build_seconds, &[], true));
-        }
-        for s in &clock.stages {
-            let secs = (s.end_unix_nanos - s.start_unix_nanos) as f64 / 1e9;
-            metrics.push(metric(
-                "release.stage.duration",
-                "s",
-                secs,
-                &[("stage", &s.name)],
-                true,
-            ));
-        }
-        let (rss, cpu) = collect::release::usage();
-        if let Some(rss) = rss {
-            metrics.push(metric("relgate.peak_rss", "By", rss as f64, &[], true));
-        }
-        if let Some(cpu) = cpu {
-            metrics.push(metric("relgate.cpu.time", "s", cpu, &[], true));
-        }
-        let metrics_doc = MetricsDoc {
-            release: crate::emit::metrics::ReleaseRef {
-                id: invocation_id.clone(),
-                version: pkg.version.clone(),
+                builder_id: contract
+                    .release
+                    .builder_id
+                    .clone()
+                    .unwrap_or_else(|| crate::provenance::statement::DEFAULT_BUILDER_ID.into()),
+                invocation_id: invocation_id.clone(),
+                source_uri: contract.release.source_uri.clone().or(ws.origin.remote.clone()),
+                source_ref: ws.origin.reference.clone(),
                 commit: release_fact.commit.clone(),
-            },
-            metrics,
-        };
-        let metrics_json = crate::emit::metrics::render_json(&metrics_doc);
-        let metrics_prom = crate::emit::metrics::render_prom(&metrics_doc);
-        let mut canonical = canonical_sbom;
-        canonical.push(canonical_check(
-            "metrics.json",
-            "relgate:metrics",
-            &metrics_json,
-            crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
-        )?);
-        if let (Some(j), Some(r)) = (&compat_json, &report) {
-            canonical.push(canonical_check(
-                "compat_report.json",
-                "relgate:compat_report",
-                j,
-                crate::emit::compat::json(r)? == *j,
-            )?);
-        }
-        let metric_facts: Vec<MetricFact> = metrics_doc.metrics.iter().cloned().map(metric_fact).collect();
+                workspace: ws.workspace.clone(),
+                profile: "release".into(),
+                features: Vec::new(),
+                target: ws.target.clone(),
+                lock_sha256: ws.lock_sha256.clone(),
+                rustc_version: ws.toolchain.rustc_version.clone(),
+                relgate_version: env!("CARGO_PKG_VERSION").into(),
+                started_on: (run_start / 1_000_000_000) as i64,
+                finished_on: env.now(),
+            };
+            let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {
+                artifact: "provenance statement",
+                reason,
+            })?;
+            let envelope = crate::provenance::dsse::Envelope::sign(
+                crate::provenance::dsse::IN_TOTO,
+                &statement,
+                &[&key],
+            );
+            let bundle = envelope.to_json_line().into_bytes();
+            let provenance_sha256 = sha256(&bundle);
+            digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
+            files.push((
+                "provenance.intoto.jsonl".into(),
+                write::Content::Bytes(bundle),
+                false,
+            ));
 
-        // ── gate ─────────────────────────────────────────────────────
-        clock.start("gate");
-        let gate_facts = Facts {
-            release: release_fact.clone(),
-            packages,
-            artifacts: artifacts.clone(),
-            compat: compat.clone(),
-            sbom: sbom_fact.clone(),
-            metrics: metric_facts,
-            previous_metrics,
-            tests: TestsFact {
-                required: contract.release.run_tests,
-                ..tests
-            },
-            ledger: ledger_fact(&ledger, None),
-            schema_lock: schema_lock.clone(),
-            canonical,
-            provenance: None,
-            now: rfc3339(env.now()),
-        };
-        let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
-        let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
-        let gate_json = crate::emit::gate::render(&gate_doc);
-        let gate_errors = validate("relgate:gate", &gate_json)?;
-        if !gate_errors.is_empty() {
-            return Err(Error::Inconsistent(format!(
-                "gate.json does not validate against its own schema: {}",
-                gate_errors.join("; ")
-            )));
-        }
-        clock.finish(vec![(
-            "release.gate.result".into(),
-            AttrValue::Str(verdict.result.clone()),
-        )]);
-
-        // ── report ───────────────────────────────────────────────────
-        clock.start("report");
-        let ledger_rel = ledger_path
-            .strip_prefix(&root)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| ledger_path.display().to_string());
-        let key_hint = if self.dry_run {
-            "$PWD/keys-example/example.pub   # the public example key: a dry run".to_owned()
-        } else {
-            format!("/path/to/release-key.pub   # keyid {}", key.keyid())
-        };
-        // Paths as the user sees them from the workspace root: the same text
-        // in every checkout.
-        let out_rel = out
-            .strip_prefix(&root)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| {
-                out.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "release".into())
-            });
-        let verify_command = format!(
-            "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
-            contract
-                .release
-                .builder_id
-                .as_deref()
-                .map(|b| format!(" --builder-id {b}"))
-                .unwrap_or_default(),
-            contract
-                .release
-                .source_uri
-                .as_deref()
-                .map(|s| format!(" --source-uri {s}"))
-                .unwrap_or_default(),
-        );
-        let ctx = report_context(
-            &gate_facts,
-            &verdict,
-            &contract,
-            compat_note.clone(),
-            verify_command,
-            crate::emit::report::LedgerRow {
-                path: ledger_rel,
-                head: ledger.head.clone(),
-                entries: ledger.entries.len(),
-                seq: ledger.entries.len() + 1,
-            },
-        );
-        let report_md = crate::emit::report::render(&template, &ctx)?;
-        files.push(("metrics.json".into(), write::Content::Bytes(metrics_json), false));
-        files.push(("metrics.prom".into(), write::Content::Bytes(metrics_prom), false));
-        files.push(("gate.json".into(), write::Content::Bytes(gate_json), false));
-        files.push(("report.md".into(), write::Content::Bytes(report_md), false));
-        clock.finish(Vec::new());
-        let passed = verdict.passed();
-        let trace = Run {
-            invocation_id: invocation_id.clone(),
-            pipeline: "release".into(),
-            service_version: env!("CARGO_PKG_VERSION").into(),
-            commit: release_fact.commit.clone(),
-            version: pkg.version.clone(),
-            result: if passed {
-                RunResult::Success
-            } else {
-                RunResult::Failure
-            },
-            stages: mark_gate(clock.stages.clone(), &verdict),
-            start_unix_nanos: run_start,
-            end_unix_nanos: nanos(),
-        };
-        files.push((
-            "traces.ndjson".into(),
-            write::Content::Bytes(crate::emit::traces::render(&trace)),
-            false,
-        ));
-
-        let entries = |files: Vec<(String, write::Content, bool)>| -> Vec<write::Entry> {
-            files
-                .into_iter()
-                .map(|(name, content, executable)| write::Entry {
-                    name,
-                    content,
-                    executable,
-                })
-                .collect()
-        };
-        let digest_of = |files: &[(String, write::Content, bool)]| -> Result<Vec<(String, String)>> {
-            files
-                .iter()
-                .map(|(n, c, _)| {
-                    Ok((
-                        n.clone(),
-                        match c {
-                            write::Content::Bytes(b) => sha256(b),
-                            write::Content::Copy(p) => collect::artifacts::sha256_file(p)?,
-                        },
-                    ))
-                })
-                .collect()
-        };
-
-        if !passed {
+            // ── write ────────────────────────────────────────────────────
             clock.start("write");
-            let kept: Vec<_> = files
-                .into_iter()
-                .filter(|(n, _, _)| !names.contains_key(n))
-                .collect();
-            let digests = digest_of(&kept)?;
-            write::release_dir(&rejected, &entries(kept))?;
+            write::release_dir(&out, &entries(files))?;
+            write::remove_dir(&rejected)?;
+
+            // ── ledger ───────────────────────────────────────────────────
+            clock.start("ledger");
+            let ledger_entry = if self.dry_run {
+                None
+            } else {
+                let line = ledger::append_release(
+                    &ledger_text,
+                    &ledger::NewRelease {
+                        version: pkg.version.clone(),
+                        commit: release_fact.commit.clone(),
+                        invocation_id: invocation_id.clone(),
+                        provenance_sha256,
+                        time: rfc3339(env.now()),
+                    },
+                    &key,
+                )
+                .map_err(|e| Error::Ledger {
+                    path: ledger_path.clone(),
+                    reason: e.to_string(),
+                })?;
+                write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
+                Some(line)
+            };
             clock.finish(Vec::new());
-            return Ok(Outcome {
+            digests.sort();
+            Ok(Outcome {
                 verdict,
-                released: false,
-                dir: rejected,
+                released: true,
+                dir: out,
                 package: pkg.name,
                 version: pkg.version,
                 invocation_id,
                 files: digests,
-                ledger_entry: None,
+                ledger_entry,
                 ledger_path,
-                keyid: None,
+                keyid: Some(key.keyid().to_owned()),
                 warnings,
-            });
-        }
-
-        // ── sign ─────────────────────────────────────────────────────
-        clock.start("sign");
-        files.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut digests = digest_of(&files)?;
-        let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
-        digests.push(("checksums.txt".into(), sha256(checksums.as_bytes())));
-        files.push((
-            "checksums.txt".into(),
-            write::Content::Bytes(checksums.into_bytes()),
-            false,
-        ));
-        let ws = collect::provenance_inputs(Some(&manifest), None, env)?;
-        let params = crate::provenance::statement::Params {
-            subjects: digests
-                .iter()
-                .filter(|(n, _)| n != "checksums.txt")
-                .map(|(n, d)| crate::provenance::statement::Subject {
-                    name: n.clone(),
-                    sha256: d.clone(),
-                    sha512: None,
-                })
-                .collect(),
-            builder_id: contract
-                .release
-                .builder_id
-                .clone()
-                .unwrap_or_else(|| crate::provenance::statement::DEFAULT_BUILDER_ID.into()),
-            invocation_id: invocation_id.clone(),
-            source_uri: contract.release.source_uri.clone().or(ws.origin.remote.clone()),
-            source_ref: ws.origin.reference.clone(),
-            commit: release_fact.commit.clone(),
-            workspace: ws.workspace.clone(),
-            profile: "release".into(),
-            features: Vec::new(),
-            target: ws.target.clone(),
-            lock_sha256: ws.lock_sha256.clone(),
-            rustc_version: ws.toolchain.rustc_version.clone(),
-            relgate_version: env!("CARGO_PKG_VERSION").into(),
-            started_on: (run_start / 1_000_000_000) as i64,
-            finished_on: env.now(),
-        };
-        let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {
-            artifact: "provenance statement",
-            reason,
-        })?;
-        let envelope =
-            crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &statement, &[&key]);
-        let bundle = envelope.to_json_line().into_bytes();
-        let provenance_sha256 = sha256(&bundle);
-        digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
-        files.push((
-            "provenance.intoto.jsonl".into(),
-            write::Content::Bytes(bundle),
-            false,
-        ));
-
-        // ── write ────────────────────────────────────────────────────
-        clock.start("write");
-        write::release_dir(&out, &entries(files))?;
-        write::remove_dir(&rejected)?;
-
-        // ── ledger ───────────────────────────────────────────────────
-        clock.start("ledger");
-        let ledger_entry = if self.dry_run {
-            None
-        } else {
-            let line = ledger::append_release(
-                &ledger_text,
-                &ledger::NewRelease {
-                    version: pkg.version.clone(),
-                    commit: release_fact.commit.clone(),
-                    invocation_id: invocation_id.clone(),
-                    provenance_sha256,
-                    time: rfc3339(env.now()),
-                },
-                &key,
-            )
-            .map_err(|e| Error::Ledger {
-                path: ledger_path.clone(),
-                reason: e.to_string(),
-            })?;
-            write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
-            Some(line)
-        };
-        clock.finish(Vec::new());
-        digests.sort();
-        Ok(Outcome {
-            verdict,
-            released: true,
-            dir: out,
-            package: pkg.name,
-            version: pkg.version,
-            invocation_id,
-            files: digests,
-            ledger_entry,
-            ledger_path,
-            keyid: Some(key.keyid().to_owned()),
-            warnings,
+            })
         })
     }
 
@@ -968,7 +1001,7 @@ impl Release {
     fn compat(
         &self,
         manifest: &Path,
-        pkg: &PackageRef,
+        package: Option<&str>,
         contract: &Contract,
         ledger: &ledger::Ledger,
         clean_commit: Option<&str>,
@@ -978,7 +1011,7 @@ impl Release {
         if spec.as_deref() == Some("none") {
             return Ok((None, "No baseline (`none`): treated as a first release.".into()));
         }
-        let info = match rustdoc::crate_info(manifest, Some(&pkg.name), env) {
+        let info = match rustdoc::crate_info(manifest, package, env) {
             Ok(i) => i,
             Err(Error::NoLibrary { package }) => {
                 return Ok((
@@ -1008,7 +1041,7 @@ impl Release {
         };
         let opts = CompatOptions {
             manifest_path: Some(manifest.to_path_buf()),
-            package: Some(pkg.name.clone()),
+            package: Some(info.name.clone()),
             baseline: Some(baseline.clone()),
             features: Features::default(),
             target: None,
