@@ -3,12 +3,16 @@
 //! The pipeline, one module per phase (see ARCHITECTURE.md):
 //!
 //! ```text
-//! config::Scope ─► collect::gather ─► facts::ReleaseFacts ─► analyze ─► emit ─► write
-//!                  (reads the world)   (plain data)          (pure)    (pure)  (writes)
+//! config ─► collect ─► facts::ReleaseFacts ─► analyze ─► emit ─► gate ─► provenance ─► write
+//!           (reads the world)                 (pure)     (pure)  (pure)  (pure)        (writes)
 //! ```
 //!
-//! The library never prints; warnings come back as data. The `relgate`
-//! binary (feature `cli`) renders them.
+//! [`release::Release`] runs all of it (what `relgate release` and `cargo
+//! xtask release` call); the functions here run one stage each: [`sbom`],
+//! [`attest`], [`countersign`], [`verify`], [`compat`].
+//!
+//! The library never prints; warnings come back as data, progress through a
+//! callback. The `relgate` binary (feature `cli`) renders them.
 
 #![deny(missing_docs)]
 

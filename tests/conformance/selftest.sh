@@ -121,6 +121,25 @@ else
     bad "missing interop modules: rc=$rc, expected exit 1 with MISSING MODULE" "$out"
 fi
 
+# check_otlp.py (traces.ndjson against the OTLP protobuf bindings): the good
+# sample passes, each broken one fails for its own reason, and missing
+# bindings are an error, never a pass.
+OTLP="$HERE/check_otlp.py"
+"$PY" "$OTLP" "$S/good.traces.ndjson" >"$out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q '^OTLP PASS' "$out" && ok "good  good.traces.ndjson (otlp)" \
+    || bad "good  good.traces.ndjson (otlp): rc=$rc" "$out"
+for case in "traceid-length:is not 32 lowercase hex" "orphan-parent:is not a span in the file" "enum:Invalid enum value"; do
+    name=${case%%:*}; why=${case#*:}
+    "$PY" "$OTLP" "$S/bad-$name.traces.ndjson" >"$out" 2>&1; rc=$?
+    if [ $rc -eq 1 ] && grep -q "$why" "$out"; then
+        ok "bad   bad-$name.traces.ndjson (otlp) -> $why"
+    else
+        bad "bad   bad-$name.traces.ndjson (otlp): rc=$rc, expected exit 1 with '$why'" "$out"
+    fi
+done
+"$PY" -S "$OTLP" "$S/good.traces.ndjson" >"$out" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "missing OTLP bindings -> exit 2" || bad "missing OTLP bindings: rc=$rc, expected 2" "$out"
+
 # Usage errors and unreadable files exit 2.
 "$PY" "$CHECK" cdx-yaml "$S/good.cdx.json" >"$out" 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "unknown KIND -> exit 2" || bad "unknown KIND: rc=$rc, expected 2" "$out"
