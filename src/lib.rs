@@ -253,15 +253,8 @@ pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify:
 pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Report> {
     use collect::rustdoc;
     let manifest = match &opts.manifest_path {
-        Some(p) => {
-            if !p.is_file() {
-                return Err(Error::ManifestNotFound { path: p.clone() });
-            }
-            std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?
-        }
-        None => std::env::current_dir()
-            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
-            .join("Cargo.toml"),
+        Some(p) if !p.is_file() => return Err(Error::ManifestNotFound { path: p.clone() }),
+        other => collect::manifest_or_cwd(other.as_deref())?,
     };
     let info = rustdoc::crate_info(&manifest, opts.package.as_deref(), env)?;
     let baseline = match &opts.baseline {

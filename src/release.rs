@@ -249,12 +249,7 @@ impl Release {
 
         // ── preflight ────────────────────────────────────────────────
         clock.start("preflight");
-        let manifest = match &self.manifest_path {
-            Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?,
-            None => std::env::current_dir()
-                .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
-                .join("Cargo.toml"),
-        };
+        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
         if !manifest.is_file() {
             return Err(Error::ManifestNotFound { path: manifest });
         }
@@ -1481,12 +1476,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         })?;
         lines.push((name.to_owned(), digest.to_owned()));
     }
-    let manifest = match &opts.manifest_path {
-        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound { path: p.clone() })?,
-        None => std::env::current_dir()
-            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
-            .join("Cargo.toml"),
-    };
+    let manifest = collect::manifest_or_cwd(opts.manifest_path.as_deref())?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, opts.contract.as_deref())?;
     let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
@@ -1670,14 +1660,7 @@ pub fn schema_status(
     Option<schema::Lock>,
     schema::Status,
 )> {
-    let manifest = match manifest_path {
-        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound {
-            path: p.to_path_buf(),
-        })?,
-        None => std::env::current_dir()
-            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
-            .join("Cargo.toml"),
-    };
+    let manifest = collect::manifest_or_cwd(manifest_path)?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, contract)?;
     let now = collect::release::schemas(&root, &contract)?;

@@ -63,6 +63,18 @@ pub fn document_timestamp(env: &dyn Env) -> Result<i64> {
     }
 }
 
+/// The absolute path of `manifest`, or `./Cargo.toml` when none is given.
+pub fn manifest_or_cwd(manifest: Option<&Path>) -> Result<PathBuf> {
+    match manifest {
+        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound {
+            path: p.to_path_buf(),
+        }),
+        None => std::env::current_dir()
+            .map(|d| d.join("Cargo.toml"))
+            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}"))),
+    }
+}
+
 /// Reads the workspace selected by `scope` and returns its facts.
 pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
     let timestamp = document_timestamp(env)?;
@@ -180,14 +192,7 @@ pub fn provenance_inputs(
     target: Option<&str>,
     env: &dyn Env,
 ) -> Result<ProvenanceInputs> {
-    let manifest = match manifest {
-        Some(p) => std::path::absolute(p).map_err(|_| Error::ManifestNotFound {
-            path: p.to_path_buf(),
-        })?,
-        None => std::env::current_dir()
-            .map_err(|e| Error::InvalidOption(format!("cannot read the current directory: {e}")))?
-            .join("Cargo.toml"),
-    };
+    let manifest = manifest_or_cwd(manifest)?;
     let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let toolchain = toolchain::version(env, &dir)?;
     let origin = git::origin(&dir);
