@@ -308,15 +308,14 @@ pub(crate) fn compat_against(
         // A clean checkout is exactly its commit: document the commit, through
         // the same cache as baselines, so a re-run reuses the snapshot.
         let new = side(match clean_commit {
-            Some(commit) => rustdoc::baseline_snapshot(
-                &rustdoc::Baseline::Git(commit.to_owned()),
+            Some(commit) => rustdoc::commit_snapshot(
+                commit,
                 info,
                 &opts.features,
                 opts.target.as_deref(),
                 &toolchain.rustc_version,
                 env,
-            )
-            .map(|(json, _)| json),
+            ),
             None => rustdoc::snapshot(
                 info,
                 Some(&spec),

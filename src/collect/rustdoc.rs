@@ -344,6 +344,66 @@ pub fn tag_baseline(info: &CrateInfo) -> Option<Baseline> {
     best.map(|(_, tag)| Baseline::Git(tag))
 }
 
+/// Where the snapshot of `source` (`git <commit>`, `registry <version>`) is cached.
+fn cache_path(
+    current: &CrateInfo,
+    source: &str,
+    features: &Features,
+    target: Option<&str>,
+    rustc_version: &str,
+) -> PathBuf {
+    let key = format!(
+        "{}\n{}\n{}\n{:?}\n{}\n{}\n{}",
+        current.name,
+        source,
+        features.normalized().join(","),
+        (features.all_features, features.no_default_features),
+        target.unwrap_or("host"),
+        rustc_version,
+        rustdoc_types::FORMAT_VERSION
+    );
+    let digest = Sha256::digest(key.as_bytes());
+    current
+        .target_dir
+        .join("relgate")
+        .join("compat")
+        .join("cache")
+        .join(format!(
+            "{}.json",
+            digest
+                .iter()
+                .take(16)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ))
+}
+
+/// The rustdoc JSON of the crate at `commit` (a full hash), from the cache
+/// when it is there — without reading the commit's manifest, which only a
+/// baseline needs.
+pub fn commit_snapshot(
+    commit: &str,
+    current: &CrateInfo,
+    features: &Features,
+    target: Option<&str>,
+    rustc_version: &str,
+    env: &dyn Env,
+) -> Result<Vec<u8>> {
+    let path = cache_path(current, &format!("git {commit}"), features, target, rustc_version);
+    if let Ok(json) = std::fs::read(&path) {
+        return Ok(json);
+    }
+    baseline_snapshot(
+        &Baseline::Git(commit.to_owned()),
+        current,
+        features,
+        target,
+        rustc_version,
+        env,
+    )
+    .map(|(json, _)| json)
+}
+
 /// The baseline's rustdoc JSON and its package facts (`None` for rustdoc files).
 pub fn baseline_snapshot(
     baseline: &Baseline,
@@ -354,27 +414,7 @@ pub fn baseline_snapshot(
     env: &dyn Env,
 ) -> Result<(Vec<u8>, Option<CrateInfo>)> {
     let work = current.target_dir.join("relgate").join("compat");
-    let cache_key = |source: &str| {
-        let key = format!(
-            "{}\n{}\n{}\n{:?}\n{}\n{}\n{}",
-            current.name,
-            source,
-            features.normalized().join(","),
-            (features.all_features, features.no_default_features),
-            target.unwrap_or("host"),
-            rustc_version,
-            rustdoc_types::FORMAT_VERSION
-        );
-        let digest = Sha256::digest(key.as_bytes());
-        work.join("cache").join(format!(
-            "{}.json",
-            digest
-                .iter()
-                .take(16)
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        ))
-    };
+    let cache_key = |source: &str| cache_path(current, source, features, target, rustc_version);
     let cached = |path: &Path, info: CrateInfo| -> Option<(Vec<u8>, Option<CrateInfo>)> {
         std::fs::read(path).ok().map(|b| (b, Some(info)))
     };
