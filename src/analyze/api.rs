@@ -6,7 +6,7 @@
 //! lifetimes dropped (elided and explicit lifetimes are the same API),
 //! `async fn` rendered as `fn -> impl Future<Output = T>`, parameter names
 //! left out, and local types named by their public path (so moving an item
-//! behind an unchanged `pub use` changes nothing). [`diff`] compares two
+//! behind an unchanged `pub use` changes nothing). [`crate::analyze::compat::diff`] compares two
 //! APIs item by item and classifies every change as major, minor or none.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -2,8 +2,8 @@
 //!
 //! Signatures are pure Ed25519 over `PAE(payloadType, payload)`. Standard
 //! base64 is written; standard and URL-safe, padded or not, are read.
-//! [`Envelope::verified_payload`] returns the exact bytes that were signed —
-//! callers parse those, never a re-serialization.
+//! [`Envelope::check_signatures`] verifies the payload bytes as decoded
+//! from the envelope — callers parse those, never a re-serialization.
 
 use std::collections::BTreeSet;
 
