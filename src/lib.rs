@@ -123,12 +123,7 @@ pub fn attest(opts: &AttestOptions, env: &dyn Env) -> Result<AttestOutput> {
     let ws = collect::provenance_inputs(opts.manifest_path.as_deref(), opts.target.as_deref(), env)?;
     let invocation_id = match &opts.invocation_id {
         Some(id) => id.clone(),
-        None => {
-            let mut bytes = [0u8; 16];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| Error::Inconsistent(format!("no randomness from the OS: {e}")))?;
-            format!("urn:uuid:{}", uuid::Builder::from_random_bytes(bytes).into_uuid())
-        }
+        None => collect::random_invocation_id()?,
     };
     let params = provenance::statement::Params {
         subjects: subjects.clone(),

@@ -166,12 +166,6 @@ fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn rfc3339(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
-}
-
 impl Release {
     /// A release into `out`.
     pub fn new(out: impl Into<PathBuf>) -> Release {
@@ -306,29 +300,9 @@ impl Release {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
             None => root.join(&contract.release.ledger),
         };
-        let ledger_text = match collect::release::read_optional(&ledger_path, "ledger")? {
-            Some(b) => ledger::text_from_bytes(&b)
-                .map_err(|e| Error::Ledger {
-                    path: ledger_path.clone(),
-                    reason: e.to_string(),
-                })?
-                .to_owned(),
-            None => String::new(),
-        };
-        let ledger = ledger::Ledger::parse(&ledger_text).map_err(|e| Error::Ledger {
-            path: ledger_path.clone(),
-            reason: e.to_string(),
-        })?;
-        let schemas_now = collect::release::schemas(&root, &contract)?;
-        check_schemas(&schemas_now)?;
+        let (ledger_text, ledger) = collect::release::ledger(&ledger_path)?;
+        let (schemas_now, lock) = load_schemas(&root, &contract)?;
         let lock_rel = contract.schemas.lock.clone();
-        let lock = match collect::release::read_optional(&root.join(&lock_rel), "schema lock")? {
-            Some(b) => Some(
-                schema::Lock::parse(&String::from_utf8_lossy(&b))
-                    .map_err(|e| Error::SchemaLock(format!("{lock_rel}: {e}")))?,
-            ),
-            None => None,
-        };
         for a in &self.artifacts {
             if !a.is_file() {
                 return Err(Error::Input {
@@ -361,7 +335,7 @@ impl Release {
             .or_else(|| env.var("RELGATE_INVOCATION_ID"))
         {
             Some(id) if !id.trim().is_empty() => id,
-            _ => random_id()?,
+            _ => collect::random_invocation_id()?,
         };
 
         // Compat (rustdoc, minutes on a cold cache) and the provenance inputs
@@ -556,44 +530,33 @@ impl Release {
 
             // ── metrics ──────────────────────────────────────────────────
             clock.start("metrics");
-            let mut files: Vec<(String, write::Content, bool)> = Vec::new();
+            let mut files: Vec<Staged> = Vec::new();
             for (name, path) in &names {
-                files.push((name.clone(), write::Content::Copy(path.clone()), true));
+                files.push(Staged::new(name, write::Content::Copy(path.clone()), true)?);
             }
-            files.push(("sbom.cdx.json".into(), write::Content::Bytes(cdx.clone()), false));
-            files.push((
-                "sbom.spdx.json".into(),
-                write::Content::Bytes(spdx.clone()),
-                false,
-            ));
+            files.push(Staged::new("sbom.cdx.json", write::Content::Bytes(cdx), false)?);
+            files.push(Staged::new("sbom.spdx.json", write::Content::Bytes(spdx), false)?);
             if let Some(j) = &compat_json {
-                files.push((
-                    "compat_report.json".into(),
+                files.push(Staged::new(
+                    "compat_report.json",
                     write::Content::Bytes(j.clone()),
                     false,
-                ));
+                )?);
             }
-            let mut artifacts = Vec::new();
-            for (name, content, _) in &files {
-                let (size, digest) = match content {
-                    write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
-                    write::Content::Copy(p) => (
-                        std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-                        collect::artifacts::sha256_file(p)?,
-                    ),
-                };
-                let kind = match name.as_str() {
-                    "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
-                    "compat_report.json" => "compat-report",
-                    _ => "binary",
-                };
-                artifacts.push(ArtifactFact {
-                    name: name.clone(),
-                    kind: kind.into(),
-                    size_bytes: size,
-                    sha256: digest,
-                });
-            }
+            let artifacts: Vec<ArtifactFact> = files
+                .iter()
+                .map(|f| ArtifactFact {
+                    name: f.entry.name.clone(),
+                    kind: match f.entry.name.as_str() {
+                        "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                        "compat_report.json" => "compat-report",
+                        _ => "binary",
+                    }
+                    .into(),
+                    size_bytes: f.size,
+                    sha256: f.sha256.clone(),
+                })
+                .collect();
             let release_fact = ReleaseFact {
                 id: invocation_id.clone(),
                 package: pkg.name.clone(),
@@ -727,7 +690,7 @@ impl Release {
                 schema_lock: schema_lock.clone(),
                 canonical,
                 provenance: None,
-                now: rfc3339(env.now()),
+                now: crate::emit::rfc3339(env.now())?,
             };
             let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
             let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
@@ -794,10 +757,14 @@ impl Release {
                 },
             );
             let report_md = crate::emit::report::render(&template, &ctx)?;
-            files.push(("metrics.json".into(), write::Content::Bytes(metrics_json), false));
-            files.push(("metrics.prom".into(), write::Content::Bytes(metrics_prom), false));
-            files.push(("gate.json".into(), write::Content::Bytes(gate_json), false));
-            files.push(("report.md".into(), write::Content::Bytes(report_md), false));
+            for (name, bytes) in [
+                ("metrics.json", metrics_json),
+                ("metrics.prom", metrics_prom),
+                ("gate.json", gate_json),
+                ("report.md", report_md),
+            ] {
+                files.push(Staged::new(name, write::Content::Bytes(bytes), false)?);
+            }
             clock.finish(Vec::new());
             let passed = verdict.passed();
             let trace = Run {
@@ -815,45 +782,20 @@ impl Release {
                 start_unix_nanos: run_start,
                 end_unix_nanos: nanos(),
             };
-            files.push((
-                "traces.ndjson".into(),
+            files.push(Staged::new(
+                "traces.ndjson",
                 write::Content::Bytes(crate::emit::traces::render(&trace)),
                 false,
-            ));
-
-            let entries = |files: Vec<(String, write::Content, bool)>| -> Vec<write::Entry> {
-                files
-                    .into_iter()
-                    .map(|(name, content, executable)| write::Entry {
-                        name,
-                        content,
-                        executable,
-                    })
-                    .collect()
-            };
-            let digest_of = |files: &[(String, write::Content, bool)]| -> Result<Vec<(String, String)>> {
-                files
-                    .iter()
-                    .map(|(n, c, _)| {
-                        Ok((
-                            n.clone(),
-                            match c {
-                                write::Content::Bytes(b) => sha256(b),
-                                write::Content::Copy(p) => collect::artifacts::sha256_file(p)?,
-                            },
-                        ))
-                    })
-                    .collect()
-            };
+            )?);
 
             if !passed {
                 clock.start("write");
-                let kept: Vec<_> = files
+                let kept: Vec<Staged> = files
                     .into_iter()
-                    .filter(|(n, _, _)| !names.contains_key(n))
+                    .filter(|f| !names.contains_key(&f.entry.name))
                     .collect();
-                let digests = digest_of(&kept)?;
-                write::release_dir(&rejected, &entries(kept))?;
+                let digests = Staged::digests(&kept);
+                write::release_dir(&rejected, &Staged::entries(kept))?;
                 clock.finish(Vec::new());
                 return Ok(Outcome {
                     verdict,
@@ -872,15 +814,15 @@ impl Release {
 
             // ── sign ─────────────────────────────────────────────────────
             clock.start("sign");
-            files.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut digests = digest_of(&files)?;
+            files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+            let mut digests = Staged::digests(&files);
             let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
-            digests.push(("checksums.txt".into(), sha256(checksums.as_bytes())));
-            files.push((
-                "checksums.txt".into(),
+            files.push(Staged::new(
+                "checksums.txt",
                 write::Content::Bytes(checksums.into_bytes()),
                 false,
-            ));
+            )?);
+            digests.push(("checksums.txt".into(), files[files.len() - 1].sha256.clone()));
             let ws = provenance_job.join().unwrap_or_else(|_| {
                 Err(Error::Inconsistent(
                     "the provenance-inputs thread panicked".into(),
@@ -925,17 +867,14 @@ impl Release {
                 &[&key],
             );
             let bundle = envelope.to_json_line().into_bytes();
-            let provenance_sha256 = sha256(&bundle);
+            let signed = Staged::new("provenance.intoto.jsonl", write::Content::Bytes(bundle), false)?;
+            let provenance_sha256 = signed.sha256.clone();
             digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
-            files.push((
-                "provenance.intoto.jsonl".into(),
-                write::Content::Bytes(bundle),
-                false,
-            ));
+            files.push(signed);
 
             // ── write ────────────────────────────────────────────────────
             clock.start("write");
-            write::release_dir(&out, &entries(files))?;
+            write::release_dir(&out, &Staged::entries(files))?;
             write::remove_dir(&rejected)?;
 
             // ── ledger ───────────────────────────────────────────────────
@@ -950,7 +889,7 @@ impl Release {
                         commit: release_fact.commit.clone(),
                         invocation_id: invocation_id.clone(),
                         provenance_sha256,
-                        time: rfc3339(env.now()),
+                        time: crate::emit::rfc3339(env.now())?,
                     },
                     &key,
                 )
@@ -1062,6 +1001,45 @@ impl Release {
     }
 }
 
+/// A file bound for the release directory, hashed once when it is staged.
+struct Staged {
+    entry: write::Entry,
+    sha256: String,
+    size: u64,
+}
+
+impl Staged {
+    fn new(name: &str, content: write::Content, executable: bool) -> Result<Staged> {
+        let (size, sha256) = match &content {
+            write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
+            write::Content::Copy(p) => (
+                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                collect::artifacts::sha256_file(p)?,
+            ),
+        };
+        Ok(Staged {
+            entry: write::Entry {
+                name: name.to_owned(),
+                content,
+                executable,
+            },
+            sha256,
+            size,
+        })
+    }
+
+    fn digests(files: &[Staged]) -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|f| (f.entry.name.clone(), f.sha256.clone()))
+            .collect()
+    }
+
+    fn entries(files: Vec<Staged>) -> Vec<write::Entry> {
+        files.into_iter().map(|f| f.entry).collect()
+    }
+}
+
 /// File names relgate writes into a release directory.
 pub const RESERVED: [&str; 11] = [
     "sbom.cdx.json",
@@ -1092,16 +1070,6 @@ fn git_has_commit(manifest: &Path, commit: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-fn random_id() -> Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::Inconsistent(format!("no randomness from the OS: {e}")))?;
-    Ok(format!(
-        "urn:uuid:{}",
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
-    ))
 }
 
 struct PackageRef {
@@ -1157,6 +1125,12 @@ fn sbom_facts(
         components: 1 + model.components.len() as u64,
         ..SbomFact::default()
     };
+    let members: std::collections::BTreeSet<(&str, &str)> = facts
+        .packages
+        .values()
+        .filter(|p| p.workspace_member)
+        .map(|p| (p.id.name.as_str(), p.id.version.as_str()))
+        .collect();
     // The root is a real package, or (several members, no root package) a
     // synthetic component describing the workspace: not a package.
     let root_is_package = facts
@@ -1173,12 +1147,7 @@ fn sbom_facts(
             License::Expression { expr, .. } => expr.clone(),
             License::None => "NOASSERTION".into(),
         };
-        let member = facts
-            .packages
-            .values()
-            .find(|p| p.id.name == c.name && p.id.version == c.version)
-            .map(|p| p.workspace_member)
-            .unwrap_or(false);
+        let member = members.contains(&(c.name.as_str(), c.version.as_str()));
         let source_kind = if member { "path" } else { c.source_kind };
         *sbom.by_source_kind.entry(source_kind.to_owned()).or_default() += 1;
         *sbom.licenses.entry(license.clone()).or_default() += 1;
@@ -1288,14 +1257,8 @@ fn canonical_check(
 
 fn metric(name: &str, unit: &str, value: f64, attrs: &[(&str, &str)], timing: bool) -> Metric {
     Metric {
-        name: name.into(),
-        unit: unit.into(),
-        value,
-        attributes: attrs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
         timing,
+        ..Metric::new(name, unit, value, attrs)
     }
 }
 
@@ -1483,15 +1446,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         path: dir.join("checksums.txt"),
         reason: "not UTF-8".into(),
     })?;
-    let mut lines: Vec<(String, String)> = Vec::new();
-    for (n, line) in checksums.lines().enumerate() {
-        let (digest, name) = line.split_once("  ").ok_or_else(|| Error::Input {
-            what: "checksums.txt",
-            path: dir.join("checksums.txt"),
-            reason: format!("line {} is not `<sha256>  <name>`", n + 1),
-        })?;
-        lines.push((name.to_owned(), digest.to_owned()));
-    }
+    let lines = collect::artifacts::parse_checksums(&checksums, &dir.join("checksums.txt"))?;
     let manifest = collect::manifest_or_cwd(opts.manifest_path.as_deref())?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, opts.contract.as_deref())?;
@@ -1612,19 +1567,9 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         Some(p) => p.clone(),
         None => root.join(&contract.release.ledger),
     };
-    let ledger_text = match collect::release::read_optional(&ledger_path, "ledger")? {
-        Some(b) => String::from_utf8(b).map_err(|_| Error::Ledger {
-            path: ledger_path.clone(),
-            reason: "not UTF-8".into(),
-        })?,
-        None => String::new(),
-    };
-    let ledger = ledger::Ledger::parse(&ledger_text).map_err(|e| Error::Ledger {
-        path: ledger_path.clone(),
-        reason: e.to_string(),
-    })?;
+    let (_, ledger) = collect::release::ledger(&ledger_path)?;
     let mut facts = doc.facts.clone();
-    facts.now = rfc3339(opts.now.unwrap_or_else(|| env.now()));
+    facts.now = crate::emit::rfc3339(opts.now.unwrap_or_else(|| env.now()))?;
     facts.ledger = ledger_fact(
         &ledger,
         provenance
@@ -1679,23 +1624,24 @@ pub fn schema_status(
     let manifest = collect::manifest_or_cwd(manifest_path)?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, contract)?;
-    let now = collect::release::schemas(&root, &contract)?;
+    let (now, lock) = load_schemas(&root, &contract)?;
+    let status = schema::check(lock.as_ref().unwrap_or(&schema::Lock::default()), &now)
+        .map_err(|e| Error::SchemaLock(e.to_string()))?;
+    Ok((root.join(&contract.schemas.lock), now, lock, status))
+}
+
+/// The schemas as they are now (each a valid JSON Schema) and the lock, if any.
+fn load_schemas(root: &Path, contract: &Contract) -> Result<(Vec<schema::Current>, Option<schema::Lock>)> {
+    let now = collect::release::schemas(root, contract)?;
     check_schemas(&now)?;
     let lock_path = root.join(&contract.schemas.lock);
-    let lock = match collect::release::read_optional(&lock_path, "schema lock")? {
-        Some(b) => Some(
+    let lock = collect::release::read_optional(&lock_path, "schema lock")?
+        .map(|b| {
             schema::Lock::parse(&String::from_utf8_lossy(&b))
-                .map_err(|e| Error::SchemaLock(format!("{}: {e}", lock_path.display())))?,
-        ),
-        None => None,
-    };
-    let status = match &lock {
-        Some(l) => schema::check(l, &now).map_err(|e| Error::SchemaLock(e.to_string()))?,
-        None => {
-            schema::check(&schema::Lock::default(), &now).map_err(|e| Error::SchemaLock(e.to_string()))?
-        }
-    };
-    Ok((lock_path, now, lock, status))
+                .map_err(|e| Error::SchemaLock(format!("{}: {e}", lock_path.display())))
+        })
+        .transpose()?;
+    Ok((now, lock))
 }
 
 #[cfg(test)]

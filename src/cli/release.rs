@@ -517,10 +517,10 @@ pub struct ExplainArgs {
 }
 
 pub fn explain(args: ExplainArgs) -> Result<ExitCode, Error> {
-    let manifest = args.manifest_path.unwrap_or_else(|| PathBuf::from("Cargo.toml"));
-    let root = std::path::absolute(&manifest)
-        .ok()
-        .and_then(|m| m.parent().map(std::path::Path::to_path_buf))
+    let manifest = relgate::collect::manifest_or_cwd(args.manifest_path.as_deref())?;
+    let root = manifest
+        .parent()
+        .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
     let contract = relgate::collect::release::contract(&root, args.contract.as_deref())?;
     match relgate::gate::explain(&args.id, &contract) {

@@ -85,11 +85,10 @@ pub fn digest_file(path: &Path, name: String, sha512: bool) -> Result<Subject> {
     })
 }
 
-/// Reads a `sha256sum` file and checks every line against the file it names
-/// (relative to the checksum file's directory).
-pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
-    let text = std::fs::read_to_string(path).map_err(|e| checksums_err(path, e.to_string()))?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+/// The `(name, sha256)` lines of a `sha256sum` file's text (`HASH  NAME`, or
+/// `HASH *NAME` for binary mode; blank lines skipped). `path` names the file
+/// in errors.
+pub fn parse_checksums(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let (hash, name) = line
@@ -104,8 +103,19 @@ pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
             })
             .filter(|(h, name)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty())
             .ok_or_else(|| checksums_err(path, format!("line {} is not `SHA256  NAME`", n + 1)))?;
-        let file = dir.join(name);
-        let subject = digest_file(&file, name.to_owned(), sha512)?;
+        out.push((name.to_owned(), hash.to_owned()));
+    }
+    Ok(out)
+}
+
+/// Reads a `sha256sum` file and checks every line against the file it names
+/// (relative to the checksum file's directory).
+pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
+    let text = std::fs::read_to_string(path).map_err(|e| checksums_err(path, e.to_string()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for (name, hash) in parse_checksums(&text, path)? {
+        let subject = digest_file(&dir.join(&name), name.clone(), sha512)?;
         if subject.sha256 != hash.to_ascii_lowercase() {
             return Err(checksums_err(
                 path,

@@ -63,6 +63,17 @@ pub fn document_timestamp(env: &dyn Env) -> Result<i64> {
     }
 }
 
+/// A fresh invocation id, `urn:uuid:<random v4>`, from the OS's randomness.
+pub fn random_invocation_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Inconsistent(format!("no randomness from the OS: {e}")))?;
+    Ok(format!(
+        "urn:uuid:{}",
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    ))
+}
+
 /// The absolute path of `manifest`, or `./Cargo.toml` when none is given.
 pub fn manifest_or_cwd(manifest: Option<&Path>) -> Result<PathBuf> {
     match manifest {

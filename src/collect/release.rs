@@ -88,6 +88,23 @@ pub fn schemas(root: &Path, contract: &Contract) -> Result<Vec<Current>> {
     Ok(out)
 }
 
+/// The ledger's text and its parse; a missing file is an empty ledger.
+pub fn ledger(path: &Path) -> Result<(String, crate::provenance::ledger::Ledger)> {
+    use crate::provenance::ledger;
+    let bad = |reason: String| Error::Ledger {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = match read_optional(path, "ledger")? {
+        Some(b) => ledger::text_from_bytes(&b)
+            .map_err(|e| bad(e.to_string()))?
+            .to_owned(),
+        None => String::new(),
+    };
+    let parsed = ledger::Ledger::parse(&text).map_err(|e| bad(e.to_string()))?;
+    Ok((text, parsed))
+}
+
 /// A file's bytes, or `None` when it does not exist.
 pub fn read_optional(path: &Path, what: &'static str) -> Result<Option<Vec<u8>>> {
     match std::fs::read(path) {

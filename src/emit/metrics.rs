@@ -40,6 +40,22 @@ pub struct Metric {
     pub timing: bool,
 }
 
+impl Metric {
+    /// A metric that is the same on every run (`timing: false`).
+    pub fn new(name: &str, unit: &str, value: f64, attributes: &[(&str, &str)]) -> Metric {
+        Metric {
+            name: name.into(),
+            unit: unit.into(),
+            value,
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            timing: false,
+        }
+    }
+}
+
 /// Which release a metrics document describes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseRef {
@@ -365,16 +381,7 @@ mod tests {
     use super::*;
 
     fn metric(name: &str, unit: &str, value: f64, attrs: &[(&str, &str)]) -> Metric {
-        Metric {
-            name: name.into(),
-            unit: unit.into(),
-            value,
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            timing: false,
-        }
+        Metric::new(name, unit, value, attrs)
     }
 
     fn sample() -> MetricsDoc {
