@@ -475,9 +475,43 @@ message = "it.name + ' is ' + it.license"
         assert_eq!(status(&v, "ticket-ttl"), "fail");
         let v = run("[invariants.ticket-ttl]\nmax-ticket-ttl = \"2d\"\n", &f).unwrap();
         assert_eq!(status(&v, "ticket-ttl"), "pass");
+        // A replayed invocation id, then an already released version.
         f.ledger.ids.push("urn:uuid:1".into());
+        let v = run("", &f).unwrap();
+        assert_eq!(status(&v, "nonce-unique"), "fail");
         let v = run("", &facts_with_ledger()).unwrap();
         assert_eq!(status(&v, "nonce-unique"), "fail");
+    }
+
+    #[test]
+    fn canonical_format_fails_on_schema_errors_and_unstable_bytes() {
+        let mut f = facts();
+        f.canonical = vec![
+            CanonicalFact {
+                artifact: "metrics.json".into(),
+                schema: Some("relgate:metrics".into()),
+                errors: vec!["/metrics/0: \"unit\" is a required property".into()],
+                reemit_identical: true,
+            },
+            CanonicalFact {
+                artifact: "sbom.cdx.json".into(),
+                schema: None,
+                errors: Vec::new(),
+                reemit_identical: false,
+            },
+            CanonicalFact {
+                artifact: "sbom.spdx.json".into(),
+                schema: None,
+                errors: Vec::new(),
+                reemit_identical: true,
+            },
+        ];
+        let v = run("", &f).unwrap();
+        let r = v.rules.iter().find(|r| r.id == "canonical-format").unwrap();
+        assert_eq!(r.status, "fail");
+        let items: Vec<&str> = r.failures.iter().map(|x| x.item.as_str()).collect();
+        assert_eq!(items, ["metrics.json", "sbom.cdx.json"]);
+        assert!(!v.passed());
     }
 
     fn facts_with_ledger() -> Facts {

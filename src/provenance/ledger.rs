@@ -1228,9 +1228,9 @@ mod tests {
         }
     }
 
-    /// Every position with two substitutions (slow in debug builds).
+    /// Every position with two substitutions (about a second: the
+    /// signature crates are optimized in test builds, see Cargo.toml).
     #[test]
-    #[ignore = "slow without optimizations: cargo test --release --lib provenance::ledger -- --ignored"]
     fn every_byte_position_is_covered() {
         let text = three();
         for i in 0..text.len() {
