@@ -6,6 +6,11 @@
 //!           → gate → report → traces → checksums → sign → write (atomic) → ledger
 //! ```
 //!
+//! Compat (rustdoc) and the provenance inputs run on their own threads
+//! beside collect, build and tests: neither depends on them. Every file is
+//! hashed once, when it is staged; the facts, `checksums.txt` and the
+//! signed subjects all read that digest.
+//!
 //! A failed gate signs nothing and leaves the previous release directory (or
 //! none); its unsigned report goes to `<out>.rejected/`. Errors (exit 2) write
 //! nothing at all. Progress is reported through a callback; the library

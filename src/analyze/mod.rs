@@ -2,7 +2,9 @@
 //!
 //! [`sbom::model`] decides what an SBOM says — which packages are in scope,
 //! their identifiers, licenses and suppliers — once, so that every wire
-//! format in [`crate::emit`] says the same thing.
+//! format in [`crate::emit`] says the same thing. [`api`] and [`compat`]
+//! turn rustdoc JSON into a public-API diff and a semver verdict; [`schema`]
+//! canonicalizes JSON Schemas, keeps the lock and classifies drift.
 
 pub mod api;
 pub mod compat;

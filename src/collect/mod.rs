@@ -8,6 +8,13 @@
 //! dependencies for the host (where build scripts run).
 //! Turning raw inputs into facts is a pure function ([`cargo::facts_from`])
 //! so tests can feed it recorded or shuffled inputs.
+//!
+//! For a release, [`release`] reads the rest: the contract, the schemas and
+//! their lock, the ledger, the build (`cargo build --release --locked`),
+//! the tests (libtest's result lines) and relgate's own resource use;
+//! [`rustdoc`] documents both sides of compat (with a commit-keyed cache);
+//! [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
+//! checksum files.
 
 pub mod artifacts;
 pub mod cargo;

@@ -1,8 +1,9 @@
 //! What the caller asks for, before anything is read from the world.
 //!
 //! [`Scope`] selects the part of a workspace a run describes (members,
-//! target, features); [`SbomFormat`] picks the wire format. The CLI and the
-//! xtask build these directly; nothing here does I/O.
+//! target, features); [`SbomFormat`] picks the wire format; [`contract`]
+//! parses the release contract (`relgate.toml`) from text the caller read.
+//! The CLI and the xtask build these directly; nothing here does I/O.
 
 pub mod contract;
 
