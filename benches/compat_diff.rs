@@ -66,15 +66,15 @@ fn main() {
     );
     let mut by_class = std::collections::BTreeMap::new();
     for ch in &last {
-        *by_class.entry(ch.class.name()).or_insert(0) += 1;
+        *by_class.entry(ch.class().name()).or_insert(0) += 1;
     }
     println!("  changes by class: {by_class:?}");
     if std::env::args().any(|a| a == "--list") {
         for ch in last
             .iter()
-            .filter(|c| c.class == relgate::analyze::api::Bump::Major)
+            .filter(|c| c.class() == relgate::analyze::api::Bump::Major)
         {
-            println!("  major {} [{}] {}", ch.path, ch.kind, ch.detail);
+            println!("  major {} [{}] {}", ch.path, ch.kind.id(), ch.detail);
         }
     }
 }

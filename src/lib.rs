@@ -247,16 +247,168 @@ pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify:
 /// the declared version bump suffices.
 pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Report> {
     use collect::rustdoc;
-    let manifest = match &opts.manifest_path {
-        Some(p) if !p.is_file() => return Err(Error::ManifestNotFound { path: p.clone() }),
-        other => collect::manifest_or_cwd(other.as_deref())?,
-    };
-    let info = rustdoc::crate_info(&manifest, opts.package.as_deref(), env)?;
+    let manifest = compat_manifest(opts)?;
+    if opts.workspace || opts.packages.len() > 1 {
+        return Err(Error::InvalidOption(
+            "several packages: use relgate::compat_workspace".into(),
+        ));
+    }
+    let info = rustdoc::crate_info(&manifest, opts.packages.first().map(String::as_str), env)?;
     let baseline = match &opts.baseline {
         Some(b) => b.clone(),
-        None => rustdoc::default_baseline(&info)?,
+        None => match rustdoc::member_baseline(&info, true, env)? {
+            rustdoc::MemberBaseline::Found(b) => b,
+            rustdoc::MemberBaseline::FirstRelease(reason) => {
+                return Err(Error::InvalidOption(format!(
+                    "{reason}; nothing to compare with (pass --baseline git:REV, path:DIR, registry:VERSION or rustdoc:FILE)"
+                )))
+            }
+        },
     };
     compat_against(opts, &info, baseline, None, env)
+}
+
+fn compat_manifest(opts: &CompatOptions) -> Result<std::path::PathBuf> {
+    match &opts.manifest_path {
+        Some(p) if !p.is_file() => Err(Error::ManifestNotFound { path: p.clone() }),
+        other => collect::manifest_or_cwd(other.as_deref()),
+    }
+}
+
+/// One library member of a workspace comparison.
+#[derive(Debug, Clone)]
+pub enum MemberCompat {
+    /// Compared with its baseline.
+    Compared(Box<analyze::compat::Report>),
+    /// Provably the first release of this member: nothing to compare.
+    FirstRelease {
+        /// Package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// Why relgate knows.
+        reason: String,
+    },
+    /// relgate could not compare it (the error, rendered).
+    Failed {
+        /// Package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// What went wrong.
+        error: String,
+    },
+}
+
+/// [`compat_workspace`]'s result: one entry per library member, by name.
+#[derive(Debug, Clone)]
+pub struct WorkspaceCompat {
+    /// The members compared (or not, with the reason).
+    pub members: Vec<MemberCompat>,
+    /// Members left out, with the reason (`publish = false`, no library).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl WorkspaceCompat {
+    /// Every member that was compared has a sufficient bump.
+    pub fn sufficient(&self) -> bool {
+        self.members.iter().all(|m| match m {
+            MemberCompat::Compared(r) => r.verdict.sufficient,
+            _ => true,
+        })
+    }
+
+    /// Members relgate could not compare.
+    pub fn failed(&self) -> Vec<&str> {
+        self.members
+            .iter()
+            .filter_map(|m| match m {
+                MemberCompat::Failed { package, .. } => Some(package.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Compares every selected library member (`--workspace`, or each `-p`)
+/// with its own baseline: `--baseline` when given (a git revision or path
+/// shared by all), else per member the highest tag naming its lower
+/// version, else its previous version on crates.io, else a first release.
+/// Members run concurrently (cargo's target-directory lock serialises the
+/// rustdoc builds, which share their dependency builds).
+pub fn compat_workspace(opts: &CompatOptions, env: &dyn Env) -> Result<WorkspaceCompat> {
+    use collect::rustdoc;
+    let manifest = compat_manifest(opts)?;
+    if matches!(
+        opts.baseline,
+        Some(rustdoc::Baseline::Registry(_)) | Some(rustdoc::Baseline::Rustdoc(_))
+    ) {
+        return Err(Error::InvalidOption(
+            "registry:VERSION and rustdoc:FILE name one crate's baseline; with several packages use git:REV, or let relgate pick each member's".into(),
+        ));
+    }
+    let (libs, mut skipped) = rustdoc::workspace_libraries(&manifest, env)?;
+    let selected: Vec<rustdoc::CrateInfo> = if opts.packages.is_empty() {
+        libs
+    } else {
+        let mut out = Vec::new();
+        for name in &opts.packages {
+            match libs.iter().find(|l| &l.name == name) {
+                Some(l) => out.push(l.clone()),
+                None => out.push(rustdoc::crate_info(&manifest, Some(name), env)?),
+            }
+        }
+        skipped.clear();
+        out
+    };
+    let versions: std::collections::BTreeSet<&str> = selected.iter().map(|l| l.version.as_str()).collect();
+    let shared = versions.len() <= 1;
+    let one = |info: &rustdoc::CrateInfo| -> MemberCompat {
+        let failed = |e: Error| MemberCompat::Failed {
+            package: info.name.clone(),
+            version: info.version.clone(),
+            error: format!("{e}"),
+        };
+        let baseline = match &opts.baseline {
+            Some(b) => b.clone(),
+            None => match rustdoc::member_baseline(info, shared, env) {
+                Ok(rustdoc::MemberBaseline::Found(b)) => b,
+                Ok(rustdoc::MemberBaseline::FirstRelease(reason)) => {
+                    return MemberCompat::FirstRelease {
+                        package: info.name.clone(),
+                        version: info.version.clone(),
+                        reason,
+                    }
+                }
+                Err(e) => return failed(e),
+            },
+        };
+        match compat_against(opts, info, baseline, None, env) {
+            Ok(r) => MemberCompat::Compared(Box::new(r)),
+            Err(e) => failed(e),
+        }
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(selected.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(info) = selected.get(i) else { break };
+                let r = one(info);
+                if let Ok(mut v) = results.lock() {
+                    v.push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    Ok(WorkspaceCompat {
+        members: results.into_iter().map(|(_, r)| r).collect(),
+        skipped,
+    })
 }
 
 /// [`compat`] for an already located library and a decided baseline.
@@ -281,44 +433,64 @@ pub(crate) fn compat_against(
         .join("current-target");
     // name@version: the graph may hold another version of the same crate.
     let spec = format!("{}@{}", info.name, info.version);
+    let asked = opts.features.as_ref();
     // The two sides are independent: document them at the same time, each
     // in its own target directory, and parse each as soon as it is ready.
-    let side = |json: Result<Vec<u8>>| -> Result<(rustdoc_types::Crate, analyze::api::Api)> {
-        let krate = analyze::api::parse_rustdoc(&json?)?;
-        let api = analyze::api::Api::from_rustdoc(&krate);
+    let side = |json: Vec<u8>,
+                root: Option<(&std::path::Path, &std::path::Path)>|
+     -> Result<(rustdoc_types::Crate, analyze::api::Api)> {
+        let krate = analyze::api::parse_rustdoc(&json)?;
+        let api = analyze::api::Api::from_rustdoc_at(&krate, root);
         Ok((krate, api))
+    };
+    let root_of = |i: &rustdoc::CrateInfo| {
+        (
+            i.manifest
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            i.workspace_root.clone(),
+        )
     };
     let (current, baseline_side) = std::thread::scope(|s| {
         let old = s.spawn(|| {
-            rustdoc::baseline_snapshot(
+            let (json, old_info, choice) = rustdoc::baseline_snapshot(
                 &baseline,
                 info,
-                &opts.features,
+                asked,
                 opts.target.as_deref(),
                 &toolchain.rustc_version,
                 env,
-            )
-            .and_then(|(json, old_info)| side(Ok(json)).map(|parsed| (parsed, old_info)))
+            )?;
+            let root = old_info.as_ref().map(root_of);
+            let parsed = side(json, root.as_ref().map(|(a, b)| (a.as_path(), b.as_path())))?;
+            Ok::<_, Error>((parsed, old_info, choice))
         });
         // A clean checkout is exactly its commit: document the commit, through
         // the same cache as baselines, so a re-run reuses the snapshot.
-        let new = side(match clean_commit {
+        let choice = rustdoc::choose_features(info, asked);
+        let new = match clean_commit {
             Some(commit) => rustdoc::commit_snapshot(
                 commit,
                 info,
-                &opts.features,
+                &choice,
                 opts.target.as_deref(),
                 &toolchain.rustc_version,
                 env,
             ),
-            None => rustdoc::snapshot(
+            None => rustdoc::document_current(
                 info,
-                Some(&spec),
-                &opts.features,
+                &spec,
+                choice,
+                asked.is_some(),
                 opts.target.as_deref(),
                 &scratch,
                 env,
             ),
+        }
+        .and_then(|(json, choice)| {
+            let (crate_dir, ws) = root_of(info);
+            side(json, Some((&crate_dir, &ws))).map(|p| (p, choice))
         });
         (
             new,
@@ -326,15 +498,11 @@ pub(crate) fn compat_against(
                 .unwrap_or_else(|_| Err(Error::Inconsistent("the baseline thread panicked".into()))),
         )
     });
-    let (new_krate, new_api) = current?;
-    let ((old_krate, old_api), old_info) = baseline_side?;
+    let ((new_krate, new_api), new_features) = current?;
+    let ((old_krate, old_api), old_info, old_features) = baseline_side?;
     let mut changes = analyze::compat::diff(&old_api, &new_api);
-    // Registry baselines are documented through a placeholder: their own
-    // manifest facts (features, MSRV, dependencies) are not read.
-    if let Some(old) = old_info
-        .as_ref()
-        .filter(|_| !matches!(baseline, rustdoc::Baseline::Registry(_)))
-    {
+    // Every baseline but a bare rustdoc file carries its manifest facts.
+    if let Some(old) = old_info.as_ref() {
         changes.extend(analyze::compat::manifest_changes(
             &old.manifest_facts,
             &info.manifest_facts,
@@ -358,9 +526,8 @@ pub(crate) fn compat_against(
         baseline: baseline.to_string(),
         rustc_version: toolchain.rustc_version.clone(),
         format_version: new_krate.format_version,
-        features: opts.features.normalized(),
-        all_features: opts.features.all_features,
-        no_default_features: opts.features.no_default_features,
+        new_features,
+        old_features,
         target: opts.target.clone().unwrap_or(toolchain.host),
         changes,
         verdict,

@@ -25,7 +25,7 @@ use crate::collect::inputs::KeySource;
 use crate::collect::rustdoc;
 use crate::collect::{self, Env};
 use crate::config::contract::Contract;
-use crate::config::{CompatOptions, Features, SbomFormat, Scope};
+use crate::config::{CompatOptions, SbomFormat, Scope};
 use crate::emit::metrics::{Metric, MetricsDoc};
 use crate::emit::traces::{AttrValue, Run, RunResult, Stage};
 use crate::error::{Error, Result};
@@ -494,12 +494,7 @@ impl Release {
                     r.changes.push(crate::analyze::compat::Change {
                         path: format!("schema:{}", d.schema),
                         item_kind: "schema".into(),
-                        kind: format!("schema-{}", d.classification),
-                        class: match d.required_bump.as_str() {
-                            "major" => crate::analyze::api::Bump::Major,
-                            "minor" => crate::analyze::api::Bump::Minor,
-                            _ => crate::analyze::api::Bump::None,
-                        },
+                        kind: crate::analyze::kinds::Kind::for_schema_drift(&d.classification),
                         detail: d.reasons.join("; "),
                         old: None,
                         new: None,
@@ -523,8 +518,8 @@ impl Release {
                         .iter()
                         .map(|c| CompatChangeFact {
                             path: c.path.clone(),
-                            kind: c.kind.clone(),
-                            class: c.class.name().into(),
+                            kind: c.kind.id().into(),
+                            class: c.class().name().into(),
                             detail: c.detail.clone(),
                         })
                         .collect(),
@@ -984,7 +979,7 @@ impl Release {
                     .and_then(|e| e.commit.clone())
                     .filter(|c| git_has_commit(manifest, c))
                     .map(rustdoc::Baseline::Git);
-                match from_ledger.or_else(|| rustdoc::tag_baseline(&info)) {
+                match from_ledger.or_else(|| rustdoc::tag_baseline(&info, true)) {
                     Some(b) => b,
                     None => return Ok((
                         None,
@@ -996,9 +991,10 @@ impl Release {
         };
         let opts = CompatOptions {
             manifest_path: Some(manifest.to_path_buf()),
-            package: Some(info.name.clone()),
+            packages: vec![info.name.clone()],
+            workspace: false,
             baseline: Some(baseline.clone()),
-            features: Features::default(),
+            features: None,
             target: None,
         };
         let report = crate::compat_against(&opts, &info, baseline, clean_commit, env)?;

@@ -8,8 +8,21 @@
 //! left out, and local types named by their public path (so moving an item
 //! behind an unchanged `pub use` changes nothing). [`crate::analyze::compat::diff`] compares two
 //! APIs item by item and classifies every change as major, minor or none.
+//!
+//! Shapes are normalized before comparison and signatures are kept for
+//! display only: generic parameters are named by position (`$0`, `$1`...,
+//! so renaming one changes nothing), `where` clauses are merged into the
+//! parameters' bounds (`where Self: B` into the supertraits), bounds are
+//! sets, default type arguments of local types are filled in, and trait
+//! impls keep their own parameters as pattern variables (`?0`...) so that
+//! [`crate::analyze::compat`] can tell whether a new impl covers an old one.
+//! `#[doc(hidden)]` items are not public API: they are recorded in
+//! [`Api::hidden`] and compared by nothing else. Re-exports of other crates'
+//! items are items of their own ([`Shape::ReExport`]).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use rustdoc_types::{
     Abi, Crate, GenericArg, GenericArgs, GenericBound, GenericParamDefKind, Generics, Id, Item, ItemEnum,
@@ -122,11 +135,11 @@ pub enum Shape {
         /// `#[non_exhaustive]`.
         non_exhaustive: bool,
         /// `#[repr(..)]`.
-        repr: Option<String>,
+        repr: Repr,
         /// Generics.
         generics: Gen,
-        /// Trait impls (auto traits and derives included), as rendered trait paths.
-        impls: BTreeSet<String>,
+        /// Trait impls (auto traits and derives included).
+        impls: Vec<Impl>,
     },
     /// An enum.
     Enum {
@@ -134,19 +147,21 @@ pub enum Shape {
         variants: BTreeMap<String, String>,
         /// `#[non_exhaustive]`.
         non_exhaustive: bool,
+        /// Has a `#[doc(hidden)]` variant (a catch-all others must not name).
+        hidden_variants: bool,
         /// `#[repr(..)]`.
-        repr: Option<String>,
+        repr: Repr,
         /// Generics.
         generics: Gen,
         /// Trait impls.
-        impls: BTreeSet<String>,
+        impls: Vec<Impl>,
     },
     /// A trait.
     Trait {
         /// Associated items without a default: name → signature.
-        required: BTreeMap<String, String>,
+        required: BTreeMap<String, Sig>,
         /// Associated items with a default: name → signature.
-        provided: BTreeMap<String, String>,
+        provided: BTreeMap<String, Sig>,
         /// Supertrait bounds.
         supertraits: BTreeSet<String>,
         /// Generics.
@@ -164,8 +179,88 @@ pub enum Shape {
     Static(String, bool),
     /// A type alias: target and generics.
     TypeAlias(String, Gen),
-    /// Anything compared by existence only (modules, macros, re-exports of other crates).
+    /// A re-export of another crate's item: the item's canonical path.
+    ReExport(String),
+    /// Anything compared by existence only (modules, macros).
     Exists,
+}
+
+/// A signature compared in canonical form and shown as written.
+#[derive(Debug, Clone)]
+pub struct Sig {
+    /// Canonical (parameters named by position): what is compared.
+    pub canon: String,
+    /// As written: what a reader sees.
+    pub shown: String,
+}
+
+impl PartialEq for Sig {
+    fn eq(&self, other: &Sig) -> bool {
+        self.canon == other.canon
+    }
+}
+
+impl Eq for Sig {}
+
+/// A `#[repr(..)]`, in parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repr {
+    /// `c`, `transparent` or `simd` (`None`: the default representation).
+    pub kind: Option<String>,
+    /// An enum's integer type.
+    pub int: Option<String>,
+    /// `packed(N)`.
+    pub packed: Option<u64>,
+    /// `align(N)`.
+    pub align: Option<u64>,
+}
+
+impl Repr {
+    /// `repr(C, u8)`, or `default` when there is none.
+    pub fn render(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(
+            self.kind
+                .iter()
+                .map(|k| if k == "c" { "C".into() } else { k.clone() }),
+        );
+        parts.extend(self.int.iter().cloned());
+        parts.extend(self.packed.map(|n| format!("packed({n})")));
+        parts.extend(self.align.map(|n| format!("align({n})")));
+        if parts.is_empty() {
+            "default".into()
+        } else {
+            format!("repr({})", parts.join(", "))
+        }
+    }
+}
+
+/// A trait impl of a type, with the impl's own generic parameters as
+/// pattern variables `?0`, `?1`... (in declaration order).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Impl {
+    /// The trait, with its arguments: `core::ops::Add<W<?0>>`.
+    pub trait_: String,
+    /// The implementing type: `W<?0>`.
+    pub for_: String,
+    /// Bounds of each pattern variable (where-clauses merged), by index.
+    pub bounds: Vec<BTreeSet<String>>,
+    /// `impl !Trait for ..` (rustdoc lists auto traits a type lacks this way).
+    pub negative: bool,
+    /// `impl<T: Clone> From<Vec<T>> for W<T>`, as written (display only).
+    pub shown: String,
+}
+
+impl Impl {
+    /// The impl as written, for a reader.
+    pub fn render(&self) -> String {
+        self.shown.clone()
+    }
+
+    /// The trait's path without arguments.
+    pub fn trait_name(&self) -> &str {
+        self.trait_.split('<').next().unwrap_or(&self.trait_)
+    }
 }
 
 /// A crate's public API.
@@ -173,7 +268,12 @@ pub enum Shape {
 pub struct Api {
     /// Public path → item.
     pub items: BTreeMap<String, ApiItem>,
+    /// Public paths of `#[doc(hidden)]` items (not public API).
+    pub hidden: BTreeSet<String>,
 }
+
+/// Compiler-internal marker traits: implemented by derives, never named by users.
+const INTERNAL_TRAITS: [&str; 4] = ["StructuralPartialEq", "StructuralEq", "Freeze", "UnsafeUnpin"];
 
 /// A rustdoc JSON document relgate cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -212,14 +312,39 @@ struct Walker<'a> {
     krate: &'a Crate,
     /// Local id → public path (the first, shortest one found).
     public: HashMap<&'a Id, String>,
+    /// Generic parameter names in scope → their canonical names, innermost last.
+    names: RefCell<Vec<(String, String)>>,
+    /// Render canonical names (shapes) or the written ones (signatures).
+    canonical: std::cell::Cell<bool>,
+    /// The type whose impls are being rendered: shown as `Self`.
+    self_id: RefCell<Option<Id>>,
+}
+
+/// What pass 1 found: a public path and the item there, or a hidden one.
+enum Found<'a> {
+    Item(String, &'a Id),
+    /// A `pub use` of an item rustdoc has no entry for (another crate's).
+    External(String, String, &'a Item),
+    Hidden(String),
 }
 
 impl Api {
-    /// The public API of a crate.
+    /// The public API of a crate (spans as rustdoc wrote them, absolute
+    /// paths of the build machine cut down to `src/...`).
     pub fn from_rustdoc(krate: &Crate) -> Api {
+        Api::from_rustdoc_at(krate, None)
+    }
+
+    /// [`Api::from_rustdoc`] with every span relative to the crate's
+    /// directory (`src/lib.rs`); `root` is `(crate dir, the directory
+    /// rustdoc's relative paths start from)`.
+    pub fn from_rustdoc_at(krate: &Crate, root: Option<(&Path, &Path)>) -> Api {
         let mut w = Walker {
             krate,
             public: HashMap::new(),
+            names: RefCell::new(Vec::new()),
+            canonical: std::cell::Cell::new(false),
+            self_id: RefCell::new(None),
         };
         let root_name = krate
             .index
@@ -227,24 +352,119 @@ impl Api {
             .and_then(|i| i.name.clone())
             .unwrap_or_else(|| "crate".into());
         // Pass 1: public paths of every reachable item.
-        let mut found: Vec<(String, &Id)> = Vec::new();
+        let mut found: Vec<Found<'_>> = Vec::new();
         let mut seen = BTreeSet::new();
         w.collect(&krate.root, &root_name, &mut found, &mut seen, 0);
-        found.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
-        for (path, id) in &found {
-            w.public.entry(*id).or_insert_with(|| path.clone());
-        }
-        // Pass 2: shapes.
-        let mut items = BTreeMap::new();
-        for (path, id) in &found {
-            if let Some(item) = krate.index.get(*id) {
-                for (p, a) in w.describe(path, item) {
-                    items.entry(p).or_insert(a);
+        let mut located: Vec<(String, &Id)> = Vec::new();
+        let mut api = Api::default();
+        for f in found {
+            match f {
+                Found::Item(path, id) => located.push((path, id)),
+                Found::Hidden(path) => {
+                    api.hidden.insert(path);
+                }
+                Found::External(path, target, item) => {
+                    let name = path.rsplit("::").next().unwrap_or(&path).to_owned();
+                    let last = target.rsplit("::").next().unwrap_or(&target);
+                    let signature = if last == name {
+                        format!("pub use {target}")
+                    } else {
+                        format!("pub use {target} as {name}")
+                    };
+                    api.items.entry(path).or_insert(ApiItem {
+                        kind: "re-export",
+                        signature,
+                        shape: Shape::ReExport(target),
+                        span: span_of(item),
+                        deprecated: item.deprecation.is_some(),
+                        must_use: false,
+                    });
                 }
             }
         }
-        Api { items }
+        located.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
+        for (path, id) in &located {
+            w.public.entry(*id).or_insert_with(|| path.clone());
+        }
+        // Pass 2: shapes.
+        for (path, id) in &located {
+            if let Some(item) = krate.index.get(*id) {
+                for (p, a) in w.describe(path, id, item, &mut api.hidden) {
+                    api.items.entry(p).or_insert(a);
+                }
+            }
+        }
+        // A path both hidden and public (re-exported without the attribute) is public.
+        let public: Vec<String> = api
+            .hidden
+            .iter()
+            .filter(|p| api.items.contains_key(*p))
+            .cloned()
+            .collect();
+        for p in public {
+            api.hidden.remove(&p);
+        }
+        for item in api.items.values_mut() {
+            if let Some(span) = &mut item.span {
+                span.file = relative_file(&span.file, root);
+            }
+        }
+        api
     }
+}
+
+/// A span's file relative to the crate directory: rustdoc reports it
+/// relative to where cargo ran (a workspace root) or, for registry and git
+/// dependencies, as an absolute path of the build machine.
+fn relative_file(file: &str, root: Option<(&Path, &Path)>) -> String {
+    let p = Path::new(file);
+    let clean = |p: &Path| -> Option<String> {
+        let mut parts: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                std::path::Component::ParentDir => {
+                    parts.pop()?;
+                }
+                _ => {}
+            }
+        }
+        Some(parts.join("/"))
+    };
+    if let Some((crate_dir, cwd)) = root {
+        let abs = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        };
+        if let Some(r) = abs.strip_prefix(crate_dir).ok().and_then(clean) {
+            return r;
+        }
+    }
+    if p.is_absolute() {
+        // Never the build machine's path: from the crate's `src/` when it
+        // shows, else the file name alone.
+        let text = file.replace('\\', "/");
+        return match text.rfind("/src/") {
+            Some(i) => text[i + 1..].to_owned(),
+            None => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+    }
+    file.replace('\\', "/")
+}
+
+/// `#[doc(hidden)]`.
+fn hidden(item: &Item) -> bool {
+    item.attrs.iter().any(|a| match a {
+        rustdoc_types::Attribute::Other(s) => {
+            let s = s.to_ascii_lowercase();
+            s.contains("doc") && s.contains("hidden")
+        }
+        _ => false,
+    })
 }
 
 impl<'a> Walker<'a> {
@@ -252,7 +472,7 @@ impl<'a> Walker<'a> {
         &self,
         module: &'a Id,
         prefix: &str,
-        out: &mut Vec<(String, &'a Id)>,
+        out: &mut Vec<Found<'a>>,
         seen: &mut BTreeSet<(String, &'a Id)>,
         depth: usize,
     ) {
@@ -275,31 +495,49 @@ impl<'a> Walker<'a> {
             }
             match &item.inner {
                 ItemEnum::Use(u) => {
-                    let Some(target) = u.id.as_ref() else {
-                        // A re-export rustdoc did not inline (another crate's item).
-                        continue;
-                    };
                     if u.is_glob {
+                        let Some(target) = u.id.as_ref() else { continue };
                         match self.krate.index.get(target).map(|t| &t.inner) {
                             Some(ItemEnum::Module(_)) => self.collect(target, prefix, out, seen, depth + 1),
                             Some(ItemEnum::Enum(e)) => {
                                 for v in &e.variants {
                                     if let Some(name) = self.krate.index.get(v).and_then(|i| i.name.clone()) {
-                                        out.push((format!("{prefix}::{name}"), v));
+                                        out.push(Found::Item(format!("{prefix}::{name}"), v));
                                     }
                                 }
                             }
                             _ => {}
                         }
-                    } else {
-                        let path = format!("{prefix}::{}", u.name);
-                        self.add(path, target, out, seen, depth);
+                        continue;
+                    }
+                    let path = format!("{prefix}::{}", u.name);
+                    let target =
+                        u.id.as_ref()
+                            .and_then(|t| self.krate.index.get(t).map(|i| (t, i)));
+                    match target {
+                        _ if hidden(item) => out.push(Found::Hidden(path)),
+                        Some((_, t)) if hidden(t) => out.push(Found::Hidden(path)),
+                        Some((t, _)) => self.add(path, t, out, seen, depth),
+                        None => {
+                            // Another crate's item: its canonical path, else the written one.
+                            let target =
+                                u.id.as_ref()
+                                    .and_then(|t| self.krate.paths.get(t))
+                                    .map(|s| s.path.join("::"))
+                                    .unwrap_or_else(|| u.source.clone());
+                            out.push(Found::External(path, target, item));
+                        }
                     }
                 }
                 ItemEnum::Impl(_) | ItemEnum::ExternCrate { .. } => {}
                 _ => {
                     if let Some(name) = &item.name {
-                        self.add(format!("{prefix}::{name}"), id, out, seen, depth);
+                        let path = format!("{prefix}::{name}");
+                        if hidden(item) {
+                            out.push(Found::Hidden(path));
+                        } else {
+                            self.add(path, id, out, seen, depth);
+                        }
                     }
                 }
             }
@@ -310,7 +548,7 @@ impl<'a> Walker<'a> {
         &self,
         path: String,
         id: &'a Id,
-        out: &mut Vec<(String, &'a Id)>,
+        out: &mut Vec<Found<'a>>,
         seen: &mut BTreeSet<(String, &'a Id)>,
         depth: usize,
     ) {
@@ -323,240 +561,408 @@ impl<'a> Walker<'a> {
         ) {
             self.collect(id, &path, out, seen, depth + 1);
         }
-        out.push((path, id));
+        out.push(Found::Item(path, id));
     }
 
-    fn describe(&self, path: &str, item: &'a Item) -> Vec<(String, ApiItem)> {
-        let base = |kind, signature: String, shape| ApiItem {
-            kind,
-            signature,
-            shape,
-            span: span_of(item),
-            deprecated: item.deprecation.is_some(),
-            must_use: item
-                .attrs
-                .iter()
-                .any(|a| matches!(a, rustdoc_types::Attribute::MustUse { .. })),
-        };
-        let name = path.rsplit("::").next().unwrap_or(path);
-        let mut out = Vec::new();
-        let shape_and_sig = match &item.inner {
-            ItemEnum::Module(_) => ("module", format!("pub mod {name}"), Shape::Exists),
-            ItemEnum::Function(f) => {
-                let func = self.func(f);
-                ("function", self.fn_sig(name, &func), Shape::Function(func))
+    /// Runs `f` with `params` in scope under canonical names `{prefix}N`
+    /// (numbered after the names already in scope).
+    fn scoped<T>(&self, g: &Generics, prefix: &str, f: impl FnOnce() -> T) -> T {
+        let before = self.names.borrow().len();
+        {
+            let mut names = self.names.borrow_mut();
+            let base = names.iter().filter(|(_, c)| c.starts_with(prefix)).count();
+            let mut n = 0;
+            for p in &g.params {
+                if let GenericParamDefKind::Lifetime { .. } = p.kind {
+                    continue;
+                }
+                if matches!(
+                    p.kind,
+                    GenericParamDefKind::Type {
+                        is_synthetic: true,
+                        ..
+                    }
+                ) {
+                    continue;
+                }
+                names.push((p.name.clone(), format!("{prefix}{}", base + n)));
+                n += 1;
             }
+        }
+        let out = f();
+        self.names.borrow_mut().truncate(before);
+        out
+    }
+
+    /// Runs `f` rendering the type `id` as `Self`.
+    fn with_self<T>(&self, id: Option<&Id>, f: impl FnOnce() -> T) -> T {
+        let before = self.self_id.replace(id.cloned());
+        let out = f();
+        *self.self_id.borrow_mut() = before;
+        out
+    }
+
+    /// Runs `f` rendering canonical names (`true`) or written ones.
+    fn rendering<T>(&self, canonical: bool, f: impl FnOnce() -> T) -> T {
+        let before = self.canonical.replace(canonical);
+        let out = f();
+        self.canonical.set(before);
+        out
+    }
+
+    /// Shape (canonical) and signature (as written) of one item, plus its
+    /// inherent methods and associated consts as items of their own.
+    fn describe(
+        &self,
+        path: &str,
+        id: &'a Id,
+        item: &'a Item,
+        hidden_paths: &mut BTreeSet<String>,
+    ) -> Vec<(String, ApiItem)> {
+        let mut out = Vec::new();
+        let name = path.rsplit("::").next().unwrap_or(path);
+        let both = |f: &dyn Fn() -> (Shape, String)| -> (Shape, String) {
+            let (shape, _) = self.rendering(true, f);
+            let (_, sig) = self.rendering(false, f);
+            (shape, sig)
+        };
+        let (kind, (shape, signature)) = match &item.inner {
+            ItemEnum::Module(_) => ("module", (Shape::Exists, format!("pub mod {name}"))),
+            ItemEnum::Function(f) => (
+                "function",
+                both(&|| {
+                    self.scoped(&f.generics, "$", || {
+                        let func = self.func(f);
+                        let sig = self.fn_sig(name, &func);
+                        (Shape::Function(func), sig)
+                    })
+                }),
+            ),
             ItemEnum::Struct(s) => {
-                let (form, fields, private_fields) = match &s.kind {
-                    StructKind::Unit => ("unit", BTreeMap::new(), false),
-                    StructKind::Tuple(ids) => {
-                        let mut fields = BTreeMap::new();
-                        let mut hidden = false;
-                        for (i, f) in ids.iter().enumerate() {
-                            match f.as_ref().and_then(|f| self.field(f)) {
-                                Some((_, ty)) => {
-                                    fields.insert(i.to_string(), ty);
-                                }
-                                None => hidden = true,
-                            }
-                        }
-                        ("tuple", fields, hidden)
-                    }
-                    StructKind::Plain {
-                        fields,
-                        has_stripped_fields,
-                    } => {
-                        let mut map = BTreeMap::new();
-                        let mut hidden = *has_stripped_fields;
-                        for f in fields {
-                            match self.field(f) {
-                                Some((n, ty)) => {
-                                    map.insert(n, ty);
-                                }
-                                None => hidden = true,
-                            }
-                        }
-                        ("plain", map, hidden)
-                    }
-                };
-                let generics = self.generics(&s.generics);
-                let impls = self.impls(path, &s.impls, &mut out);
-                let sig = format!("pub struct {name}{}", render_gen(&generics));
-                let shape = Shape::Struct {
-                    form,
-                    fields,
-                    private_fields,
-                    non_exhaustive: non_exhaustive(item),
-                    repr: repr(item),
-                    generics,
-                    impls,
-                };
-                ("struct", sig, shape)
+                let impls = self.impls(path, Some(id), &s.impls, &mut out, hidden_paths);
+                let shape = both(&|| {
+                    self.scoped(&s.generics, "$", || {
+                        let (form, fields, private_fields) = self.struct_fields(&s.kind);
+                        let generics = self.generics(&s.generics);
+                        let sig = format!(
+                            "pub struct {name}{}{}",
+                            render_gen(&generics),
+                            render_fields(form, &fields, private_fields)
+                        );
+                        let shape = Shape::Struct {
+                            form,
+                            fields,
+                            private_fields,
+                            non_exhaustive: non_exhaustive(item),
+                            repr: repr(item),
+                            generics,
+                            impls: impls.clone(),
+                        };
+                        (shape, sig)
+                    })
+                });
+                ("struct", shape)
             }
             ItemEnum::Union(u) => {
-                let mut fields = BTreeMap::new();
-                let mut hidden = u.has_stripped_fields;
-                for f in &u.fields {
-                    match self.field(f) {
-                        Some((n, ty)) => {
-                            fields.insert(n, ty);
+                let impls = self.impls(path, Some(id), &u.impls, &mut out, hidden_paths);
+                let shape = both(&|| {
+                    self.scoped(&u.generics, "$", || {
+                        let mut fields = BTreeMap::new();
+                        let mut private = u.has_stripped_fields;
+                        for f in &u.fields {
+                            match self.field(f) {
+                                Some((n, ty)) => {
+                                    fields.insert(n, ty);
+                                }
+                                None => private = true,
+                            }
                         }
-                        None => hidden = true,
-                    }
-                }
-                let generics = self.generics(&u.generics);
-                let impls = self.impls(path, &u.impls, &mut out);
-                let sig = format!("pub union {name}{}", render_gen(&generics));
-                let shape = Shape::Struct {
-                    form: "union",
-                    fields,
-                    private_fields: hidden,
-                    non_exhaustive: non_exhaustive(item),
-                    repr: repr(item),
-                    generics,
-                    impls,
-                };
-                ("union", sig, shape)
+                        let generics = self.generics(&u.generics);
+                        let sig = format!(
+                            "pub union {name}{}{}",
+                            render_gen(&generics),
+                            render_fields("plain", &fields, private)
+                        );
+                        let shape = Shape::Struct {
+                            form: "union",
+                            fields,
+                            private_fields: private,
+                            non_exhaustive: non_exhaustive(item),
+                            repr: repr(item),
+                            generics,
+                            impls: impls.clone(),
+                        };
+                        (shape, sig)
+                    })
+                });
+                ("union", shape)
             }
             ItemEnum::Enum(e) => {
-                let mut variants = BTreeMap::new();
-                for v in &e.variants {
-                    if let Some(vi) = self.krate.index.get(v) {
-                        if let ItemEnum::Variant(var) = &vi.inner {
-                            let shape = match &var.kind {
-                                VariantKind::Plain => String::new(),
-                                VariantKind::Tuple(ids) => format!(
-                                    "({})",
-                                    ids.iter()
-                                        .map(|f| f
-                                            .as_ref()
-                                            .and_then(|f| self.variant_field(f))
-                                            .map_or("_".into(), |(_, t)| t))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                                VariantKind::Struct {
-                                    fields,
-                                    has_stripped_fields,
-                                } => format!(
-                                    "{{ {}{} }}",
-                                    fields
-                                        .iter()
-                                        .filter_map(|f| self.variant_field(f))
-                                        .map(|(n, t)| format!("{n}: {t}"))
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                    if *has_stripped_fields { ", .." } else { "" }
-                                ),
+                let impls = self.impls(path, Some(id), &e.impls, &mut out, hidden_paths);
+                let shape = both(&|| {
+                    self.scoped(&e.generics, "$", || {
+                        let mut variants = BTreeMap::new();
+                        let mut hidden_variants = false;
+                        for v in &e.variants {
+                            let Some(vi) = self.krate.index.get(v) else {
+                                continue;
                             };
-                            let shape = if non_exhaustive(vi) {
-                                format!("{shape} #[non_exhaustive]")
-                            } else {
-                                shape
+                            let ItemEnum::Variant(var) = &vi.inner else {
+                                continue;
                             };
-                            variants.insert(vi.name.clone().unwrap_or_default(), shape);
+                            if hidden(vi) {
+                                hidden_variants = true;
+                                continue;
+                            }
+                            variants.insert(vi.name.clone().unwrap_or_default(), self.variant(vi, var));
                         }
-                    }
-                }
-                let generics = self.generics(&e.generics);
-                let impls = self.impls(path, &e.impls, &mut out);
-                let sig = format!("pub enum {name}{}", render_gen(&generics));
-                let shape = Shape::Enum {
-                    variants,
-                    non_exhaustive: non_exhaustive(item) || e.has_stripped_variants,
-                    repr: repr(item),
-                    generics,
-                    impls,
-                };
-                ("enum", sig, shape)
-            }
-            ItemEnum::Trait(t) => {
-                let mut required = BTreeMap::new();
-                let mut provided = BTreeMap::new();
-                for id in &t.items {
-                    let Some(ti) = self.krate.index.get(id) else {
-                        continue;
-                    };
-                    let n = ti.name.clone().unwrap_or_default();
-                    let (sig, has_default) = match &ti.inner {
-                        ItemEnum::Function(f) => {
-                            let func = self.func(f);
-                            (self.fn_sig(&n, &func), f.has_body)
+                        let generics = self.generics(&e.generics);
+                        let mut shown: Vec<String> =
+                            variants.iter().map(|(v, s)| format!("{v}{s}")).collect();
+                        if hidden_variants {
+                            shown.push("/* hidden variants */".into());
                         }
-                        ItemEnum::AssocType { bounds, type_, .. } => (
-                            format!(
-                                "type {n}{}",
-                                render_bounds(&bounds.iter().map(|b| self.bound(b)).collect())
-                            ),
-                            type_.is_some(),
-                        ),
-                        ItemEnum::AssocConst { type_, value } => {
-                            (format!("const {n}: {}", self.ty(type_)), value.is_some())
-                        }
-                        _ => continue,
-                    };
-                    if has_default {
-                        provided.insert(n, sig);
-                    } else {
-                        required.insert(n, sig);
-                    }
-                }
-                let supertraits: BTreeSet<String> = t.bounds.iter().map(|b| self.bound(b)).collect();
-                let sealed = t.bounds.iter().any(|b| match b {
-                    GenericBound::TraitBound { trait_, .. } => {
-                        self.krate.index.contains_key(&trait_.id) && !self.public.contains_key(&trait_.id)
-                    }
-                    _ => false,
+                        let sig = format!(
+                            "pub enum {name}{} {{ {} }}",
+                            render_gen(&generics),
+                            shown.join(", ")
+                        );
+                        let shape = Shape::Enum {
+                            variants,
+                            non_exhaustive: non_exhaustive(item) || e.has_stripped_variants,
+                            hidden_variants,
+                            repr: repr(item),
+                            generics,
+                            impls: impls.clone(),
+                        };
+                        (shape, sig)
+                    })
                 });
-                let generics = self.generics(&t.generics);
-                let sig = format!(
-                    "pub {}trait {name}{}{}",
-                    if t.is_unsafe { "unsafe " } else { "" },
-                    render_gen(&generics),
-                    render_bounds(&supertraits)
-                );
-                let shape = Shape::Trait {
-                    required,
-                    provided,
-                    supertraits,
-                    generics,
-                    dyn_compatible: t.is_dyn_compatible,
-                    sealed,
-                    is_unsafe: t.is_unsafe,
-                };
-                ("trait", sig, shape)
+                ("enum", shape)
             }
+            ItemEnum::Trait(t) => (
+                "trait",
+                both(&|| self.scoped(&t.generics, "$", || self.trait_(name, t))),
+            ),
             ItemEnum::Constant { type_, .. } => {
-                let t = self.ty(type_);
-                ("constant", format!("pub const {name}: {t}"), Shape::Constant(t))
+                let (shape, sig) = both(&|| {
+                    let t = self.ty(type_);
+                    (Shape::Constant(t.clone()), format!("pub const {name}: {t}"))
+                });
+                ("constant", (shape, sig))
             }
-            ItemEnum::Static(s) => {
-                let t = self.ty(&s.type_);
-                let m = if s.is_mutable { "mut " } else { "" };
-                (
-                    "static",
-                    format!("pub static {m}{name}: {t}"),
-                    Shape::Static(t, s.is_mutable),
-                )
+            ItemEnum::Static(st) => {
+                let (shape, sig) = both(&|| {
+                    let t = self.ty(&st.type_);
+                    let m = if st.is_mutable { "mut " } else { "" };
+                    (
+                        Shape::Static(t.clone(), st.is_mutable),
+                        format!("pub static {m}{name}: {t}"),
+                    )
+                });
+                ("static", (shape, sig))
             }
-            ItemEnum::TypeAlias(a) => {
-                let t = self.ty(&a.type_);
-                let g = self.generics(&a.generics);
-                (
-                    "type-alias",
-                    format!("pub type {name}{} = {t}", render_gen(&g)),
-                    Shape::TypeAlias(t, g),
-                )
-            }
-            ItemEnum::Macro(_) => ("macro", format!("macro_rules! {name}"), Shape::Exists),
-            ItemEnum::ProcMacro(_) => ("proc-macro", format!("proc macro {name}"), Shape::Exists),
-            ItemEnum::Variant(_) => ("variant", format!("variant {name}"), Shape::Exists),
-            ItemEnum::TraitAlias(_) => ("trait-alias", format!("trait alias {name}"), Shape::Exists),
+            ItemEnum::TypeAlias(a) => (
+                "type-alias",
+                both(&|| {
+                    self.scoped(&a.generics, "$", || {
+                        let t = self.ty(&a.type_);
+                        let g = self.generics(&a.generics);
+                        let sig = format!("pub type {name}{} = {t}", render_gen(&g));
+                        (Shape::TypeAlias(t, g), sig)
+                    })
+                }),
+            ),
+            ItemEnum::Macro(_) => ("macro", (Shape::Exists, format!("macro_rules! {name}"))),
+            ItemEnum::ProcMacro(_) => ("proc-macro", (Shape::Exists, format!("proc macro {name}"))),
+            ItemEnum::Variant(_) => ("variant", (Shape::Exists, format!("variant {name}"))),
+            ItemEnum::TraitAlias(_) => ("trait-alias", (Shape::Exists, format!("trait alias {name}"))),
             _ => return out,
         };
-        let (kind, signature, shape) = shape_and_sig;
-        out.push((path.to_owned(), base(kind, signature, shape)));
+        out.push((
+            path.to_owned(),
+            ApiItem {
+                kind,
+                signature: format!("{}{signature}", attr_prefix(item)),
+                shape,
+                span: span_of(item),
+                deprecated: item.deprecation.is_some(),
+                must_use: must_use(item),
+            },
+        ));
         out
+    }
+
+    /// A struct's form, public fields (name or index → type) and whether it
+    /// has private (or hidden) fields.
+    fn struct_fields(&self, kind: &StructKind) -> (&'static str, BTreeMap<String, String>, bool) {
+        match kind {
+            StructKind::Unit => ("unit", BTreeMap::new(), false),
+            StructKind::Tuple(ids) => {
+                let mut fields = BTreeMap::new();
+                let mut private = false;
+                for (i, f) in ids.iter().enumerate() {
+                    match f.as_ref().and_then(|f| self.field(f)) {
+                        Some((_, ty)) => {
+                            fields.insert(i.to_string(), ty);
+                        }
+                        None => private = true,
+                    }
+                }
+                ("tuple", fields, private)
+            }
+            StructKind::Plain {
+                fields,
+                has_stripped_fields,
+            } => {
+                let mut map = BTreeMap::new();
+                let mut private = *has_stripped_fields;
+                for f in fields {
+                    match self.field(f) {
+                        Some((n, ty)) => {
+                            map.insert(n, ty);
+                        }
+                        None => private = true,
+                    }
+                }
+                ("plain", map, private)
+            }
+        }
+    }
+
+    fn variant(&self, vi: &Item, var: &rustdoc_types::Variant) -> String {
+        let shape = match &var.kind {
+            VariantKind::Plain => String::new(),
+            VariantKind::Tuple(ids) => format!(
+                "({})",
+                ids.iter()
+                    .map(|f| f
+                        .as_ref()
+                        .and_then(|f| self.variant_field(f))
+                        .map_or("_".into(), |(_, t)| t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            VariantKind::Struct {
+                fields,
+                has_stripped_fields,
+            } => format!(
+                "{{ {}{} }}",
+                fields
+                    .iter()
+                    .filter_map(|f| self.variant_field(f))
+                    .map(|(n, t)| format!("{n}: {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if *has_stripped_fields { ", .." } else { "" }
+            ),
+        };
+        if non_exhaustive(vi) {
+            format!("{shape} #[non_exhaustive]")
+        } else {
+            shape
+        }
+    }
+
+    fn trait_(&self, name: &str, t: &rustdoc_types::Trait) -> (Shape, String) {
+        let mut required = BTreeMap::new();
+        let mut provided = BTreeMap::new();
+        for id in &t.items {
+            let Some(ti) = self.krate.index.get(id) else {
+                continue;
+            };
+            let n = ti.name.clone().unwrap_or_default();
+            let render = |canonical: bool| {
+                self.rendering(canonical, || match &ti.inner {
+                    ItemEnum::Function(f) => self.scoped(&f.generics, "$", || {
+                        let func = self.func(f);
+                        Some((self.fn_sig(&n, &func), f.has_body))
+                    }),
+                    ItemEnum::AssocType { bounds, type_, .. } => Some((
+                        format!(
+                            "type {n}{}",
+                            render_bounds(
+                                &bounds
+                                    .iter()
+                                    .map(|b| self.bound(b))
+                                    .filter(|b| !b.is_empty())
+                                    .collect()
+                            )
+                        ),
+                        type_.is_some(),
+                    )),
+                    ItemEnum::AssocConst { type_, value } => {
+                        Some((format!("const {n}: {}", self.ty(type_)), value.is_some()))
+                    }
+                    _ => None,
+                })
+            };
+            let (Some((canon, has_default)), Some((shown, _))) = (render(true), render(false)) else {
+                continue;
+            };
+            let sig = Sig { canon, shown };
+            if has_default {
+                if !hidden(ti) {
+                    provided.insert(n, sig);
+                }
+            } else {
+                required.insert(n, sig);
+            }
+        }
+        let mut generics = self.generics(&t.generics);
+        // `trait T where Self: B` is `trait T: B`.
+        let mut supertraits: BTreeSet<String> = t
+            .bounds
+            .iter()
+            .map(|b| self.bound(b))
+            .filter(|b| !b.is_empty())
+            .collect();
+        generics.retain(|(n, p)| {
+            if p.kind == "where" && n == "where Self" {
+                supertraits.extend(p.bounds.iter().cloned());
+                false
+            } else {
+                true
+            }
+        });
+        let private_bound = |b: &GenericBound| match b {
+            GenericBound::TraitBound { trait_, .. } => {
+                self.krate.index.contains_key(&trait_.id) && !self.public.contains_key(&trait_.id)
+            }
+            _ => false,
+        };
+        let where_self = t.generics.where_predicates.iter().flat_map(|w| match w {
+            WherePredicate::BoundPredicate {
+                type_: Type::Generic(s),
+                bounds,
+                ..
+            } if s == "Self" => bounds.iter().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        });
+        let sealed = t.bounds.iter().chain(where_self).any(private_bound);
+        let items: Vec<String> = required
+            .values()
+            .map(|s| format!("{};", s.shown))
+            .chain(provided.values().map(|s| format!("{} {{ .. }}", s.shown)))
+            .collect();
+        let sig = format!(
+            "pub {}trait {name}{}{}{} {{ {} }}",
+            if t.is_unsafe { "unsafe " } else { "" },
+            render_gen(&generics),
+            render_bounds(&supertraits),
+            render_where(&generics),
+            items.join(" ")
+        );
+        let shape = Shape::Trait {
+            required,
+            provided,
+            supertraits,
+            generics,
+            dyn_compatible: t.is_dyn_compatible,
+            sealed,
+            is_unsafe: t.is_unsafe,
+        };
+        (shape, sig)
     }
 
     /// A variant's field: as public as the enum (rustdoc marks it `default`).
@@ -572,7 +978,7 @@ impl<'a> Walker<'a> {
 
     fn field(&self, id: &Id) -> Option<(String, String)> {
         let item = self.krate.index.get(id)?;
-        if item.visibility != Visibility::Public {
+        if item.visibility != Visibility::Public || hidden(item) {
             return None;
         }
         match &item.inner {
@@ -581,10 +987,18 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Trait impls of a type (as rendered trait paths), and its public inherent
-    /// methods and associated consts as items of their own.
-    fn impls(&self, type_path: &str, ids: &[Id], out: &mut Vec<(String, ApiItem)>) -> BTreeSet<String> {
-        let mut traits = BTreeSet::new();
+    /// Trait impls of a type (compiler-internal markers and blanket impls
+    /// left out), and its public inherent methods and associated consts as
+    /// items of their own.
+    fn impls(
+        &self,
+        type_path: &str,
+        self_id: Option<&Id>,
+        ids: &[Id],
+        out: &mut Vec<(String, ApiItem)>,
+        hidden_paths: &mut BTreeSet<String>,
+    ) -> Vec<Impl> {
+        let mut traits = Vec::new();
         for id in ids {
             let Some(Item {
                 inner: ItemEnum::Impl(imp),
@@ -598,11 +1012,40 @@ impl<'a> Walker<'a> {
             }
             match &imp.trait_ {
                 Some(tr) => {
-                    let mut s = self.path(tr);
-                    if imp.is_negative {
-                        s = format!("!{s}");
+                    let last = tr.path.rsplit("::").next().unwrap_or(&tr.path);
+                    if INTERNAL_TRAITS.contains(&last) {
+                        continue;
                     }
-                    traits.insert(s);
+                    let mut i = self.rendering(true, || {
+                        self.scoped(&imp.generics, "?", || {
+                            let gen = self.generics(&imp.generics);
+                            let bounds = gen
+                                .iter()
+                                .filter(|(_, p)| p.kind != "where")
+                                .map(|(_, p)| p.bounds.clone())
+                                .collect();
+                            Impl {
+                                trait_: self.path(tr),
+                                // The type itself is `Self`, whatever its public path.
+                                for_: self.with_self(self_id, || self.ty(&imp.for_)),
+                                bounds,
+                                negative: imp.is_negative,
+                                shown: String::new(),
+                            }
+                        })
+                    });
+                    i.shown = self.rendering(false, || {
+                        let g = self.generics(&imp.generics);
+                        format!(
+                            "impl{} {}{} for {}{}",
+                            render_gen(&g),
+                            if imp.is_negative { "!" } else { "" },
+                            self.path(tr),
+                            self.ty(&imp.for_),
+                            render_where(&g)
+                        )
+                    });
+                    traits.push(i);
                 }
                 None => {
                     for m in &imp.items {
@@ -614,43 +1057,46 @@ impl<'a> Walker<'a> {
                         }
                         let Some(n) = &mi.name else { continue };
                         let path = format!("{type_path}::{n}");
-                        let span = span_of(mi);
-                        let common = |kind, signature, shape| ApiItem {
+                        if hidden(mi) {
+                            hidden_paths.insert(path);
+                            continue;
+                        }
+                        let common = |kind, signature: String, shape| ApiItem {
                             kind,
-                            signature,
+                            signature: format!("{}{signature}", attr_prefix(mi)),
                             shape,
-                            span: span.clone(),
+                            span: span_of(mi),
                             deprecated: mi.deprecation.is_some(),
-                            must_use: mi
-                                .attrs
-                                .iter()
-                                .any(|a| matches!(a, rustdoc_types::Attribute::MustUse { .. })),
+                            must_use: must_use(mi),
                         };
-                        match &mi.inner {
-                            ItemEnum::Function(f) => {
-                                let func = self.func(f);
-                                out.push((
-                                    path,
-                                    common("method", self.fn_sig(n, &func), Shape::Function(func)),
-                                ));
-                            }
-                            ItemEnum::AssocConst { type_, .. } => {
-                                let t = self.ty(type_);
-                                out.push((
-                                    path,
-                                    common(
-                                        "associated-const",
-                                        format!("pub const {n}: {t}"),
-                                        Shape::Constant(t),
-                                    ),
-                                ));
-                            }
-                            _ => {}
+                        let in_impl = |canonical: bool| {
+                            self.rendering(canonical, || {
+                                self.scoped(&imp.generics, "$", || match &mi.inner {
+                                    ItemEnum::Function(f) => self.scoped(&f.generics, "$", || {
+                                        let func = self.func(f);
+                                        Some(("method", self.fn_sig(n, &func), Shape::Function(func)))
+                                    }),
+                                    ItemEnum::AssocConst { type_, .. } => {
+                                        let t = self.ty(type_);
+                                        Some((
+                                            "associated-const",
+                                            format!("pub const {n}: {t}"),
+                                            Shape::Constant(t),
+                                        ))
+                                    }
+                                    _ => None,
+                                })
+                            })
+                        };
+                        if let (Some((kind, _, shape)), Some((_, sig, _))) = (in_impl(true), in_impl(false)) {
+                            out.push((path, common(kind, sig, shape)));
                         }
                     }
                 }
             }
         }
+        traits.sort();
+        traits.dedup();
         traits
     }
 
@@ -745,7 +1191,12 @@ impl<'a> Walker<'a> {
                     synthetic: false,
                 },
             };
-            out.push((p.name.clone(), param));
+            let name = if param.synthetic {
+                p.name.clone()
+            } else {
+                self.ty(&Type::Generic(p.name.clone()))
+            };
+            out.push((name, param));
         }
         for w in &g.where_predicates {
             if let WherePredicate::BoundPredicate { type_, bounds, .. } = w {
@@ -755,13 +1206,19 @@ impl<'a> Walker<'a> {
                     .filter(|b| !b.is_empty())
                     .collect();
                 if let Type::Generic(n) = type_ {
-                    if let Some((_, p)) = out.iter_mut().find(|(name, _)| name == n) {
+                    let canonical = self.ty(type_);
+                    if let Some((_, p)) = out.iter_mut().find(|(name, _)| *name == canonical || name == n) {
                         p.bounds.extend(bounds);
                         continue;
                     }
                 }
+                let target = format!("where {}", self.ty(type_));
+                if let Some((_, p)) = out.iter_mut().find(|(name, _)| *name == target) {
+                    p.bounds.extend(bounds);
+                    continue;
+                }
                 out.push((
-                    format!("where {}", self.ty(type_)),
+                    target,
                     GenParam {
                         kind: "where".into(),
                         bounds,
@@ -790,16 +1247,74 @@ impl<'a> Walker<'a> {
 
     /// A path: the public path for local items, the canonical path otherwise.
     fn path(&self, p: &rustdoc_types::Path) -> String {
+        if self.canonical.get() && self.self_id.borrow().as_ref() == Some(&p.id) {
+            let args = p.args.as_deref().map(|a| self.args(a)).unwrap_or_default();
+            return format!("Self{}", self.fill_defaults(&p.id, "Self", args));
+        }
         let name = self
             .public
             .get(&p.id)
             .cloned()
             .or_else(|| self.krate.paths.get(&p.id).map(|s| s.path.join("::")))
             .unwrap_or_else(|| p.path.clone());
-        match p.args.as_deref() {
-            None => name,
-            Some(a) => format!("{name}{}", self.args(a)),
+        let mut args = match p.args.as_deref() {
+            None => String::new(),
+            Some(a) => self.args(a),
+        };
+        if self.canonical.get() {
+            args = self.fill_defaults(&p.id, &name, args);
         }
+        format!("{name}{args}")
+    }
+
+    /// Default type arguments written out: `Set<T>` is `Set<T, Default>` when
+    /// the type declares `Set<T, S = Default>` (local types, and std's hash
+    /// collections).
+    fn fill_defaults(&self, id: &Id, name: &str, args: String) -> String {
+        let defaults: Vec<Option<String>> = match self.krate.index.get(id).map(|i| &i.inner) {
+            Some(ItemEnum::Struct(rustdoc_types::Struct { generics, .. }))
+            | Some(ItemEnum::Enum(rustdoc_types::Enum { generics, .. }))
+            | Some(ItemEnum::Union(rustdoc_types::Union { generics, .. }))
+            | Some(ItemEnum::Trait(rustdoc_types::Trait { generics, .. })) => generics
+                .params
+                .iter()
+                .filter_map(|p| match &p.kind {
+                    GenericParamDefKind::Lifetime { .. } => None,
+                    GenericParamDefKind::Type { default, .. } => Some(default.as_ref().map(|t| self.ty(t))),
+                    GenericParamDefKind::Const { default, .. } => Some(default.clone()),
+                })
+                .collect(),
+            _ => match name {
+                "std::collections::hash::map::HashMap" => {
+                    vec![None, None, Some("std::hash::random::RandomState".into())]
+                }
+                "std::collections::hash::set::HashSet" => {
+                    vec![None, Some("std::hash::random::RandomState".into())]
+                }
+                _ => return args,
+            },
+        };
+        if defaults.iter().all(Option::is_none) || args.starts_with('(') {
+            return args;
+        }
+        let inner = args
+            .strip_prefix('<')
+            .and_then(|a| a.strip_suffix('>'))
+            .unwrap_or("");
+        let mut parts = split_top(inner);
+        let positional = parts.iter().filter(|p| !is_constraint(p)).count();
+        if positional >= defaults.len() {
+            return args;
+        }
+        let mut filled: Vec<String> = parts.iter().filter(|p| !is_constraint(p)).cloned().collect();
+        for d in &defaults[positional..] {
+            match d {
+                Some(d) => filled.push(d.clone()),
+                None => return args,
+            }
+        }
+        filled.extend(parts.drain(..).filter(|p| is_constraint(p)));
+        format!("<{}>", filled.join(", "))
     }
 
     fn args(&self, a: &GenericArgs) -> String {
@@ -860,7 +1375,15 @@ impl<'a> Walker<'a> {
                     .collect::<Vec<_>>()
                     .join(" + ")
             ),
-            Type::Generic(s) | Type::Primitive(s) => s.clone(),
+            Type::Generic(s) => {
+                if self.canonical.get() {
+                    if let Some((_, c)) = self.names.borrow().iter().rev().find(|(n, _)| n == s) {
+                        return c.clone();
+                    }
+                }
+                s.clone()
+            }
+            Type::Primitive(s) => s.clone(),
             Type::FunctionPointer(f) => {
                 let f2 = rustdoc_types::Function {
                     sig: f.sig.clone(),
@@ -962,14 +1485,20 @@ fn non_exhaustive(item: &Item) -> bool {
         .any(|a| matches!(a, rustdoc_types::Attribute::NonExhaustive))
 }
 
-fn repr(item: &Item) -> Option<String> {
-    item.attrs.iter().find_map(|a| match a {
-        rustdoc_types::Attribute::Repr(r) => Some(
-            format!("{:?}", r.kind).to_lowercase()
-                + &r.int.as_ref().map_or(String::new(), |i| format!(", {i}")),
-        ),
-        _ => None,
-    })
+fn repr(item: &Item) -> Repr {
+    let mut out = Repr::default();
+    for a in &item.attrs {
+        if let rustdoc_types::Attribute::Repr(r) = a {
+            let kind = format!("{:?}", r.kind).to_lowercase();
+            if kind != "rust" {
+                out.kind = Some(kind);
+            }
+            out.int = out.int.take().or_else(|| r.int.clone());
+            out.packed = out.packed.or(r.packed);
+            out.align = out.align.or(r.align);
+        }
+    }
+    out
 }
 
 fn render_bounds(b: &BTreeSet<String>) -> String {
@@ -1001,5 +1530,117 @@ fn render_gen(g: &Gen) -> String {
         String::new()
     } else {
         format!("<{}>", params.join(", "))
+    }
+}
+
+/// Splits `a, B<c, d>, e` at its top-level commas.
+pub(crate) fn split_top(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(cur.trim().to_owned());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}
+
+/// `Name = T` or `Name: Bound` in a generic argument list.
+fn is_constraint(arg: &str) -> bool {
+    let head: String = arg
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    !head.is_empty() && {
+        let rest = arg[head.len()..].trim_start();
+        (rest.starts_with('=') && !rest.starts_with("=="))
+            || (rest.starts_with(':') && !rest.starts_with("::"))
+    }
+}
+
+/// ` where X: B` for where-clauses that are not on a parameter.
+fn render_where(g: &Gen) -> String {
+    let w: Vec<String> = g
+        .iter()
+        .filter(|(_, p)| p.kind == "where")
+        .map(|(n, p)| format!("{}{}", n.trim_start_matches("where "), render_bounds(&p.bounds)))
+        .collect();
+    if w.is_empty() {
+        String::new()
+    } else {
+        format!(" where {}", w.join(", "))
+    }
+}
+
+/// The attributes that are API, written before a signature.
+fn attr_prefix(item: &Item) -> String {
+    let mut out = String::new();
+    if item.deprecation.is_some() {
+        out.push_str("#[deprecated] ");
+    }
+    if must_use(item) {
+        out.push_str("#[must_use] ");
+    }
+    if non_exhaustive(item) {
+        out.push_str("#[non_exhaustive] ");
+    }
+    let r = repr(item);
+    if r != Repr::default() {
+        out.push_str(&format!("#[{}] ", r.render()));
+    }
+    out
+}
+
+fn must_use(item: &Item) -> bool {
+    item.attrs
+        .iter()
+        .any(|a| matches!(a, rustdoc_types::Attribute::MustUse { .. }))
+}
+
+/// ` { pub a: u8, /* private fields */ }`, `(pub u8, /* private */)`, `;`.
+fn render_fields(form: &str, fields: &BTreeMap<String, String>, private: bool) -> String {
+    match form {
+        "unit" => ";".into(),
+        "tuple" => {
+            let n = fields
+                .keys()
+                .filter_map(|k| k.parse::<usize>().ok())
+                .max()
+                .map_or(0, |m| m + 1);
+            let mut parts: Vec<String> = (0..n)
+                .map(|i| {
+                    fields
+                        .get(&i.to_string())
+                        .map_or("_".into(), |t| format!("pub {t}"))
+                })
+                .collect();
+            if private {
+                parts.push("/* private fields */".into());
+            }
+            format!("({});", parts.join(", "))
+        }
+        _ => {
+            let mut parts: Vec<String> = fields.iter().map(|(n, t)| format!("pub {n}: {t}")).collect();
+            if private {
+                parts.push("/* private fields */".into());
+            }
+            if parts.is_empty() {
+                " {}".into()
+            } else {
+                format!(" {{ {} }}", parts.join(", "))
+            }
+        }
     }
 }

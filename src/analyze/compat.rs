@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cargo_metadata::semver::Version;
 
-use super::api::{Api, ApiItem, Bump, Func, Gen, Shape, Span};
+use super::api::{Api, ApiItem, Bump, Func, Gen, Impl, Repr, Shape, Span};
+use super::kinds::Kind;
 
 /// One classified change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +21,8 @@ pub struct Change {
     pub path: String,
     /// Item kind (`function`, `struct`, ..., `feature`, `manifest`).
     pub item_kind: String,
-    /// Stable change id, e.g. `function-parameter-types-changed`.
-    pub kind: String,
-    /// The bump it requires.
-    pub class: Bump,
+    /// What kind of change (its id, class and rule are in the kinds table).
+    pub kind: Kind,
     /// What changed, in words.
     pub detail: String,
     /// Old signature.
@@ -36,6 +35,13 @@ pub struct Change {
     pub new_span: Option<Span>,
 }
 
+impl Change {
+    /// The bump this change requires.
+    pub fn class(&self) -> Bump {
+        self.kind.class()
+    }
+}
+
 struct Diff<'a> {
     path: &'a str,
     old: &'a ApiItem,
@@ -44,12 +50,25 @@ struct Diff<'a> {
 }
 
 impl Diff<'_> {
-    fn push(&mut self, kind: &str, class: Bump, detail: String) {
+    /// A change shown with its own old and new signatures (an impl, not the type's).
+    fn push_sigs(&mut self, kind: Kind, detail: String, old: Option<String>, new: Option<String>) {
         self.out.push(Change {
             path: self.path.to_owned(),
             item_kind: self.new.kind.to_owned(),
-            kind: kind.to_owned(),
-            class,
+            kind,
+            detail,
+            old,
+            new,
+            old_span: self.old.span.clone(),
+            new_span: self.new.span.clone(),
+        });
+    }
+
+    fn push(&mut self, kind: Kind, detail: String) {
+        self.out.push(Change {
+            path: self.path.to_owned(),
+            item_kind: self.new.kind.to_owned(),
+            kind,
             detail,
             old: Some(self.old.signature.clone()),
             new: Some(self.new.signature.clone()),
@@ -59,22 +78,36 @@ impl Diff<'_> {
     }
 }
 
+fn removed(path: &str, o: &ApiItem, kind: Kind, detail: String) -> Change {
+    Change {
+        path: path.to_owned(),
+        item_kind: o.kind.to_owned(),
+        kind,
+        detail,
+        old: Some(o.signature.clone()),
+        new: None,
+        old_span: o.span.clone(),
+        new_span: None,
+    }
+}
+
 /// Every API change from `old` to `new`, sorted by path then kind.
 pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let mut out = Vec::new();
     for (path, o) in &old.items {
         match new.items.get(path) {
-            None => out.push(Change {
-                path: path.clone(),
-                item_kind: o.kind.to_owned(),
-                kind: format!("{}-removed", o.kind),
-                class: Bump::Major,
-                detail: format!("{} `{path}` is no longer public at this path", o.kind),
-                old: Some(o.signature.clone()),
-                new: None,
-                old_span: o.span.clone(),
-                new_span: None,
-            }),
+            None if new.hidden.contains(path) => out.push(removed(
+                path,
+                o,
+                Kind::ItemNowHidden,
+                format!("{} `{path}` is now #[doc(hidden)]: no longer public API", o.kind),
+            )),
+            None => out.push(removed(
+                path,
+                o,
+                Kind::ItemRemoved,
+                format!("{} `{path}` is no longer public at this path", o.kind),
+            )),
             Some(n) => compare(&mut Diff {
                 path,
                 old: o,
@@ -85,12 +118,16 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
     }
     for (path, n) in &new.items {
         if !old.items.contains_key(path) {
+            let detail = if old.hidden.contains(path) {
+                format!("{} `{path}` is no longer #[doc(hidden)]", n.kind)
+            } else {
+                format!("new public {} `{path}`", n.kind)
+            };
             out.push(Change {
                 path: path.clone(),
                 item_kind: n.kind.to_owned(),
-                kind: format!("{}-added", n.kind),
-                class: Bump::Minor,
-                detail: format!("new public {} `{path}`", n.kind),
+                kind: Kind::ItemAdded,
+                detail,
                 old: None,
                 new: Some(n.signature.clone()),
                 old_span: None,
@@ -98,25 +135,64 @@ pub fn diff(old: &Api, new: &Api) -> Vec<Change> {
             });
         }
     }
-    out.sort_by(|a, b| (&a.path, &a.kind).cmp(&(&b.path, &b.kind)));
+    out.sort_by(|a, b| (&a.path, a.kind.id()).cmp(&(&b.path, b.kind.id())));
     out
+}
+
+/// Interior mutability makes every use of a `const` a fresh copy.
+fn interior_mutable(ty: &str) -> bool {
+    [
+        "Cell",
+        "RefCell",
+        "UnsafeCell",
+        "OnceCell",
+        "Atomic",
+        "Mutex",
+        "RwLock",
+        "Once",
+        "Lazy",
+        "Condvar",
+    ]
+    .iter()
+    .any(|t| {
+        ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == *t || (t == &"Atomic" && w.starts_with("Atomic")))
+    })
 }
 
 fn compare(d: &mut Diff<'_>) {
     if d.old.kind != d.new.kind {
         let detail = format!("was a {}, now a {}", d.old.kind, d.new.kind);
-        d.push("item-kind-changed", Bump::Major, detail);
+        match (&d.old.shape, &d.new.shape) {
+            (Shape::Static(a, mutable), Shape::Constant(b)) if a == b && !mutable => {
+                if interior_mutable(a) {
+                    d.push(
+                        Kind::InteriorMutableStaticBecameConst,
+                        format!(
+                            "static of interior-mutable type `{a}` became a const: every use is a fresh copy"
+                        ),
+                    )
+                } else {
+                    d.push(
+                        Kind::StaticBecameConst,
+                        format!("static became a const of the same type `{a}`"),
+                    )
+                }
+            }
+            (Shape::Constant(_), Shape::Static(..)) => d.push(Kind::ConstBecameStatic, detail),
+            _ => d.push(Kind::ItemKindChanged, detail),
+        }
         return;
     }
     if !d.old.deprecated && d.new.deprecated {
-        d.push("deprecated", Bump::Minor, "newly #[deprecated]".into());
+        d.push(Kind::Deprecated, "newly #[deprecated]".into());
     }
     if !d.old.must_use && d.new.must_use {
-        d.push("must-use-added", Bump::Minor, "newly #[must_use]".into());
+        d.push(Kind::MustUseAdded, "newly #[must_use]".into());
     }
     let (old, new) = (d.old.shape.clone(), d.new.shape.clone());
     match (&old, &new) {
-        (Shape::Function(a), Shape::Function(b)) => function(d, a, b, false),
+        (Shape::Function(a), Shape::Function(b)) => function(d, a, b),
         (
             Shape::Struct {
                 form: fa,
@@ -137,25 +213,29 @@ fn compare(d: &mut Diff<'_>) {
                 impls: ib,
             },
         ) => {
+            // Outside the crate a struct's form matters only when it has
+            // public fields or can be built or matched (no private fields).
+            let form_visible = |x: &BTreeMap<String, String>, p: bool| !x.is_empty() || !p;
             if fa != fb {
-                d.push(
-                    "struct-form-changed",
-                    Bump::Major,
-                    format!("{fa} struct became a {fb} struct"),
-                );
+                if form_visible(xa, *pa) || form_visible(xb, *pb) {
+                    d.push(
+                        Kind::StructFormChanged,
+                        format!("{fa} struct became a {fb} struct"),
+                    );
+                } else {
+                    d.push(
+                        Kind::StructFormChangedPrivate,
+                        format!("{fa} struct became a {fb} struct; all its fields are private, so no code outside the crate can tell"),
+                    );
+                }
             }
             for (f, t) in xa {
                 match xb.get(f) {
                     None => d.push(
-                        "field-removed",
-                        Bump::Major,
+                        Kind::FieldRemoved,
                         format!("public field `{f}` removed or made private"),
                     ),
-                    Some(t2) if t2 != t => d.push(
-                        "field-type-changed",
-                        Bump::Major,
-                        format!("field `{f}`: {t} → {t2}"),
-                    ),
+                    Some(t2) if t2 != t => d.push(Kind::FieldTypeChanged, format!("field `{f}`: {t} → {t2}")),
                     _ => {}
                 }
             }
@@ -163,30 +243,29 @@ fn compare(d: &mut Diff<'_>) {
             for f in xb.keys().filter(|f| !xa.contains_key(*f)) {
                 if constructible_before && fa == fb {
                     d.push(
-                        "field-added-to-constructible-struct",
-                        Bump::Major,
+                        Kind::FieldAddedToConstructibleStruct,
                         format!("public field `{f}` added: struct literals and patterns that name every field break"),
                     );
                 } else {
-                    d.push("field-added", Bump::Minor, format!("public field `{f}` added"));
+                    d.push(Kind::FieldAdded, format!("public field `{f}` added"));
                 }
             }
-            if !pa && *pb && !xa.is_empty() && !na {
+            if !pa && *pb && !xa.is_empty() && !na && fa == fb {
                 d.push(
-                    "struct-gained-private-fields",
-                    Bump::Major,
+                    Kind::StructGainedPrivateFields,
                     "gained private fields: no longer constructible outside the crate".into(),
                 );
             }
-            exhaustiveness(d, *na, *nb);
+            exhaustiveness(d, *na, *nb, false);
             repr_change(d, ra, rb);
-            generics(d, ga, gb, "type");
-            impls(d, ia, ib);
+            generics(d, ga, gb);
+            impls(d, ia, ib, gb);
         }
         (
             Shape::Enum {
                 variants: va,
                 non_exhaustive: na,
+                hidden_variants: ha,
                 repr: ra,
                 generics: ga,
                 impls: ia,
@@ -197,38 +276,42 @@ fn compare(d: &mut Diff<'_>) {
                 repr: rb,
                 generics: gb,
                 impls: ib,
+                ..
             },
         ) => {
             for (v, s) in va {
                 match vb.get(v) {
-                    None => d.push("variant-removed", Bump::Major, format!("variant `{v}` removed")),
-                    Some(s2) if s2 != s => d.push(
-                        "variant-changed",
-                        Bump::Major,
-                        format!("variant `{v}`{s} → `{v}`{s2}"),
-                    ),
+                    None => d.push(Kind::VariantRemoved, format!("variant `{v}` removed")),
+                    Some(s2) if s2 != s => {
+                        d.push(Kind::VariantChanged, format!("variant `{v}`{s} → `{v}`{s2}"))
+                    }
                     _ => {}
                 }
             }
             for v in vb.keys().filter(|v| !va.contains_key(*v)) {
-                if *na {
+                if *na || *ha {
                     d.push(
-                        "variant-added",
-                        Bump::Minor,
-                        format!("variant `{v}` added to a #[non_exhaustive] enum"),
+                        Kind::VariantAdded,
+                        format!(
+                            "variant `{v}` added to an enum that {}",
+                            if *na {
+                                "is #[non_exhaustive]"
+                            } else {
+                                "has a #[doc(hidden)] catch-all variant"
+                            }
+                        ),
                     );
                 } else {
                     d.push(
-                        "variant-added-to-exhaustive-enum",
-                        Bump::Major,
+                        Kind::VariantAddedToExhaustiveEnum,
                         format!("variant `{v}` added: exhaustive matches break"),
                     );
                 }
             }
-            exhaustiveness(d, *na, *nb);
+            exhaustiveness(d, *na, *nb, *ha);
             repr_change(d, ra, rb);
-            generics(d, ga, gb, "type");
-            impls(d, ia, ib);
+            generics(d, ga, gb);
+            impls(d, ia, ib, gb);
         }
         (
             Shape::Trait {
@@ -252,22 +335,16 @@ fn compare(d: &mut Diff<'_>) {
         ) => {
             for (n, s) in ra.iter().chain(pa) {
                 match rb.get(n).or(pb.get(n)) {
-                    None => d.push(
-                        "trait-item-removed",
-                        Bump::Major,
-                        format!("associated item `{n}` removed"),
-                    ),
+                    None => d.push(Kind::TraitItemRemoved, format!("associated item `{n}` removed")),
                     Some(s2) if s2 != s => d.push(
-                        "trait-item-signature-changed",
-                        Bump::Major,
-                        format!("`{s}` → `{s2}`"),
+                        Kind::TraitItemSignatureChanged,
+                        format!("`{}` → `{}`", s.shown, s2.shown),
                     ),
                     _ => {}
                 }
                 if pa.contains_key(n) && rb.contains_key(n) && !xa {
                     d.push(
-                        "trait-item-default-removed",
-                        Bump::Major,
+                        Kind::TraitItemDefaultRemoved,
                         format!("`{n}` lost its default: implementors must now define it"),
                     );
                 }
@@ -278,15 +355,13 @@ fn compare(d: &mut Diff<'_>) {
             {
                 if *xb {
                     d.push(
-                        "sealed-trait-item-added",
-                        Bump::Minor,
-                        format!("`{s}` added to a sealed trait"),
+                        Kind::SealedTraitItemAdded,
+                        format!("`{}` added to a sealed trait", s.shown),
                     );
                 } else {
                     d.push(
-                        "trait-required-item-added",
-                        Bump::Major,
-                        format!("`{s}` added without a default: implementors break ({n})"),
+                        Kind::TraitRequiredItemAdded,
+                        format!("`{}` added without a default: implementors break ({n})", s.shown),
                     );
                 }
             }
@@ -295,86 +370,74 @@ fn compare(d: &mut Diff<'_>) {
                 .filter(|(n, _)| !ra.contains_key(*n) && !pa.contains_key(*n))
             {
                 d.push(
-                    "trait-provided-item-added",
-                    Bump::Minor,
-                    format!("`{s}` added with a default"),
+                    Kind::TraitProvidedItemAdded,
+                    format!("`{}` added with a default", s.shown),
                 );
             }
             for s in sb.difference(sa) {
                 match (xa, xb) {
                     // Implementors must now implement the supertrait too.
-                    (false, false) => {
-                        d.push("supertrait-added", Bump::Major, format!("supertrait `{s}` added"))
-                    }
+                    (false, false) => d.push(Kind::SupertraitAdded, format!("supertrait `{s}` added")),
                     // A private supertrait sealed the trait: reported as `trait-sealed` below.
                     (false, true) => {}
                     (true, _) => d.push(
-                        "supertrait-added",
-                        Bump::Minor,
+                        Kind::SealedTraitSupertraitAdded,
                         format!("supertrait `{s}` added to a sealed trait"),
                     ),
                 }
             }
             for s in sa.difference(sb) {
                 d.push(
-                    "supertrait-removed",
-                    Bump::Minor,
-                    format!("supertrait `{s}` removed"),
+                    Kind::SupertraitRemoved,
+                    format!("supertrait `{s}` removed: `T: Trait` no longer implies `T: {s}`"),
                 );
             }
             if !xa && *xb {
                 d.push(
-                    "trait-sealed",
-                    Bump::Major,
+                    Kind::TraitSealed,
                     "now sealed: can no longer be implemented outside the crate".into(),
                 );
             }
             if *da && !db {
                 d.push(
-                    "trait-no-longer-dyn-compatible",
-                    Bump::Major,
+                    Kind::TraitNoLongerDynCompatible,
                     "no longer usable as `dyn` trait".into(),
                 );
             }
             if ua != ub {
-                d.push(
-                    "trait-unsafety-changed",
-                    Bump::Major,
-                    format!("unsafe trait: {ua} → {ub}"),
-                );
+                d.push(Kind::TraitUnsafetyChanged, format!("unsafe trait: {ua} → {ub}"));
             }
-            generics(d, ga, gb, "trait");
+            generics(d, ga, gb);
         }
         (Shape::Constant(a), Shape::Constant(b)) if a != b => {
-            d.push("constant-type-changed", Bump::Major, format!("{a} → {b}"))
+            d.push(Kind::ConstantTypeChanged, format!("{a} → {b}"))
         }
         (Shape::Static(a, ma), Shape::Static(b, mb)) => {
             if a != b {
-                d.push("static-type-changed", Bump::Major, format!("{a} → {b}"));
+                d.push(Kind::StaticTypeChanged, format!("{a} → {b}"));
             }
             if ma != mb {
-                d.push(
-                    "static-mutability-changed",
-                    Bump::Major,
-                    format!("mutable: {ma} → {mb}"),
-                );
+                d.push(Kind::StaticMutabilityChanged, format!("mutable: {ma} → {mb}"));
             }
         }
         (Shape::TypeAlias(a, ga), Shape::TypeAlias(b, gb)) => {
             if a != b {
-                d.push("type-alias-target-changed", Bump::Major, format!("{a} → {b}"));
+                d.push(Kind::TypeAliasTargetChanged, format!("{a} → {b}"));
             }
-            generics(d, ga, gb, "type");
+            generics(d, ga, gb);
         }
+        (Shape::ReExport(a), Shape::ReExport(b)) if a != b => d.push(
+            Kind::ReexportTargetChanged,
+            format!("re-exported `{a}`, now `{b}`: uses of the old item at this path break"),
+        ),
         _ => {}
     }
 }
 
-fn function(d: &mut Diff<'_>, a: &Func, b: &Func, _in_trait: bool) {
+fn function(d: &mut Diff<'_>, a: &Func, b: &Func) {
     if a.receiver != b.receiver {
         d.push(
-            "method-receiver-changed",
-            Bump::Major,
+            Kind::MethodReceiverChanged,
             format!(
                 "receiver {} → {}",
                 a.receiver.as_deref().unwrap_or("none"),
@@ -384,8 +447,7 @@ fn function(d: &mut Diff<'_>, a: &Func, b: &Func, _in_trait: bool) {
     }
     if a.params.len() != b.params.len() {
         d.push(
-            "function-parameter-count-changed",
-            Bump::Major,
+            Kind::FunctionParameterCountChanged,
             format!("{} → {} parameters", a.params.len(), b.params.len()),
         );
     } else if a
@@ -402,101 +464,119 @@ fn function(d: &mut Diff<'_>, a: &Func, b: &Func, _in_trait: bool) {
             .filter(|(x, y)| x != y)
             .map(|(x, y)| format!("{x} → {y}"))
             .collect();
-        d.push("function-parameter-types-changed", Bump::Major, diffs.join(", "));
+        d.push(Kind::FunctionParameterTypesChanged, diffs.join(", "));
     }
     if a.output != b.output {
         d.push(
-            "function-return-type-changed",
-            Bump::Major,
+            Kind::FunctionReturnTypeChanged,
             format!("{} → {}", a.output, b.output),
         );
     }
     if !a.is_unsafe && b.is_unsafe {
-        d.push("function-now-unsafe", Bump::Major, "became unsafe".into());
+        d.push(Kind::FunctionNowUnsafe, "became unsafe".into());
     }
     if a.is_unsafe && !b.is_unsafe {
-        d.push(
-            "function-no-longer-unsafe",
-            Bump::Minor,
-            "no longer unsafe".into(),
-        );
+        d.push(Kind::FunctionNoLongerUnsafe, "no longer unsafe".into());
     }
     if a.is_const && !b.is_const {
-        d.push(
-            "function-no-longer-const",
-            Bump::Major,
-            "no longer const fn".into(),
-        );
+        d.push(Kind::FunctionNoLongerConst, "no longer const fn".into());
     }
     if !a.is_const && b.is_const {
-        d.push("function-now-const", Bump::Minor, "now const fn".into());
+        d.push(Kind::FunctionNowConst, "now const fn".into());
     }
     if a.abi != b.abi {
         d.push(
-            "function-abi-changed",
-            Bump::Major,
+            Kind::FunctionAbiChanged,
             format!("extern \"{}\" → extern \"{}\"", a.abi, b.abi),
         );
     }
-    generics(d, &a.generics, &b.generics, "function");
+    generics(d, &a.generics, &b.generics);
 }
 
-fn exhaustiveness(d: &mut Diff<'_>, before: bool, after: bool) {
+/// `hidden_catch_all`: the old enum had a `#[doc(hidden)]` variant, so
+/// supported code could not match it exhaustively anyway.
+fn exhaustiveness(d: &mut Diff<'_>, before: bool, after: bool, hidden_catch_all: bool) {
     if !before && after {
-        d.push(
-            "now-non-exhaustive",
-            Bump::Major,
-            "newly #[non_exhaustive]".into(),
-        );
+        if hidden_catch_all {
+            d.push(
+                Kind::NonExhaustiveReplacedHiddenVariant,
+                "newly #[non_exhaustive], replacing a #[doc(hidden)] catch-all variant".into(),
+            );
+        } else {
+            d.push(Kind::NowNonExhaustive, "newly #[non_exhaustive]".into());
+        }
     }
     if before && !after {
-        d.push(
-            "no-longer-non-exhaustive",
-            Bump::Minor,
-            "no longer #[non_exhaustive]".into(),
-        );
+        d.push(Kind::NoLongerNonExhaustive, "no longer #[non_exhaustive]".into());
     }
 }
 
-fn repr_change(d: &mut Diff<'_>, a: &Option<String>, b: &Option<String>) {
-    if a != b {
-        d.push(
-            "repr-changed",
-            Bump::Major,
-            format!(
-                "repr {} → {}",
-                a.as_deref().unwrap_or("Rust"),
-                b.as_deref().unwrap_or("Rust")
-            ),
-        );
+/// Adding `repr(C)`, `repr(transparent)` or an integer repr to a type with
+/// the default repr is minor; removing or changing any part, or adding
+/// `packed` / `align`, is major.
+fn repr_change(d: &mut Diff<'_>, a: &Repr, b: &Repr) {
+    if a == b {
+        return;
+    }
+    let detail = format!("{} → {}", a.render(), b.render());
+    let removed = (a.kind.is_some() && b.kind.is_none())
+        || (a.int.is_some() && b.int.is_none())
+        || (a.packed.is_some() && b.packed.is_none())
+        || (a.align.is_some() && b.align.is_none());
+    let changed = (a.kind.is_some() && b.kind.is_some() && a.kind != b.kind)
+        || (a.int.is_some() && b.int.is_some() && a.int != b.int)
+        || a.packed != b.packed && b.packed.is_some()
+        || a.align != b.align && b.align.is_some();
+    if changed {
+        d.push(Kind::ReprChanged, detail);
+    } else if removed {
+        d.push(Kind::ReprRemoved, detail);
+    } else {
+        d.push(Kind::ReprAdded, detail);
     }
 }
 
-/// Generic parameters: added/removed (non-synthetic) and bounds tightened are
-/// major; bounds relaxed are minor; defaults changed are major.
-fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen, what: &str) {
-    let explicit = |g: &Gen| -> Vec<(String, String)> {
+/// Generic parameters (canonical names, so renaming is no change): added
+/// without a default, removed or changed kind is major; a defaulted type
+/// parameter added after the others is minor; bounds tightened are major,
+/// relaxed minor; defaults changed are major.
+fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen) {
+    let explicit = |g: &Gen| -> Vec<(String, String, bool)> {
         g.iter()
             .filter(|(_, p)| !p.synthetic && p.kind != "where")
-            .map(|(n, p)| (n.clone(), p.kind.clone()))
+            .map(|(n, p)| (n.clone(), p.kind.clone(), p.default.is_some()))
             .collect()
     };
     let (ea, eb) = (explicit(a), explicit(b));
-    if ea.len() != eb.len() {
+    let common = ea.len().min(eb.len());
+    if ea[..common].iter().zip(&eb[..common]).any(|(x, y)| x.1 != y.1) {
         d.push(
-            &format!("{what}-generic-parameters-changed"),
-            Bump::Major,
-            format!("{} → {} generic parameters", ea.len(), eb.len()),
-        );
-        return;
-    }
-    if ea.iter().zip(&eb).any(|(x, y)| x.1 != y.1) {
-        d.push(
-            &format!("{what}-generic-parameters-changed"),
-            Bump::Major,
+            Kind::GenericParametersChanged,
             "generic parameter kinds changed".into(),
         );
         return;
+    }
+    if ea.len() != eb.len() {
+        if eb.len() > ea.len()
+            && eb[ea.len()..]
+                .iter()
+                .all(|(_, k, default)| *default && k == "type")
+        {
+            d.push(
+                Kind::GenericParameterAddedWithDefault,
+                format!(
+                    "{} → {} generic parameters; the new ones have defaults",
+                    ea.len(),
+                    eb.len()
+                ),
+            );
+        } else {
+            d.push(
+                Kind::GenericParametersChanged,
+                format!("{} → {} generic parameters", ea.len(), eb.len()),
+            );
+            return;
+        }
     }
     let map = |g: &Gen| -> BTreeMap<String, (BTreeSet<String>, Option<String>)> {
         g.iter()
@@ -505,33 +585,38 @@ fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen, what: &str) {
     };
     let (ma, mb) = (map(a), map(b));
     for (n, (bounds_b, default_b)) in &mb {
-        let (bounds_a, default_a) = ma.get(n).cloned().unwrap_or_default();
+        let Some((bounds_a, default_a)) = ma.get(n).cloned().or_else(|| {
+            // A new where-clause on something that is not a parameter.
+            n.starts_with("where ").then(Default::default)
+        }) else {
+            continue; // a parameter added with a default: reported above
+        };
         let added: Vec<&String> = bounds_b.difference(&bounds_a).collect();
         let removed: Vec<&String> = bounds_a.difference(bounds_b).collect();
+        let shown = |n: &str| n.to_owned();
         if !added.is_empty() {
             d.push(
-                &format!("{what}-bound-added"),
-                Bump::Major,
+                Kind::BoundAdded,
                 format!(
-                    "`{n}` gained bound(s) {}",
+                    "`{}` gained bound(s) {}",
+                    shown(n),
                     added.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" + ")
                 ),
             );
         }
         if !removed.is_empty() {
             d.push(
-                &format!("{what}-bound-removed"),
-                Bump::Minor,
+                Kind::BoundRemoved,
                 format!(
-                    "`{n}` lost bound(s) {}",
+                    "`{}` lost bound(s) {}",
+                    shown(n),
                     removed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" + ")
                 ),
             );
         }
         if default_a != *default_b && ma.contains_key(n) {
             d.push(
-                &format!("{what}-generic-default-changed"),
-                Bump::Major,
+                Kind::GenericDefaultChanged,
                 format!(
                     "default of `{n}`: {} → {}",
                     default_a.as_deref().unwrap_or("none"),
@@ -540,43 +625,255 @@ fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen, what: &str) {
             );
         }
     }
+    for (n, (bounds_a, _)) in &ma {
+        if n.starts_with("where ") && !mb.contains_key(n) && !bounds_a.is_empty() {
+            d.push(
+                Kind::BoundRemoved,
+                format!(
+                    "`{n}` lost bound(s) {}",
+                    bounds_a
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                ),
+            );
+        }
+    }
 }
 
-/// Trait impls of a type: losing one is major (auto traits and derives too),
-/// gaining one minor. rustdoc lists auto traits a type does *not* implement
-/// as negative impls (`!Send`): a negative impl appearing is a loss, one
-/// disappearing a gain.
-fn impls(d: &mut Diff<'_>, a: &BTreeSet<String>, b: &BTreeSet<String>) {
-    const AUTO: [&str; 5] = ["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
-    let kind = |t: &str, lost: bool| {
-        let last = t.rsplit("::").next().unwrap_or(t);
-        match (AUTO.contains(&last), lost) {
-            (true, true) => "auto-trait-impl-removed",
-            (true, false) => "auto-trait-impl-added",
-            (false, true) => "trait-impl-removed",
-            (false, false) => "trait-impl-added",
-        }
+const AUTO: [&str; 5] = ["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
+
+/// Trait impls of a type, compared by coverage: an old impl is lost only
+/// when no new impl covers it (same trait, the new impl's parameters
+/// matching the old one's types, bounds no stricter on the parameters that
+/// stay generic); a new impl no old impl covers is a gain. rustdoc lists
+/// auto traits a type does *not* implement as negative impls (`!Send`): a
+/// negative impl appearing is a loss, one disappearing a gain.
+fn impls(d: &mut Diff<'_>, a: &[Impl], b: &[Impl], new_generics: &Gen) {
+    // The old impls as the new crate reads them: `Self<T>` is `Self<T, D>`
+    // when the type gained a parameter with default `D`.
+    let defaults: Vec<Option<String>> = new_generics
+        .iter()
+        .filter(|(_, p)| !p.synthetic && p.kind != "where")
+        .map(|(_, p)| p.default.clone())
+        .collect();
+    let padded: Vec<Impl> = a
+        .iter()
+        .map(|i| Impl {
+            for_: pad_self(&i.for_, &defaults),
+            ..i.clone()
+        })
+        .collect();
+    let a = padded.as_slice();
+    let positive = |v: &[Impl]| -> Vec<Impl> { v.iter().filter(|i| !i.negative).cloned().collect() };
+    let negative = |v: &[Impl]| -> BTreeMap<String, String> {
+        v.iter()
+            .filter(|i| i.negative)
+            .map(|i| (i.trait_name().to_owned(), i.render()))
+            .collect()
     };
-    let mut lost = BTreeSet::new();
-    let mut gained = BTreeSet::new();
-    for t in a.difference(b) {
-        match t.strip_prefix('!') {
-            Some(positive) => gained.insert(positive.to_owned()),
-            None => lost.insert(t.clone()),
+    let (pa, pb) = (positive(a), positive(b));
+    let (na, nb) = (negative(a), negative(b));
+    // trait → (old impl, new impl), as written.
+    let mut lost: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    let mut gained: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for old in &pa {
+        if !pb.iter().any(|new| covers(new, old)) {
+            let replacement = pb
+                .iter()
+                .find(|n| n.trait_name() == old.trait_name())
+                .map(Impl::render);
+            lost.insert(old.trait_name().to_owned(), (Some(old.render()), replacement));
+        }
+    }
+    for new in &pb {
+        if !pa.iter().any(|old| covers(old, new)) {
+            let before = pa.iter().find(|o| covers(new, o)).map(Impl::render);
+            gained
+                .entry(new.trait_name().to_owned())
+                .or_insert((before, Some(new.render())));
+        }
+    }
+    for (t, shown) in nb.iter().filter(|(t, _)| !na.contains_key(*t)) {
+        lost.entry(t.clone()).or_insert((None, Some(shown.clone())));
+    }
+    for (t, shown) in na.iter().filter(|(t, _)| !nb.contains_key(*t)) {
+        gained.entry(t.clone()).or_insert((Some(shown.clone()), None));
+    }
+    let last = |t: &str| t.rsplit("::").next().unwrap_or(t).to_owned();
+    for (t, (old, new)) in &lost {
+        let kind = if AUTO.contains(&last(t).as_str()) {
+            Kind::AutoTraitImplRemoved
+        } else {
+            Kind::TraitImplRemoved
         };
+        d.push_sigs(
+            kind,
+            format!("no longer implements {t}"),
+            old.clone(),
+            new.clone(),
+        );
     }
-    for t in b.difference(a) {
-        match t.strip_prefix('!') {
-            Some(positive) => lost.insert(positive.to_owned()),
-            None => gained.insert(t.clone()),
+    for (t, (old, new)) in gained.iter().filter(|(t, _)| !lost.contains_key(*t)) {
+        let kind = match last(t).as_str() {
+            "Copy" => Kind::CopyImplAdded,
+            l if AUTO.contains(&l) => Kind::AutoTraitImplAdded,
+            _ => Kind::TraitImplAdded,
         };
+        let why = match (kind, old.is_some()) {
+            (Kind::CopyImplAdded, _) => {
+                ": values are now copied where they were moved (closures, by-value uses)"
+            }
+            (_, true) if !matches!(kind, Kind::AutoTraitImplAdded) => {
+                " (the new impl is more general than the old one)"
+            }
+            _ => "",
+        };
+        d.push_sigs(kind, format!("now implements {t}{why}"), old.clone(), new.clone());
     }
-    for t in &lost {
-        d.push(kind(t, true), Bump::Major, format!("no longer implements {t}"));
+}
+
+/// `Self<A>` with the missing trailing arguments filled from `defaults`.
+fn pad_self(for_: &str, defaults: &[Option<String>]) -> String {
+    let Some(args) = for_.strip_prefix("Self") else {
+        return for_.to_owned();
+    };
+    let inner = args
+        .strip_prefix('<')
+        .and_then(|a| a.strip_suffix('>'))
+        .unwrap_or("");
+    let mut parts: Vec<String> = if inner.is_empty() {
+        Vec::new()
+    } else {
+        super::api::split_top(inner)
+    };
+    if parts.len() >= defaults.len() {
+        return for_.to_owned();
     }
-    for t in gained.difference(&lost) {
-        d.push(kind(t, false), Bump::Minor, format!("now implements {t}"));
+    for d in &defaults[parts.len()..] {
+        match d {
+            Some(d) => parts.push(d.clone()),
+            None => return for_.to_owned(),
+        }
     }
+    format!("Self<{}>", parts.join(", "))
+}
+
+/// Does `general` cover every type `specific` implements the trait for?
+/// `general`'s `?N` parameters match any type; `specific`'s are opaque.
+fn covers(general: &Impl, specific: &Impl) -> bool {
+    if general.trait_name() != specific.trait_name() {
+        return false;
+    }
+    let mut bindings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let pattern = tokens(&format!("{} for {}", general.trait_, general.for_));
+    let target = tokens(&format!("{} for {}", specific.trait_, specific.for_));
+    if !unify(&pattern, &target, &mut bindings) {
+        return false;
+    }
+    // Bounds no stricter on parameters that stay generic.
+    for (i, bounds) in general.bounds.iter().enumerate() {
+        let Some(bound) = bindings.get(&format!("?{i}")) else {
+            continue;
+        };
+        let [one] = bound.as_slice() else {
+            continue; // instantiated with a concrete type: assumed to satisfy its bounds
+        };
+        let Some(j) = one.strip_prefix('?').and_then(|j| j.parse::<usize>().ok()) else {
+            continue;
+        };
+        let old: BTreeSet<String> = specific.bounds.get(j).cloned().unwrap_or_default();
+        let substituted: BTreeSet<String> = bounds.iter().map(|b| substitute(b, &bindings)).collect();
+        if !substituted.is_subset(&old) {
+            return false;
+        }
+    }
+    true
+}
+
+fn tokens(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' || c == ':' || c == '?' || c == '$' {
+            cur.push(c);
+            continue;
+        }
+        if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if c == '-' && chars.peek() == Some(&'>') {
+            chars.next();
+            out.push("->".into());
+        } else if !c.is_whitespace() {
+            out.push(c.to_string());
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn is_var(t: &str) -> bool {
+    t.strip_prefix('?')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Matches `pattern` (whose `?N` tokens are variables standing for one
+/// type each) against `target`.
+fn unify(pattern: &[String], target: &[String], bindings: &mut BTreeMap<String, Vec<String>>) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < pattern.len() {
+        let p = &pattern[i];
+        if is_var(p) {
+            // One type: up to the next top-level delimiter.
+            let start = j;
+            let mut depth = 0i32;
+            while j < target.len() {
+                match target[j].as_str() {
+                    "<" | "(" | "[" => depth += 1,
+                    ">" | ")" | "]" if depth == 0 => break,
+                    ">" | ")" | "]" => depth -= 1,
+                    "," | ";" | "for" if depth == 0 => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if start == j {
+                return false;
+            }
+            let seq = target[start..j].to_vec();
+            match bindings.get(p) {
+                Some(b) if *b != seq => return false,
+                Some(_) => {}
+                None => {
+                    bindings.insert(p.clone(), seq);
+                }
+            }
+            i += 1;
+            continue;
+        }
+        if target.get(j) != Some(p) {
+            return false;
+        }
+        i += 1;
+        j += 1;
+    }
+    j == target.len()
+}
+
+fn substitute(s: &str, bindings: &BTreeMap<String, Vec<String>>) -> String {
+    tokens(s)
+        .into_iter()
+        .map(|t| match bindings.get(&t) {
+            Some(seq) => seq.join(" "),
+            None => t,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Manifest facts compared between the two versions.
@@ -594,27 +891,22 @@ pub struct Manifest {
 /// to tell which dependencies are public (their crate appears in signatures).
 pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change> {
     let mut out = Vec::new();
-    let change = |kind: &str,
-                  class,
-                  item_kind: &str,
-                  path: String,
-                  detail: String,
-                  o: Option<String>,
-                  n: Option<String>| Change {
-        path,
-        item_kind: item_kind.into(),
-        kind: kind.into(),
-        class,
-        detail,
-        old: o,
-        new: n,
-        old_span: None,
-        new_span: None,
-    };
+    let change =
+        |kind: Kind, item_kind: &str, path: String, detail: String, o: Option<String>, n: Option<String>| {
+            Change {
+                path,
+                item_kind: item_kind.into(),
+                kind,
+                detail,
+                old: o,
+                new: n,
+                old_span: None,
+                new_span: None,
+            }
+        };
     for f in old.features.difference(&new.features) {
         out.push(change(
-            "feature-removed",
-            Bump::Major,
+            Kind::FeatureRemoved,
             "feature",
             format!("feature `{f}`"),
             "Cargo feature removed: dependents enabling it fail to build".into(),
@@ -624,8 +916,7 @@ pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change
     }
     for f in new.features.difference(&old.features) {
         out.push(change(
-            "feature-added",
-            Bump::Minor,
+            Kind::FeatureAdded,
             "feature",
             format!("feature `{f}`"),
             "Cargo feature added".into(),
@@ -637,8 +928,7 @@ pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change
     if let (Some(a), Some(b)) = (msrv(&old.rust_version), msrv(&new.rust_version)) {
         if b > a {
             out.push(change(
-                "msrv-raised",
-                Bump::Minor,
+                Kind::MsrvRaised,
                 "manifest",
                 "Cargo.toml rust-version".into(),
                 format!("minimum supported Rust raised {a} → {b}"),
@@ -648,8 +938,7 @@ pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change
         }
     } else if old.rust_version.is_none() && new.rust_version.is_some() {
         out.push(change(
-            "msrv-declared",
-            Bump::Minor,
+            Kind::MsrvDeclared,
             "manifest",
             "Cargo.toml rust-version".into(),
             "minimum supported Rust declared".into(),
@@ -683,8 +972,7 @@ pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change
         };
         if major(req_a) != major(req_b) && used.contains(&dep.replace('-', "_")) {
             out.push(change(
-                "public-dependency-major-bump",
-                Bump::Major,
+                Kind::PublicDependencyMajorBump,
                 "dependency",
                 format!("dependency `{dep}`"),
                 format!("`{dep}` appears in the public API and moved {req_a} → {req_b}: its types are not the old ones"),
@@ -719,7 +1007,7 @@ pub struct Verdict {
 
 /// Applies Cargo's semver rules.
 pub fn verdict(old: &Version, new: &Version, changes: &[Change]) -> Verdict {
-    let required = changes.iter().map(|c| c.class).max().unwrap_or(Bump::None);
+    let required = changes.iter().map(Change::class).max().unwrap_or(Bump::None);
     let declared = declared_bump(old, new);
     let next = next_version(old, required);
     Verdict {
@@ -807,8 +1095,7 @@ mod tests {
         let minor = vec![Change {
             path: "c::f".into(),
             item_kind: "function".into(),
-            kind: "function-added".into(),
-            class: Bump::Minor,
+            kind: Kind::ItemAdded,
             detail: String::new(),
             old: None,
             new: None,
@@ -840,12 +1127,10 @@ pub struct Report {
     pub rustc_version: String,
     /// rustdoc JSON format version.
     pub format_version: u32,
-    /// Features documented.
-    pub features: Vec<String>,
-    /// `--all-features`.
-    pub all_features: bool,
-    /// `--no-default-features`.
-    pub no_default_features: bool,
+    /// The feature set the current side was documented with, and why.
+    pub new_features: crate::collect::rustdoc::FeatureChoice,
+    /// The feature set the baseline was documented with, and why.
+    pub old_features: crate::collect::rustdoc::FeatureChoice,
     /// Target documented (`host` triple when none given).
     pub target: String,
     /// Every change.

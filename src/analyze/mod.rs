@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod compat;
+pub mod kinds;
 pub mod license;
 pub mod purl;
 pub mod sbom;

@@ -58,9 +58,16 @@ struct CompatArgs {
     /// Path to Cargo.toml.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
-    /// The library package to check.
+    /// The library package to check (repeatable: each against its own baseline).
     #[arg(short = 'p', long = "package", value_name = "PKG")]
-    package: Option<String>,
+    packages: Vec<String>,
+    /// Check every library member of the workspace, each against its own baseline.
+    #[arg(long)]
+    workspace: bool,
+    /// Document both sides with their default features only (instead of
+    /// docs.rs's set, or every feature that does not look unstable).
+    #[arg(long, conflicts_with_all = ["features", "all_features", "no_default_features"])]
+    default_features: bool,
     /// git:REV, path:DIR, registry:VERSION or rustdoc:FILE (default: the highest git tag below the current version).
     #[arg(long, value_name = "SPEC", value_parser = |s: &str| s.parse::<relgate::collect::rustdoc::Baseline>())]
     baseline: Option<relgate::collect::rustdoc::Baseline>,
@@ -404,28 +411,60 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
 }
 
 fn compat(args: CompatArgs) -> Result<ExitCode, Error> {
+    let features = if args.default_features {
+        Some(Features::default())
+    } else {
+        let f: Features = args.features.into();
+        (f != Features::default()).then_some(f)
+    };
     let opts = relgate::CompatOptions {
         manifest_path: args.manifest_path,
-        package: args.package,
+        packages: args.packages,
+        workspace: args.workspace,
         baseline: args.baseline,
-        features: args.features.into(),
+        features,
         target: args.target,
     };
-    let report = relgate::compat(&opts, &SystemEnv)?;
-    let bytes = if args.format == "json" {
-        relgate::emit::compat::json(&report)?
+    let json = args.format == "json";
+    let (bytes, code) = if opts.workspace || opts.packages.len() > 1 {
+        let ws = relgate::compat_workspace(&opts, &SystemEnv)?;
+        let bytes = if json {
+            relgate::emit::compat::workspace_json(&ws)?
+        } else {
+            relgate::emit::compat::workspace_human(&ws).into_bytes()
+        };
+        let failed = ws.failed();
+        let code = if !failed.is_empty() {
+            eprintln!(
+                "error: relgate could not compare {} (see the report); nothing about them is known",
+                failed.join(", ")
+            );
+            ExitCode::from(2)
+        } else if ws.sufficient() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+        (bytes, code)
     } else {
-        relgate::emit::compat::human(&report).into_bytes()
+        let report = relgate::compat(&opts, &SystemEnv)?;
+        let bytes = if json {
+            relgate::emit::compat::json(&report)?
+        } else {
+            relgate::emit::compat::human(&report).into_bytes()
+        };
+        let code = if report.verdict.sufficient {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+        (bytes, code)
     };
     match &args.output {
         Some(p) => write_output(p, &bytes)?,
         None => write_stdout(&bytes)?,
     }
-    Ok(if report.verdict.sufficient {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code)
 }
 
 fn write_output(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {

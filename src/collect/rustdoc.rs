@@ -36,8 +36,96 @@ pub struct CrateInfo {
     pub manifest: PathBuf,
     /// The workspace's target directory.
     pub target_dir: PathBuf,
+    /// The workspace root (rustdoc's relative span paths start there).
+    pub workspace_root: PathBuf,
     /// Features, MSRV, dependencies.
     pub manifest_facts: Manifest,
+    /// `[features]` as cargo reports it (implicit optional-dependency features included).
+    pub features_table: BTreeMap<String, Vec<String>>,
+    /// `[package.metadata.docs.rs]`, when present.
+    pub docs_rs: Option<DocsRs>,
+}
+
+/// The part of `[package.metadata.docs.rs]` that says what docs.rs builds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct DocsRs {
+    /// `features = [...]`.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// `all-features = true`.
+    #[serde(default)]
+    pub all_features: bool,
+    /// `no-default-features = true`.
+    #[serde(default)]
+    pub no_default_features: bool,
+}
+
+/// The feature set a side was documented with, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureChoice {
+    /// The flags passed to cargo.
+    pub features: Features,
+    /// Why this set (`--features given`, `[package.metadata.docs.rs]`, ...).
+    pub reason: String,
+}
+
+/// Names that look unstable or internal (cargo-semver-checks' heuristic):
+/// left out of the default comparison.
+fn unstable_looking(name: &str) -> bool {
+    matches!(name, "unstable" | "nightly" | "bench" | "no_std")
+        || name.starts_with('_')
+        || name.starts_with("unstable-")
+        || name.starts_with("unstable_")
+}
+
+/// The features to document a crate with when none were asked for: what
+/// docs.rs builds (`[package.metadata.docs.rs]`), else every feature that
+/// does not look unstable or internal.
+pub fn auto_features(info: &CrateInfo) -> FeatureChoice {
+    if let Some(d) = &info.docs_rs {
+        let mut features: Vec<String> = d
+            .features
+            .iter()
+            .filter(|f| info.features_table.contains_key(*f) || f.contains('/'))
+            .cloned()
+            .collect();
+        features.sort();
+        return FeatureChoice {
+            features: Features {
+                features,
+                all_features: d.all_features,
+                no_default_features: d.no_default_features,
+            },
+            reason: "what docs.rs builds ([package.metadata.docs.rs])".into(),
+        };
+    }
+    let all: Vec<String> = info
+        .features_table
+        .keys()
+        .filter(|f| *f != "default")
+        .cloned()
+        .collect();
+    let features: Vec<String> = all.iter().filter(|f| !unstable_looking(f)).cloned().collect();
+    let left_out: Vec<&String> = all.iter().filter(|f| unstable_looking(f)).collect();
+    let reason = if all.is_empty() {
+        "the crate has no features".to_owned()
+    } else if left_out.is_empty() {
+        "every feature".to_owned()
+    } else {
+        format!(
+            "every feature except those that look unstable or internal ({})",
+            left_out.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    };
+    FeatureChoice {
+        features: Features {
+            features,
+            all_features: false,
+            no_default_features: false,
+        },
+        reason,
+    }
 }
 
 #[derive(Deserialize)]
@@ -45,6 +133,7 @@ struct NoDeps {
     packages: Vec<NoDepsPackage>,
     workspace_members: Vec<String>,
     target_directory: PathBuf,
+    workspace_root: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +149,11 @@ struct NoDepsPackage {
     dependencies: Vec<NoDepsDependency>,
     #[serde(default)]
     targets: Vec<NoDepsTarget>,
+    #[serde(default)]
+    metadata: Option<serde_json::Value>,
+    /// `publish = false` is `Some([])`.
+    #[serde(default)]
+    publish: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,31 +172,7 @@ struct NoDepsTarget {
 
 /// Reads the package (`-p`, or the only/root library member) from `cargo metadata --no-deps`.
 pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Result<CrateInfo> {
-    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
-    let dir = manifest.parent().unwrap_or(Path::new("."));
-    let m = manifest.to_string_lossy();
-    let out = run(
-        &cargo,
-        &[
-            "metadata",
-            "--format-version=1",
-            "--no-deps",
-            "--color=never",
-            "--manifest-path",
-            &m,
-        ],
-        dir,
-        &[],
-    )?;
-    if !out.status.success() {
-        return Err(Error::CargoMetadata {
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    let meta: NoDeps = serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
-        program: "cargo metadata".into(),
-        reason: e.to_string(),
-    })?;
+    let meta = no_deps(manifest, env)?;
     let members: Vec<&NoDepsPackage> = meta
         .packages
         .iter()
@@ -149,6 +219,10 @@ pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Resu
             }
         }
     };
+    package_info(pkg, &meta.target_directory, &meta.workspace_root)
+}
+
+fn package_info(pkg: &NoDepsPackage, target_dir: &Path, workspace_root: &Path) -> Result<CrateInfo> {
     let lib = pkg
         .targets
         .iter()
@@ -171,7 +245,14 @@ pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Resu
         version: pkg.version.clone(),
         lib_name: lib.name.replace('-', "_"),
         manifest: pkg.manifest_path.clone(),
-        target_dir: meta.target_directory.clone(),
+        target_dir: target_dir.to_path_buf(),
+        workspace_root: workspace_root.to_path_buf(),
+        features_table: pkg.features.clone(),
+        docs_rs: pkg
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("docs").and_then(|d| d.get("rs")))
+            .and_then(|d| serde_json::from_value(d.clone()).ok()),
         manifest_facts: Manifest {
             features: pkg
                 .features
@@ -182,6 +263,154 @@ pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Resu
             rust_version: pkg.rust_version.clone(),
             dependencies,
         },
+    })
+}
+
+/// Members left out of a workspace comparison: (package, why).
+pub type Skipped = Vec<(String, String)>;
+
+/// Every publishable library member of the workspace (sorted by name),
+/// and the members left out with the reason.
+pub fn workspace_libraries(
+    manifest: &Path,
+    env: &dyn Env,
+) -> Result<(Vec<CrateInfo>, Skipped)> {
+    let meta = no_deps(manifest, env)?;
+    let mut libs = Vec::new();
+    let mut skipped = Vec::new();
+    for p in meta
+        .packages
+        .iter()
+        .filter(|p| meta.workspace_members.contains(&p.id))
+    {
+        if p.publish.as_ref().is_some_and(Vec::is_empty) {
+            skipped.push((p.name.clone(), "publish = false".to_owned()));
+            continue;
+        }
+        match package_info(p, &meta.target_directory, &meta.workspace_root) {
+            Ok(info) => libs.push(info),
+            Err(Error::NoLibrary { .. }) => skipped.push((p.name.clone(), "no library target".to_owned())),
+            Err(e) => return Err(e),
+        }
+    }
+    libs.sort_by(|a, b| a.name.cmp(&b.name));
+    skipped.sort();
+    Ok((libs, skipped))
+}
+
+/// Where a member's baseline comes from when none was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberBaseline {
+    /// A tag, or the previous version on crates.io.
+    Found(Baseline),
+    /// Provably no earlier version: no tag, and crates.io has none below this one.
+    FirstRelease(String),
+}
+
+/// The member's baseline: the highest tag naming its lower version (bare
+/// `v1.2.3` tags only when `shared_version`), else the highest version below
+/// it on crates.io, else a first release. An unreachable registry is an
+/// error, never a first release.
+pub fn member_baseline(info: &CrateInfo, shared_version: bool, env: &dyn Env) -> Result<MemberBaseline> {
+    if let Some(b) = tag_baseline(info, shared_version) {
+        return Ok(MemberBaseline::Found(b));
+    }
+    match registry_previous(info, env)? {
+        Some(v) => Ok(MemberBaseline::Found(Baseline::Registry(v))),
+        None => Ok(MemberBaseline::FirstRelease(format!(
+            "first release of {}: no git tag names an earlier version and crates.io has no version below {}",
+            info.name, info.version
+        ))),
+    }
+}
+
+/// The highest version of the crate on crates.io below the current one
+/// (cargo resolves `<VERSION` in a placeholder package); `None` when the
+/// crate or such a version is not there.
+pub fn registry_previous(info: &CrateInfo, env: &dyn Env) -> Result<Option<String>> {
+    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
+    let place = info
+        .target_dir
+        .join("relgate")
+        .join("compat")
+        .join("registry-lookup")
+        .join(&info.name);
+    std::fs::create_dir_all(place.join("src")).map_err(|source| Error::Write {
+        path: place.clone(),
+        source,
+    })?;
+    let manifest = format!(
+        "[package]\nname = \"relgate-baseline-lookup\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{} = {{ version = \"<{}\", default-features = false }}\n",
+        info.name, info.version
+    );
+    let mpath = place.join("Cargo.toml");
+    crate::write::file_atomic(&mpath, manifest.as_bytes())?;
+    crate::write::file_atomic(&place.join("src/lib.rs"), b"")?;
+    let _ = std::fs::remove_file(place.join("Cargo.lock"));
+    let m = mpath.to_string_lossy();
+    let out = run(
+        &cargo,
+        &[
+            "metadata",
+            "--format-version=1",
+            "--color=never",
+            "--manifest-path",
+            &m,
+        ],
+        &place,
+        &[],
+    )?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("no matching package named") || stderr.contains("failed to select a version") {
+            return Ok(None);
+        }
+        return Err(Error::InvalidOption(format!(
+            "could not ask crates.io for earlier versions of {} (so relgate cannot tell whether this is a first release): {}",
+            info.name,
+            stderr.trim()
+        )));
+    }
+    #[derive(Deserialize)]
+    struct Full {
+        packages: Vec<NoDepsPackage>,
+    }
+    let meta: Full = serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
+        program: "cargo metadata".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(meta
+        .packages
+        .iter()
+        .find(|p| p.name == info.name && p.id.contains("registry"))
+        .map(|p| p.version.clone()))
+}
+
+fn no_deps(manifest: &Path, env: &dyn Env) -> Result<NoDeps> {
+    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let m = manifest.to_string_lossy();
+    let out = run(
+        &cargo,
+        &[
+            "metadata",
+            "--format-version=1",
+            "--no-deps",
+            "--color=never",
+            "--manifest-path",
+            &m,
+        ],
+        dir,
+        &[],
+    )?;
+    if !out.status.success() {
+        return Err(Error::CargoMetadata {
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
+        program: "cargo metadata".into(),
+        reason: e.to_string(),
     })
 }
 
@@ -227,6 +456,8 @@ pub fn snapshot(
         "unstable-options".into(),
         "--output-format".into(),
         "json".into(),
+        // Hidden items are kept so that hiding one is seen (and filtered in analyze::api).
+        "--document-hidden-items".into(),
         "--cap-lints".into(),
         "allow".into(),
     ]);
@@ -301,7 +532,7 @@ impl std::fmt::Display for Baseline {
 /// The default baseline: the highest git tag that names a version below `current`
 /// (`v1.2.3`, `1.2.3`, `NAME-v1.2.3`, `NAME-1.2.3`, `NAME@1.2.3`, `NAME/v1.2.3`).
 pub fn default_baseline(info: &CrateInfo) -> Result<Baseline> {
-    tag_baseline(info).ok_or_else(|| {
+    tag_baseline(info, true).ok_or_else(|| {
         Error::InvalidOption(format!(
             "no git tag names a version of {} below {}; pass --baseline git:REV, path:DIR, registry:VERSION or rustdoc:FILE",
             info.name, info.version
@@ -312,7 +543,10 @@ pub fn default_baseline(info: &CrateInfo) -> Result<Baseline> {
 /// The highest git tag naming a release of the crate below its current
 /// version (`name-v1.2.3`, `name-1.2.3`, `name@1.2.3`, `name/v1.2.3`,
 /// `v1.2.3`, `1.2.3`), if any.
-pub fn tag_baseline(info: &CrateInfo) -> Option<Baseline> {
+///
+/// `bare`: also accept tags without the crate's name (`v1.2.3`, `1.2.3`),
+/// right when the workspace's members share one version.
+pub fn tag_baseline(info: &CrateInfo, bare: bool) -> Option<Baseline> {
     let dir = info.manifest.parent().unwrap_or(Path::new("."));
     let current = cargo_metadata::semver::Version::parse(&info.version).ok();
     let tags = run("git", &["tag", "--list"], dir, &[])
@@ -333,6 +567,7 @@ pub fn tag_baseline(info: &CrateInfo) -> Option<Baseline> {
                 String::new(),
             ]
             .iter()
+            .take(if bare { 6 } else { 4 })
             .find_map(|p| {
                 t.strip_prefix(p.as_str())
                     .and_then(|v| cargo_metadata::semver::Version::parse(v).ok())
@@ -344,6 +579,10 @@ pub fn tag_baseline(info: &CrateInfo) -> Option<Baseline> {
     best.map(|(_, tag)| Baseline::Git(tag))
 }
 
+/// What the snapshots are built with: part of the cache key, so a change
+/// of flags never reuses an old snapshot.
+const SNAPSHOT_FLAGS: &str = "rustdoc json --document-hidden-items v2";
+
 /// Where the snapshot of `source` (`git <commit>`, `registry <version>`) is cached.
 fn cache_path(
     current: &CrateInfo,
@@ -353,7 +592,7 @@ fn cache_path(
     rustc_version: &str,
 ) -> PathBuf {
     let key = format!(
-        "{}\n{}\n{}\n{:?}\n{}\n{}\n{}",
+        "{SNAPSHOT_FLAGS}\n{}\n{}\n{}\n{:?}\n{}\n{}\n{}",
         current.name,
         source,
         features.normalized().join(","),
@@ -380,52 +619,152 @@ fn cache_path(
 
 /// The rustdoc JSON of the crate at `commit` (a full hash), from the cache
 /// when it is there — without reading the commit's manifest, which only a
-/// baseline needs.
+/// baseline needs. `choice` is the current side's feature set.
 pub fn commit_snapshot(
     commit: &str,
     current: &CrateInfo,
-    features: &Features,
+    choice: &FeatureChoice,
     target: Option<&str>,
     rustc_version: &str,
     env: &dyn Env,
-) -> Result<Vec<u8>> {
-    let path = cache_path(current, &format!("git {commit}"), features, target, rustc_version);
+) -> Result<(Vec<u8>, FeatureChoice)> {
+    let path = cache_path(
+        current,
+        &format!("git {commit}"),
+        &choice.features,
+        target,
+        rustc_version,
+    );
     if let Ok(json) = std::fs::read(&path) {
-        return Ok(json);
+        return Ok((json, choice.clone()));
     }
     baseline_snapshot(
         &Baseline::Git(commit.to_owned()),
         current,
-        features,
+        Some(&choice.features).filter(|_| choice.reason == EXPLICIT),
         target,
         rustc_version,
         env,
     )
-    .map(|(json, _)| json)
+    .map(|(json, _, choice)| (json, choice))
 }
 
-/// The baseline's rustdoc JSON and its package facts (`None` for rustdoc files).
+/// The current side's rustdoc JSON, with the fallback of [`document_with`].
+pub fn document_current(
+    info: &CrateInfo,
+    spec: &str,
+    choice: FeatureChoice,
+    asked: bool,
+    target: Option<&str>,
+    scratch: &Path,
+    env: &dyn Env,
+) -> Result<(Vec<u8>, FeatureChoice)> {
+    document_with(info, choice, asked, |f| {
+        snapshot(info, Some(spec), f, target, scratch, env)
+    })
+}
+
+/// The reason recorded when the caller named the features.
+pub const EXPLICIT: &str = "the features given on the command line";
+
+/// The feature set for a side: the caller's, else [`auto_features`].
+pub fn choose_features(info: &CrateInfo, asked: Option<&Features>) -> FeatureChoice {
+    match asked {
+        Some(f) => FeatureChoice {
+            features: f.clone(),
+            reason: EXPLICIT.into(),
+        },
+        None => auto_features(info),
+    }
+}
+
+/// Documents `info` with `choice`; when an automatic choice other than the
+/// default features fails to document, falls back to the default features
+/// and says so in the reason. `place` writes the features where cargo reads
+/// them and returns the flags for `cargo rustdoc`.
+fn document_with(
+    info: &CrateInfo,
+    choice: FeatureChoice,
+    asked: bool,
+    mut document: impl FnMut(&Features) -> Result<Vec<u8>>,
+) -> Result<(Vec<u8>, FeatureChoice)> {
+    match document(&choice.features) {
+        Ok(json) => Ok((json, choice)),
+        Err(e) if !asked && choice.features != Features::default() => {
+            let json = document(&Features::default()).map_err(|_| e)?;
+            Ok((
+                json,
+                FeatureChoice {
+                    features: Features::default(),
+                    reason: format!(
+                        "the default features: {} ({}) did not document for {} {}",
+                        describe(&choice.features),
+                        choice.reason,
+                        info.name,
+                        info.version
+                    ),
+                },
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `default`, `all features`, `default + a, b`, `a, b (no default)`.
+pub fn describe(f: &Features) -> String {
+    if f.all_features {
+        return "all features".into();
+    }
+    let list = f.normalized();
+    match (f.no_default_features, list.is_empty()) {
+        (false, true) => "default features".into(),
+        (false, false) => format!("default features + {}", list.join(", ")),
+        (true, true) => "no features".into(),
+        (true, false) => format!("{} (no default features)", list.join(", ")),
+    }
+}
+
+/// The baseline's rustdoc JSON, its package facts (`None` for rustdoc
+/// files) and the feature set it was documented with. `features` is what
+/// the caller asked for (`None`: choose per [`auto_features`]).
 pub fn baseline_snapshot(
     baseline: &Baseline,
     current: &CrateInfo,
-    features: &Features,
+    features: Option<&Features>,
     target: Option<&str>,
     rustc_version: &str,
     env: &dyn Env,
-) -> Result<(Vec<u8>, Option<CrateInfo>)> {
+) -> Result<(Vec<u8>, Option<CrateInfo>, FeatureChoice)> {
     let work = current.target_dir.join("relgate").join("compat");
-    let cache_key = |source: &str| cache_path(current, source, features, target, rustc_version);
-    let cached = |path: &Path, info: CrateInfo| -> Option<(Vec<u8>, Option<CrateInfo>)> {
-        std::fs::read(path).ok().map(|b| (b, Some(info)))
-    };
+    let scratch = work.join("baseline-target");
+    let cache_key = |source: &str, f: &Features| cache_path(current, source, f, target, rustc_version);
     let store = |path: &Path, bytes: &[u8]| {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         let _ = crate::write::file_atomic(path, bytes);
     };
+    // Cached by source and feature set: a hit needs no rustdoc run.
+    let cached_or = |info: &CrateInfo, source: &str| -> Result<(Vec<u8>, FeatureChoice)> {
+        let choice = choose_features(info, features);
+        if let Ok(json) = std::fs::read(cache_key(source, &choice.features)) {
+            return Ok((json, choice));
+        }
+        let (json, choice) = document_with(info, choice, features.is_some(), |f| {
+            snapshot(info, None, f, target, &scratch, env)
+        })?;
+        store(&cache_key(source, &choice.features), &json);
+        Ok((json, choice))
+    };
     match baseline {
-        Baseline::Rustdoc(file) => Ok((super::inputs::read(file, "baseline rustdoc JSON")?, None)),
+        Baseline::Rustdoc(file) => Ok((
+            super::inputs::read(file, "baseline rustdoc JSON")?,
+            None,
+            FeatureChoice {
+                features: Features::default(),
+                reason: "as built into the rustdoc JSON file (unknown to relgate)".into(),
+            },
+        )),
         Baseline::Path(p) => {
             let manifest = if p.is_dir() {
                 p.join("Cargo.toml")
@@ -440,8 +779,11 @@ pub fn baseline_snapshot(
             })?;
             let info = crate_info(&manifest, Some(&current.name), env)
                 .or_else(|_| crate_info(&manifest, None, env))?;
-            let json = snapshot(&info, None, features, target, &work.join("baseline-target"), env)?;
-            Ok((json, Some(info)))
+            let choice = choose_features(&info, features);
+            let (json, choice) = document_with(&info, choice, features.is_some(), |f| {
+                snapshot(&info, None, f, target, &scratch, env)
+            })?;
+            Ok((json, Some(info), choice))
         }
         Baseline::Git(rev) => {
             let dir = current.manifest.parent().unwrap_or(Path::new("."));
@@ -463,15 +805,18 @@ pub fn baseline_snapshot(
                 .strip_prefix(&top)
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|_| PathBuf::from("Cargo.toml"));
+            // The whole tree at the commit, so a member documents inside its
+            // own workspace with that workspace's lock file.
             let tree = work.join("git").join(&commit);
             let manifest = tree.join(&rel);
-            if !manifest.is_file() {
+            if !tree.join(".relgate-extracted").is_file() {
                 let _ = std::fs::remove_dir_all(&tree);
                 std::fs::create_dir_all(&tree).map_err(|source| Error::Write {
                     path: tree.clone(),
                     source,
                 })?;
-                extract(dir, &commit, &tree)?;
+                extract(&top, &commit, &tree)?;
+                let _ = std::fs::write(tree.join(".relgate-extracted"), &commit);
             }
             if !manifest.is_file() {
                 return Err(Error::InvalidOption(format!(
@@ -480,61 +825,142 @@ pub fn baseline_snapshot(
                 )));
             }
             let info = crate_info(&manifest, Some(&current.name), env)?;
-            let path = cache_key(&format!("git {commit}"));
-            if let Some(hit) = cached(&path, info.clone()) {
-                return Ok(hit);
-            }
-            let json = snapshot(&info, None, features, target, &work.join("baseline-target"), env)?;
-            store(&path, &json);
-            Ok((json, Some(info)))
+            let (json, choice) = cached_or(&info, &format!("git {commit}"))?;
+            Ok((json, Some(info), choice))
         }
         Baseline::Registry(version) => {
-            let place = work.join("registry").join(format!("{}-{version}", current.name));
-            std::fs::create_dir_all(place.join("src")).map_err(|source| Error::Write {
-                path: place.clone(),
-                source,
-            })?;
-            let f = features.normalized();
-            let manifest = format!(
-                "[package]\nname = \"relgate-baseline-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{} = {{ version = \"={version}\", default-features = {}, features = [{}] }}\n",
-                current.name,
-                !features.no_default_features,
-                f.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")
-            );
-            let mpath = place.join("Cargo.toml");
-            std::fs::write(&mpath, manifest).map_err(|source| Error::Write {
-                path: mpath.clone(),
-                source,
-            })?;
-            std::fs::write(place.join("src/lib.rs"), "").map_err(|source| Error::Write {
-                path: place.clone(),
-                source,
-            })?;
-            let info = CrateInfo {
-                name: current.name.clone(),
-                version: version.clone(),
-                lib_name: current.lib_name.clone(),
-                manifest: mpath.clone(),
-                target_dir: current.target_dir.clone(),
-                manifest_facts: Manifest::default(),
-            };
-            let path = cache_key(&format!("registry {version}"));
-            if let Some(hit) = cached(&path, info.clone()) {
-                return Ok(hit);
-            }
-            let spec = format!("{}@{version}", current.name);
-            let json = snapshot(
-                &info,
-                Some(&spec),
-                &Features::default(),
-                target,
-                &work.join("baseline-target"),
-                env,
-            )?;
-            store(&path, &json);
-            Ok((json, Some(info)))
+            registry_snapshot(current, version, features, target, rustc_version, env)
         }
     }
+}
+
+/// A version published on crates.io, documented through a placeholder
+/// package that depends on exactly that version. The published manifest
+/// (features, MSRV, dependencies, docs.rs metadata) is read from `cargo
+/// metadata` of the placeholder, so registry baselines carry the same facts
+/// as the current side.
+fn registry_snapshot(
+    current: &CrateInfo,
+    version: &str,
+    asked: Option<&Features>,
+    target: Option<&str>,
+    rustc_version: &str,
+    env: &dyn Env,
+) -> Result<(Vec<u8>, Option<CrateInfo>, FeatureChoice)> {
+    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
+    let work = current.target_dir.join("relgate").join("compat");
+    let place = work.join("registry").join(format!("{}-{version}", current.name));
+    let write_placeholder = |features: &Features, all: &[String]| -> Result<PathBuf> {
+        std::fs::create_dir_all(place.join("src")).map_err(|source| Error::Write {
+            path: place.clone(),
+            source,
+        })?;
+        let list: Vec<String> = if features.all_features {
+            all.to_vec()
+        } else {
+            features.normalized()
+        };
+        let manifest = format!(
+            "[package]\nname = \"relgate-baseline-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{} = {{ version = \"={version}\", default-features = {}, features = [{}] }}\n",
+            current.name,
+            features.all_features || !features.no_default_features,
+            list.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")
+        );
+        let mpath = place.join("Cargo.toml");
+        crate::write::file_atomic(&mpath, manifest.as_bytes())?;
+        crate::write::file_atomic(&place.join("src/lib.rs"), b"")?;
+        Ok(mpath)
+    };
+    // 1. The published package's own facts.
+    let mpath = write_placeholder(&Features::default(), &[])?;
+    let m = mpath.to_string_lossy();
+    let out = run(
+        &cargo,
+        &[
+            "metadata",
+            "--format-version=1",
+            "--color=never",
+            "--manifest-path",
+            &m,
+        ],
+        &place,
+        &[],
+    )?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("yanked") {
+            return Err(Error::InvalidOption(format!(
+                "{} {version} is yanked on crates.io, so cargo will not resolve it without a lock file that pins it; \
+                 compare with git:TAG or path:DIR of that release, or with registry: another version",
+                current.name
+            )));
+        }
+        return Err(Error::InvalidOption(format!(
+            "{} {version} could not be resolved from crates.io: {}",
+            current.name,
+            stderr.trim()
+        )));
+    }
+    #[derive(Deserialize)]
+    struct Full {
+        packages: Vec<NoDepsPackage>,
+    }
+    let meta: Full = serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
+        program: "cargo metadata".into(),
+        reason: e.to_string(),
+    })?;
+    let pkg = meta
+        .packages
+        .iter()
+        .find(|p| p.name == current.name && p.version == version && p.id.contains("registry"))
+        .or_else(|| {
+            meta.packages
+                .iter()
+                .find(|p| p.name == current.name && p.version == version)
+        })
+        .ok_or_else(|| Error::Inconsistent(format!("cargo resolved no {} {version}", current.name)))?;
+    let root = pkg.manifest_path.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let info = package_info(pkg, &current.target_dir, &root)?;
+    // 2. Document it with the chosen features.
+    let source = format!("registry {version}");
+    let choice = choose_features(&info, asked);
+    let all: Vec<String> = info
+        .features_table
+        .keys()
+        .filter(|f| *f != "default")
+        .cloned()
+        .collect();
+    if let Ok(json) = std::fs::read(cache_path(
+        current,
+        &source,
+        &choice.features,
+        target,
+        rustc_version,
+    )) {
+        return Ok((json, Some(info), choice));
+    }
+    let spec = format!("{}@{version}", current.name);
+    let (json, choice) = document_with(&info, choice, asked.is_some(), |f| {
+        let placeholder = write_placeholder(f, &all)?;
+        let doc_info = CrateInfo {
+            manifest: placeholder,
+            ..info.clone()
+        };
+        snapshot(
+            &doc_info,
+            Some(&spec),
+            &Features::default(),
+            target,
+            &work.join("baseline-target"),
+            env,
+        )
+    })?;
+    let path = cache_path(current, &source, &choice.features, target, rustc_version);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::write::file_atomic(&path, &json);
+    Ok((json, Some(info), choice))
 }
 
 /// `git archive COMMIT | tar -x -C DEST`.

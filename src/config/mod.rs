@@ -203,12 +203,16 @@ mod tests {
 pub struct CompatOptions {
     /// Manifest of the package or workspace (default `./Cargo.toml`).
     pub manifest_path: Option<PathBuf>,
-    /// The library package (`-p`).
-    pub package: Option<String>,
+    /// The library packages (`-p`, repeatable); none: the only or root library.
+    pub packages: Vec<String>,
+    /// `--workspace`: every publishable library member.
+    pub workspace: bool,
     /// The baseline; the highest tag below the current version when `None`.
     pub baseline: Option<crate::collect::rustdoc::Baseline>,
-    /// Features to document both sides with.
-    pub features: Features,
+    /// Features to document both sides with; `None`: each side's
+    /// docs.rs set, else every feature that does not look unstable, falling
+    /// back to the default features (see `collect::rustdoc::auto_features`).
+    pub features: Option<Features>,
     /// Target triple (default host).
     pub target: Option<String>,
 }

@@ -19,12 +19,15 @@ fn compat(dir: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn expected(dir: &Path) -> (String, String) {
+/// (class, path, kind): a `none` pair without a kind must report nothing
+/// above class none.
+fn expected(dir: &Path) -> (String, String, Option<String>) {
     let text = std::fs::read_to_string(dir.join("expected.toml")).unwrap();
     let v: toml::Table = toml::from_str(&text).unwrap();
     (
         v["class"].as_str().unwrap().to_owned(),
         v["path"].as_str().unwrap().to_owned(),
+        v.get("kind").and_then(|k| k.as_str()).map(str::to_owned),
     )
 }
 
@@ -86,9 +89,11 @@ fn every_fixture_pair_gets_its_expected_class() {
         handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let mut failures = Vec::new();
+    let mut produced: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
     for (case, out) in &results {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let (class, path) = expected(case);
+        let (class, path, kind) = expected(case);
         let Ok(report) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
             failures.push(format!(
                 "{name}: no report (exit {:?}): {}",
@@ -97,6 +102,22 @@ fn every_fixture_pair_gets_its_expected_class() {
             ));
             continue;
         };
+        let changes = report["changes"].as_array().unwrap();
+        for c in changes {
+            produced
+                .entry(c["kind"].as_str().unwrap().to_owned())
+                .or_default()
+                .insert(name.clone());
+            if c["old"]["signature"].is_string()
+                && c["old"]["signature"] == c["new"]["signature"]
+                && c["class"] != "none"
+            {
+                failures.push(format!(
+                    "{name}: a {} change whose old and new signatures read the same: {c}",
+                    c["kind"]
+                ));
+            }
+        }
         let required = report["required_bump"].as_str().unwrap();
         if required != class {
             failures.push(format!(
@@ -105,13 +126,17 @@ fn every_fixture_pair_gets_its_expected_class() {
             ));
             continue;
         }
-        let paths: Vec<&str> = report["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["path"].as_str().unwrap())
-            .collect();
-        if class != "none"
+        if let Some(kind) = &kind {
+            if !changes.iter().any(|c| c["kind"] == kind.as_str()) {
+                failures.push(format!(
+                    "{name}: expected a `{kind}` change: {}",
+                    report["changes"]
+                ));
+                continue;
+            }
+        }
+        let paths: Vec<&str> = changes.iter().map(|c| c["path"].as_str().unwrap()).collect();
+        if (class != "none" || kind.is_some())
             && !paths.iter().any(|p| {
                 *p == path
                     || p.starts_with(&format!("{path}::"))
@@ -120,12 +145,15 @@ fn every_fixture_pair_gets_its_expected_class() {
             })
         {
             failures.push(format!("{name}: no change at {path}: {paths:?}"));
+            continue;
         }
         let sufficient = class == "none";
-        assert_eq!(report["sufficient"], sufficient, "{name}");
-        assert_eq!(out.status.code(), Some(if sufficient { 0 } else { 1 }), "{name}");
-        validate_schema(&out.stdout, &name);
-        insta::assert_snapshot!(format!("compat-{name}"), stable_report(&out.stdout));
+        if report["sufficient"] != sufficient || out.status.code() != Some(if sufficient { 0 } else { 1 }) {
+            failures.push(format!(
+                "{name}: sufficient/exit code wrong: exit {:?}",
+                out.status.code()
+            ));
+        }
     }
     assert!(
         failures.is_empty(),
@@ -134,6 +162,33 @@ fn every_fixture_pair_gets_its_expected_class() {
         results.len(),
         failures.join("\n")
     );
+    // Every kind in the table is produced by the fixture it names, and
+    // nothing outside the table is emitted.
+    for k in relgate::analyze::kinds::Kind::ALL {
+        if k.example().starts_with("schema:") {
+            continue;
+        }
+        assert!(
+            produced
+                .get(k.id())
+                .is_some_and(|pairs| pairs.contains(k.example())),
+            "kind `{}`: its example fixture `{}` does not produce it (produced by {:?})",
+            k.id(),
+            k.example(),
+            produced.get(k.id())
+        );
+    }
+    for kind in produced.keys() {
+        assert!(
+            relgate::analyze::kinds::Kind::from_id(kind).is_some(),
+            "`{kind}` is emitted but not in the kinds table"
+        );
+    }
+    for (case, out) in &results {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        validate_schema(&out.stdout, &name);
+        insta::assert_snapshot!(format!("compat-{name}"), stable_report(&out.stdout));
+    }
 }
 
 #[test]
