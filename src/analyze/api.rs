@@ -594,6 +594,19 @@ impl<'a> Walker<'a> {
         out
     }
 
+    /// Another crate's trait without its crate name (`de::Deserialize`):
+    /// facade crates re-export one trait under two crates (`serde` and
+    /// `serde_core`), and the two sides may resolve different ones.
+    fn external_without_crate(&self, p: &rustdoc_types::Path, rendered: String) -> String {
+        if self.krate.index.contains_key(&p.id) {
+            return rendered;
+        }
+        match rendered.split_once("::") {
+            Some((krate, rest)) if !matches!(krate, "core" | "alloc" | "std") => rest.to_owned(),
+            _ => rendered,
+        }
+    }
+
     /// Runs `f` rendering the type `id` as `Self`.
     fn with_self<T>(&self, id: Option<&Id>, f: impl FnOnce() -> T) -> T {
         let before = self.self_id.replace(id.cloned());
@@ -1025,7 +1038,7 @@ impl<'a> Walker<'a> {
                                 .map(|(_, p)| p.bounds.clone())
                                 .collect();
                             Impl {
-                                trait_: self.path(tr),
+                                trait_: self.external_without_crate(tr, self.path(tr)),
                                 // The type itself is `Self`, whatever its public path.
                                 for_: self.with_self(self_id, || self.ty(&imp.for_)),
                                 bounds,
@@ -1257,6 +1270,18 @@ impl<'a> Walker<'a> {
             .cloned()
             .or_else(|| self.krate.paths.get(&p.id).map(|s| s.path.join("::")))
             .unwrap_or_else(|| p.path.clone());
+        // Facade crates re-export `X_core`'s items as `X` (serde, futures...),
+        // and the two sides may resolve either: one name in shapes.
+        let name = match name.split_once("::") {
+            Some((krate, rest))
+                if self.canonical.get()
+                    && !self.krate.index.contains_key(&p.id)
+                    && krate.ends_with("_core") =>
+            {
+                format!("{}::{rest}", krate.trim_end_matches("_core"))
+            }
+            _ => name,
+        };
         let mut args = match p.args.as_deref() {
             None => String::new(),
             Some(a) => self.args(a),
@@ -1438,6 +1463,23 @@ impl<'a> Walker<'a> {
                 is_mutable, type_, ..
             } => {
                 format!("&{}{}", if *is_mutable { "mut " } else { "" }, self.ty(type_))
+            }
+            Type::QualifiedPath {
+                name,
+                args,
+                self_type,
+                trait_: Some(tr),
+            } if self.canonical.get()
+                && name == "Item"
+                && self.krate.paths.get(&tr.id).map(|s| s.path.join("::")).as_deref()
+                    == Some("core::iter::traits::iterator::Iterator") =>
+            {
+                // `Iterator::Item` is `IntoIterator::Item` for every iterator.
+                let _ = args;
+                format!(
+                    "<{} as core::iter::traits::collect::IntoIterator>::Item",
+                    self.ty(self_type)
+                )
             }
             Type::QualifiedPath {
                 name,

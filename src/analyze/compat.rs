@@ -591,7 +591,11 @@ fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen) {
         }) else {
             continue; // a parameter added with a default: reported above
         };
-        let added: Vec<&String> = bounds_b.difference(&bounds_a).collect();
+        // A bound the old bounds imply (`Iterator` ⇒ `IntoIterator`) is not a new requirement.
+        let added: Vec<&String> = bounds_b
+            .difference(&bounds_a)
+            .filter(|b| !bounds_a.iter().any(|a| implies(a, b)))
+            .collect();
         let removed: Vec<&String> = bounds_a.difference(bounds_b).collect();
         let shown = |n: &str| n.to_owned();
         if !added.is_empty() {
@@ -642,6 +646,31 @@ fn generics(d: &mut Diff<'_>, a: &Gen, b: &Gen) {
     }
 }
 
+/// `a` implies `b` through the standard library's supertraits and blanket
+/// impls (`Copy: Clone`, `Eq: PartialEq`, `Iterator ⇒ IntoIterator`...),
+/// with the same generic arguments.
+fn implies(a: &str, b: &str) -> bool {
+    const TABLE: [(&str, &str); 8] = [
+        (
+            "core::iter::traits::iterator::Iterator",
+            "core::iter::traits::collect::IntoIterator",
+        ),
+        ("core::marker::Copy", "core::clone::Clone"),
+        ("core::cmp::Eq", "core::cmp::PartialEq"),
+        ("core::cmp::Ord", "core::cmp::PartialOrd"),
+        ("core::cmp::Ord", "core::cmp::Eq"),
+        ("core::ops::function::Fn", "core::ops::function::FnMut"),
+        ("core::ops::function::FnMut", "core::ops::function::FnOnce"),
+        ("core::ops::function::Fn", "core::ops::function::FnOnce"),
+    ];
+    let split = |s: &str| match s.find(['<', '(']) {
+        Some(i) => (s[..i].to_owned(), s[i..].to_owned()),
+        None => (s.to_owned(), String::new()),
+    };
+    let ((na, aa), (nb, ab)) = (split(a), split(b));
+    aa == ab && TABLE.iter().any(|(x, y)| *x == na && *y == nb)
+}
+
 const AUTO: [&str; 5] = ["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
 
 /// Trait impls of a type, compared by coverage: an old impl is lost only
@@ -678,8 +707,15 @@ fn impls(d: &mut Diff<'_>, a: &[Impl], b: &[Impl], new_generics: &Gen) {
     // trait → (old impl, new impl), as written.
     let mut lost: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
     let mut gained: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    // `From<Self> for X` gives `Into<X> for Self` through the blanket impl.
+    let into_by_from = |old: &Impl| {
+        old.trait_name() == "core::convert::Into"
+            && pb
+                .iter()
+                .any(|n| n.trait_name() == "core::convert::From" && n.trait_.contains("Self"))
+    };
     for old in &pa {
-        if !pb.iter().any(|new| covers(new, old)) {
+        if !pb.iter().any(|new| covers(new, old)) && !into_by_from(old) {
             let replacement = pb
                 .iter()
                 .find(|n| n.trait_name() == old.trait_name())
@@ -783,7 +819,14 @@ fn covers(general: &Impl, specific: &Impl) -> bool {
         let Some(j) = one.strip_prefix('?').and_then(|j| j.parse::<usize>().ok()) else {
             continue;
         };
-        let old: BTreeSet<String> = specific.bounds.get(j).cloned().unwrap_or_default();
+        let empty = BTreeMap::new();
+        let old: BTreeSet<String> = specific
+            .bounds
+            .get(j)
+            .into_iter()
+            .flatten()
+            .map(|b| substitute(b, &empty))
+            .collect();
         let substituted: BTreeSet<String> = bounds.iter().map(|b| substitute(b, &bindings)).collect();
         if !substituted.is_subset(&old) {
             return false;
@@ -946,12 +989,23 @@ pub fn manifest_changes(old: &Manifest, new: &Manifest, api: &Api) -> Vec<Change
             new.rust_version.clone(),
         ));
     }
+    // Crates named in signatures or in the types' trait impls.
     let used: BTreeSet<String> = api
         .items
         .values()
         .flat_map(|i| {
-            i.signature
-                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            let impls: Vec<String> = match &i.shape {
+                Shape::Struct { impls, .. } | Shape::Enum { impls, .. } => {
+                    impls.iter().map(Impl::render).collect()
+                }
+                _ => Vec::new(),
+            };
+            std::iter::once(i.signature.clone())
+                .chain(impls)
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|sig| {
+            sig.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
                 .filter_map(|t| t.split_once("::").map(|(k, _)| k.to_owned()))
                 .collect::<Vec<_>>()
         })

@@ -260,7 +260,7 @@ kinds! {
         "relgate: an addition", "auto_trait_gained";
     CopyImplAdded = "copy-impl-added", Major,
         "A type newly implements `Copy`: `move` closures and by-value uses now copy instead of move, so mutations after a move are silently lost.",
-        "relgate: behaviour changes without a compile error (rust-lang/rust#100905); cargo-semver-checks' copy_impl_added is major too",
+        "relgate: closure captures change (rust-lang/rust#100905): some closures stop compiling (E0373), others silently copy; cargo-semver-checks' copy_impl_added is major too",
         "copy_impl_added";
     // The manifest.
     FeatureRemoved = "feature-removed", Major,

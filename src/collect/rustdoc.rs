@@ -271,10 +271,7 @@ pub type Skipped = Vec<(String, String)>;
 
 /// Every publishable library member of the workspace (sorted by name),
 /// and the members left out with the reason.
-pub fn workspace_libraries(
-    manifest: &Path,
-    env: &dyn Env,
-) -> Result<(Vec<CrateInfo>, Skipped)> {
+pub fn workspace_libraries(manifest: &Path, env: &dyn Env) -> Result<(Vec<CrateInfo>, Skipped)> {
     let meta = no_deps(manifest, env)?;
     let mut libs = Vec::new();
     let mut skipped = Vec::new();
@@ -810,13 +807,24 @@ pub fn baseline_snapshot(
             let tree = work.join("git").join(&commit);
             let manifest = tree.join(&rel);
             if !tree.join(".relgate-extracted").is_file() {
-                let _ = std::fs::remove_dir_all(&tree);
-                std::fs::create_dir_all(&tree).map_err(|source| Error::Write {
-                    path: tree.clone(),
+                // Extracted beside it and renamed into place: members that
+                // share the commit may extract it at the same time.
+                static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let partial = tree.with_extension(format!("partial-{}-{n}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&partial);
+                std::fs::create_dir_all(&partial).map_err(|source| Error::Write {
+                    path: partial.clone(),
                     source,
                 })?;
-                extract(&top, &commit, &tree)?;
-                let _ = std::fs::write(tree.join(".relgate-extracted"), &commit);
+                extract(&top, &commit, &partial)?;
+                let _ = std::fs::write(partial.join(".relgate-extracted"), &commit);
+                if !tree.join(".relgate-extracted").is_file() {
+                    let _ = std::fs::remove_dir_all(&tree);
+                }
+                if std::fs::rename(&partial, &tree).is_err() {
+                    let _ = std::fs::remove_dir_all(&partial);
+                }
             }
             if !manifest.is_file() {
                 return Err(Error::InvalidOption(format!(

@@ -294,11 +294,15 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
     })
 }
 
-/// What `relgate explain ID` says: a built-in's description, or a user
-/// rule's definition from the contract.
+/// What `relgate explain ID` says: a built-in's description, a compat
+/// change kind's rule and reference, or a user rule's definition from the
+/// contract.
 pub fn explain(id: &str, contract: &Contract) -> Option<String> {
     if let Some(text) = builtin::explain(id) {
         return Some(text.to_owned());
+    }
+    if let Some(kind) = crate::analyze::kinds::Kind::from_id(id) {
+        return Some(kind.explain());
     }
     let r = contract.rules.iter().find(|r| r.id == id)?;
     let mut s = format!(

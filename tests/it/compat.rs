@@ -425,3 +425,135 @@ fn registry_baseline_of_a_published_crate() {
     assert_eq!(report["required_bump"], "none", "{}", report["changes"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A generated workspace with library members under `crates/*`, tags per
+/// member and a binary package: `--workspace` compares every library member
+/// with its own git baseline (extracted as a whole tree, so members below
+/// the root document), a member with no tag and not on crates.io is a first
+/// release, the binary is left out, and `-p` works for one member.
+#[test]
+fn workspace_members_each_against_their_own_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let write = |rel: &str, text: &str| {
+        let p = ws.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let member = |name: &str, version: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n"
+        )
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\", \"app\"]\nresolver = \"2\"\n",
+    );
+    write("crates/alpha/Cargo.toml", &member("relgate-ws-alpha", "1.0.0"));
+    write("crates/alpha/src/lib.rs", "pub fn a() {}\npub fn gone() {}\n");
+    write("crates/beta/Cargo.toml", &member("relgate-ws-beta", "0.1.0"));
+    write("crates/beta/src/lib.rs", "pub fn b() {}\n");
+    write("app/Cargo.toml", &member("relgate-ws-app", "1.0.0"));
+    write("app/src/main.rs", "fn main() {}\n");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&ws)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "first"]);
+    git(&["tag", "relgate-ws-alpha-v1.0.0"]);
+    git(&["tag", "relgate-ws-beta-0.1.0"]);
+    // The next release: alpha removes a function under a patch bump, beta
+    // adds one under 0.1.1 (a minor change for 0.y.z), gamma is new.
+    write("crates/alpha/Cargo.toml", &member("relgate-ws-alpha", "1.0.1"));
+    write("crates/alpha/src/lib.rs", "pub fn a() {}\n");
+    write("crates/beta/Cargo.toml", &member("relgate-ws-beta", "0.1.1"));
+    write("crates/beta/src/lib.rs", "pub fn b() {}\npub fn b2() {}\n");
+    write(
+        "crates/gamma/Cargo.toml",
+        &member("relgate-ws-gamma-never-published-7f3a", "0.1.0"),
+    );
+    write("crates/gamma/src/lib.rs", "pub fn g() {}\n");
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "second"]);
+
+    let out = relgate()
+        .arg("compat")
+        .arg("--workspace")
+        .arg("--manifest-path")
+        .arg(ws.join("Cargo.toml"))
+        .arg("--format=json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    validate_schema(&out.stdout, "workspace report");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["workspace"], true);
+    assert_eq!(report["sufficient"], false);
+    let members = report["members"].as_array().unwrap();
+    let find = |name: &str| {
+        members
+            .iter()
+            .find(|m| m["package"] == name)
+            .unwrap_or_else(|| panic!("{name}: {report}"))
+    };
+    let alpha = find("relgate-ws-alpha");
+    assert_eq!(alpha["status"], "compared");
+    assert_eq!(alpha["baseline"], "git:relgate-ws-alpha-v1.0.0");
+    assert_eq!(alpha["sufficient"], false);
+    let change = &alpha["changes"][0];
+    assert_eq!(change["kind"], "item-removed");
+    assert_eq!(change["path"], "relgate_ws_alpha::gone");
+    assert_eq!(
+        change["old"]["span"]["file"], "src/lib.rs",
+        "spans relative to the member"
+    );
+    let beta = find("relgate-ws-beta");
+    assert_eq!(beta["baseline"], "git:relgate-ws-beta-0.1.0");
+    assert_eq!(beta["required_bump"], "minor");
+    assert_eq!(beta["sufficient"], true);
+    let gamma = find("relgate-ws-gamma-never-published-7f3a");
+    assert_eq!(gamma["status"], "first-release", "{gamma}");
+    assert_eq!(report["skipped"][0]["package"], "relgate-ws-app");
+
+    // One member below the root, on its own.
+    let out = relgate()
+        .arg("compat")
+        .arg("-p")
+        .arg("relgate-ws-beta")
+        .arg("--manifest-path")
+        .arg(ws.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("baseline git:relgate-ws-beta-0.1.0"), "{text}");
+}

@@ -6,6 +6,7 @@
 mod bad_input;
 mod compat;
 mod conformance;
+mod corpus;
 mod determinism;
 mod interop;
 mod provenance;
