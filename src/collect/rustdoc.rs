@@ -325,87 +325,107 @@ pub fn member_baseline(info: &CrateInfo, shared_version: bool, env: &dyn Env) ->
 /// (cargo resolves `<VERSION` in a placeholder package); `None` when the
 /// crate or such a version is not there.
 pub fn registry_previous(info: &CrateInfo, env: &dyn Env) -> Result<Option<String>> {
-    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
     let place = info
         .target_dir
         .join("relgate")
         .join("compat")
         .join("registry-lookup")
         .join(&info.name);
+    let manifest = placeholder(
+        &place,
+        &format!(
+            "{} = {{ version = \"<{}\", default-features = false }}",
+            info.name, info.version
+        ),
+    )?;
+    let _ = std::fs::remove_file(place.join("Cargo.lock"));
+    let stdout = match cargo_metadata(&manifest, false, env)? {
+        Ok(stdout) => stdout,
+        Err(stderr) if stderr.contains("no matching package named") || stderr.contains("failed to select a version") => {
+            return Ok(None)
+        }
+        Err(stderr) => {
+            return Err(Error::InvalidOption(format!(
+                "could not ask crates.io for earlier versions of {} (so relgate cannot tell whether this is a first release): {stderr}",
+                info.name
+            )))
+        }
+    };
+    Ok(packages(&stdout)?
+        .into_iter()
+        .find(|p| p.name == info.name && p.id.contains("registry"))
+        .map(|p| p.version))
+}
+
+/// A placeholder package in `place` (its own workspace, an empty library)
+/// whose only dependency is the TOML line `dependency`; returns its manifest.
+fn placeholder(place: &Path, dependency: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(place.join("src")).map_err(|source| Error::Write {
-        path: place.clone(),
+        path: place.to_path_buf(),
         source,
     })?;
     let manifest = format!(
-        "[package]\nname = \"relgate-baseline-lookup\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{} = {{ version = \"<{}\", default-features = false }}\n",
-        info.name, info.version
+        "[package]\nname = \"relgate-baseline-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependency}\n"
     );
     let mpath = place.join("Cargo.toml");
     crate::write::file_atomic(&mpath, manifest.as_bytes())?;
     crate::write::file_atomic(&place.join("src/lib.rs"), b"")?;
-    let _ = std::fs::remove_file(place.join("Cargo.lock"));
-    let m = mpath.to_string_lossy();
-    let out = run(
-        &cargo,
-        &[
-            "metadata",
-            "--format-version=1",
-            "--color=never",
-            "--manifest-path",
-            &m,
-        ],
-        &place,
-        &[],
-    )?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stderr.contains("no matching package named") || stderr.contains("failed to select a version") {
-            return Ok(None);
-        }
-        return Err(Error::InvalidOption(format!(
-            "could not ask crates.io for earlier versions of {} (so relgate cannot tell whether this is a first release): {}",
-            info.name,
-            stderr.trim()
-        )));
+    Ok(mpath)
+}
+
+/// `cargo metadata` of `manifest` (`--no-deps` when asked): its stdout, or
+/// its stderr (trimmed) when cargo failed.
+fn cargo_metadata(
+    manifest: &Path,
+    no_deps: bool,
+    env: &dyn Env,
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let m = manifest.to_string_lossy();
+    let mut args = vec![
+        "metadata",
+        "--format-version=1",
+        "--color=never",
+        "--manifest-path",
+        &m,
+    ];
+    if no_deps {
+        args.push("--no-deps");
     }
+    let out = run(&cargo, &args, dir, &[])?;
+    Ok(if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+    })
+}
+
+/// The packages of a full `cargo metadata` document.
+fn packages(stdout: &[u8]) -> Result<Vec<NoDepsPackage>> {
     #[derive(Deserialize)]
     struct Full {
         packages: Vec<NoDepsPackage>,
     }
-    let meta: Full = serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
-        program: "cargo metadata".into(),
-        reason: e.to_string(),
-    })?;
-    Ok(meta
-        .packages
-        .iter()
-        .find(|p| p.name == info.name && p.id.contains("registry"))
-        .map(|p| p.version.clone()))
+    serde_json::from_slice::<Full>(stdout)
+        .map(|f| f.packages)
+        .map_err(|e| Error::ToolOutput {
+            program: "cargo metadata".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// Stores a snapshot in the cache; a cache that cannot be written only costs time.
+fn store_snapshot(path: &Path, bytes: &[u8]) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::write::file_atomic(path, bytes);
 }
 
 fn no_deps(manifest: &Path, env: &dyn Env) -> Result<NoDeps> {
-    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
-    let dir = manifest.parent().unwrap_or(Path::new("."));
-    let m = manifest.to_string_lossy();
-    let out = run(
-        &cargo,
-        &[
-            "metadata",
-            "--format-version=1",
-            "--no-deps",
-            "--color=never",
-            "--manifest-path",
-            &m,
-        ],
-        dir,
-        &[],
-    )?;
-    if !out.status.success() {
-        return Err(Error::CargoMetadata {
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
+    let stdout = cargo_metadata(manifest, true, env)?.map_err(|stderr| Error::CargoMetadata { stderr })?;
+    serde_json::from_slice(&stdout).map_err(|e| Error::ToolOutput {
         program: "cargo metadata".into(),
         reason: e.to_string(),
     })
@@ -735,12 +755,6 @@ pub fn baseline_snapshot(
     let work = current.target_dir.join("relgate").join("compat");
     let scratch = work.join("baseline-target");
     let cache_key = |source: &str, f: &Features| cache_path(current, source, f, target, rustc_version);
-    let store = |path: &Path, bytes: &[u8]| {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = crate::write::file_atomic(path, bytes);
-    };
     // Cached by source and feature set: a hit needs no rustdoc run.
     let cached_or = |info: &CrateInfo, source: &str| -> Result<(Vec<u8>, FeatureChoice)> {
         let choice = choose_features(info, features);
@@ -750,7 +764,7 @@ pub fn baseline_snapshot(
         let (json, choice) = document_with(info, choice, features.is_some(), |f| {
             snapshot(info, None, f, target, &scratch, env)
         })?;
-        store(&cache_key(source, &choice.features), &json);
+        store_snapshot(&cache_key(source, &choice.features), &json);
         Ok((json, choice))
     };
     match baseline {
@@ -855,74 +869,49 @@ fn registry_snapshot(
     rustc_version: &str,
     env: &dyn Env,
 ) -> Result<(Vec<u8>, Option<CrateInfo>, FeatureChoice)> {
-    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
     let work = current.target_dir.join("relgate").join("compat");
     let place = work.join("registry").join(format!("{}-{version}", current.name));
     let write_placeholder = |features: &Features, all: &[String]| -> Result<PathBuf> {
-        std::fs::create_dir_all(place.join("src")).map_err(|source| Error::Write {
-            path: place.clone(),
-            source,
-        })?;
         let list: Vec<String> = if features.all_features {
             all.to_vec()
         } else {
             features.normalized()
         };
-        let manifest = format!(
-            "[package]\nname = \"relgate-baseline-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{} = {{ version = \"={version}\", default-features = {}, features = [{}] }}\n",
-            current.name,
-            features.all_features || !features.no_default_features,
-            list.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")
-        );
-        let mpath = place.join("Cargo.toml");
-        crate::write::file_atomic(&mpath, manifest.as_bytes())?;
-        crate::write::file_atomic(&place.join("src/lib.rs"), b"")?;
-        Ok(mpath)
+        placeholder(
+            &place,
+            &format!(
+                "{} = {{ version = \"={version}\", default-features = {}, features = [{}] }}",
+                current.name,
+                features.all_features || !features.no_default_features,
+                list.iter()
+                    .map(|x| format!("\"{x}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
     };
     // 1. The published package's own facts.
     let mpath = write_placeholder(&Features::default(), &[])?;
-    let m = mpath.to_string_lossy();
-    let out = run(
-        &cargo,
-        &[
-            "metadata",
-            "--format-version=1",
-            "--color=never",
-            "--manifest-path",
-            &m,
-        ],
-        &place,
-        &[],
-    )?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = cargo_metadata(&mpath, false, env)?.map_err(|stderr| {
         if stderr.contains("yanked") {
-            return Err(Error::InvalidOption(format!(
+            Error::InvalidOption(format!(
                 "{} {version} is yanked on crates.io, so cargo will not resolve it without a lock file that pins it; \
                  compare with git:TAG or path:DIR of that release, or with registry: another version",
                 current.name
-            )));
+            ))
+        } else {
+            Error::InvalidOption(format!(
+                "{} {version} could not be resolved from crates.io: {stderr}",
+                current.name
+            ))
         }
-        return Err(Error::InvalidOption(format!(
-            "{} {version} could not be resolved from crates.io: {}",
-            current.name,
-            stderr.trim()
-        )));
-    }
-    #[derive(Deserialize)]
-    struct Full {
-        packages: Vec<NoDepsPackage>,
-    }
-    let meta: Full = serde_json::from_slice(&out.stdout).map_err(|e| Error::ToolOutput {
-        program: "cargo metadata".into(),
-        reason: e.to_string(),
     })?;
-    let pkg = meta
-        .packages
+    let all_packages = packages(&stdout)?;
+    let pkg = all_packages
         .iter()
         .find(|p| p.name == current.name && p.version == version && p.id.contains("registry"))
         .or_else(|| {
-            meta.packages
+            all_packages
                 .iter()
                 .find(|p| p.name == current.name && p.version == version)
         })
@@ -963,11 +952,10 @@ fn registry_snapshot(
             env,
         )
     })?;
-    let path = cache_path(current, &source, &choice.features, target, rustc_version);
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let _ = crate::write::file_atomic(&path, &json);
+    store_snapshot(
+        &cache_path(current, &source, &choice.features, target, rustc_version),
+        &json,
+    );
     Ok((json, Some(info), choice))
 }
 
