@@ -318,6 +318,8 @@ struct Walker<'a> {
     canonical: std::cell::Cell<bool>,
     /// The type whose impls are being rendered: shown as `Self`.
     self_id: RefCell<Option<Id>>,
+    /// `impl From<T> for X` impls of the crate, by the local type `T`.
+    from_impls: HashMap<&'a Id, Vec<&'a rustdoc_types::Impl>>,
 }
 
 /// What pass 1 found: a public path and the item there, or a hidden one.
@@ -345,6 +347,7 @@ impl Api {
             names: RefCell::new(Vec::new()),
             canonical: std::cell::Cell::new(false),
             self_id: RefCell::new(None),
+            from_impls: from_impls(krate),
         };
         let root_name = krate
             .index
@@ -1108,9 +1111,51 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        traits.extend(self.implied_into_impls(self_id));
         traits.sort();
         traits.dedup();
         traits
+    }
+
+    /// `impl From<Self> for X` anywhere in the crate gives the type `Into<X>`
+    /// through the standard library's blanket impl; rustdoc files such an
+    /// impl under `X`, so it is added here as the `Into` impl users see.
+    fn implied_into_impls(&self, self_id: Option<&Id>) -> Vec<Impl> {
+        let Some(self_id) = self_id else { return Vec::new() };
+        let mut out = Vec::new();
+        for imp in self.from_impls.get(self_id).into_iter().flatten() {
+            let Some(source) = from_source(imp) else { continue };
+            let mut i = self.rendering(true, || {
+                self.scoped(&imp.generics, "?", || {
+                    let gen = self.generics(&imp.generics);
+                    Impl {
+                        trait_: format!("core::convert::Into<{}>", self.ty(&imp.for_)),
+                        for_: self.with_self(Some(self_id), || self.ty(source)),
+                        bounds: gen
+                            .iter()
+                            .filter(|(_, p)| p.kind != "where")
+                            .map(|(_, p)| p.bounds.clone())
+                            .collect(),
+                        negative: false,
+                        shown: String::new(),
+                    }
+                })
+            });
+            i.shown = self.rendering(false, || {
+                let g = self.generics(&imp.generics);
+                format!(
+                    "impl{} core::convert::Into<{}> for {}{} (from `impl From<{}> for {}`)",
+                    render_gen(&g),
+                    self.ty(&imp.for_),
+                    self.ty(source),
+                    render_where(&g),
+                    self.ty(source),
+                    self.ty(&imp.for_)
+                )
+            });
+            out.push(i);
+        }
+        out
     }
 
     fn func(&self, f: &rustdoc_types::Function) -> Func {
@@ -1572,6 +1617,39 @@ fn render_gen(g: &Gen) -> String {
         String::new()
     } else {
         format!("<{}>", params.join(", "))
+    }
+}
+
+/// `impl From<T> for X` impls by the local type `T`.
+fn from_impls(krate: &Crate) -> HashMap<&Id, Vec<&rustdoc_types::Impl>> {
+    let mut out: HashMap<&Id, Vec<&rustdoc_types::Impl>> = HashMap::new();
+    for item in krate.index.values() {
+        let ItemEnum::Impl(imp) = &item.inner else {
+            continue;
+        };
+        let Some(tr) = &imp.trait_ else { continue };
+        if imp.is_negative
+            || krate.paths.get(&tr.id).map(|s| s.path.join("::")).as_deref() != Some("core::convert::From")
+        {
+            continue;
+        }
+        if let Some(Type::ResolvedPath(p)) = from_source(imp) {
+            if krate.index.contains_key(&p.id) {
+                out.entry(&p.id).or_default().push(imp);
+            }
+        }
+    }
+    out
+}
+
+/// `T` of `impl From<T> for X`.
+fn from_source(imp: &rustdoc_types::Impl) -> Option<&Type> {
+    match imp.trait_.as_ref()?.args.as_deref()? {
+        GenericArgs::AngleBracketed { args, .. } => match args.first()? {
+            GenericArg::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

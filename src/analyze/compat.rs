@@ -707,15 +707,8 @@ fn impls(d: &mut Diff<'_>, a: &[Impl], b: &[Impl], new_generics: &Gen) {
     // trait → (old impl, new impl), as written.
     let mut lost: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
     let mut gained: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
-    // `From<Self> for X` gives `Into<X> for Self` through the blanket impl.
-    let into_by_from = |old: &Impl| {
-        old.trait_name() == "core::convert::Into"
-            && pb
-                .iter()
-                .any(|n| n.trait_name() == "core::convert::From" && n.trait_.contains("Self"))
-    };
     for old in &pa {
-        if !pb.iter().any(|new| covers(new, old)) && !into_by_from(old) {
+        if !pb.iter().any(|new| covers(new, old)) {
             let replacement = pb
                 .iter()
                 .find(|n| n.trait_name() == old.trait_name())
