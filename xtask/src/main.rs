@@ -39,9 +39,11 @@ commands:
       side with `sha256sum` of the same files, then the non-hashing part of
       verify (benches/verify.rs) as p50/p95/p99 in microseconds.
   bench compat [--runs N]
-      Time `relgate compat` end to end on small fixture pairs (and cargo
-      semver-checks on the same pairs when installed), then the diff phase
-      on syn's rustdoc JSON with all features (benches/compat_diff.rs).
+      Time `relgate compat` against cargo-semver-checks (installed into
+      target/bench-tools on first use): small fixture pairs, six real
+      published pairs, --workspace on 8 members, the current side vs one
+      plain cargo rustdoc build; then the diff phase on syn's rustdoc JSON
+      with all features (benches/compat_diff.rs).
   release [--key KEY] [--out DIR] [--baseline SPEC] [--no-build] [--allow-dirty]
       Release relgate itself with relgate's library (relgate.toml): build,
       test, SBOMs, compat, schema lock, metrics, gate, report, sign, and an

@@ -7,7 +7,8 @@
 //!   artifact plus 20 small files against `sha256sum` of the same files
 //!   (target: at most 0.5x), interleaved; then `benches/verify.rs` for the
 //!   non-hashing part as a p95 in microseconds (budget: under 1 ms).
-//!
+//! - `cargo xtask bench compat [--runs N]`: relgate compat against
+//!   cargo-semver-checks (see [`compat`]).
 //! - `cargo xtask bench release [--runs N] [--manifest-path PATH]`:
 //!   `relgate release --no-build --dry-run` (compat against a git tag, both
 //!   rustdoc snapshots cached after the warm-up; tests off) side by side with
@@ -24,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod compat;
+
 use crate::proc::{self, Measured, Sink};
 use crate::{cargo, note, repo_root, Failure, Result};
 
@@ -35,7 +38,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     match args.split_first() {
         Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
         Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
-        Some((name, rest)) if name == "compat" => compat(&Options::parse(rest)?),
+        Some((name, rest)) if name == "compat" => compat::compat(&Options::parse(rest)?),
         Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
             "unknown benchmark `{name}` (available: sbom, verify, compat, release)"
@@ -522,129 +525,6 @@ fn verify(opts: &Options) -> Result<ExitCode> {
 }
 
 /// Fixture pairs timed end to end.
-const COMPAT_PAIRS: [&str; 5] = [
-    "function_param_type_changed",
-    "trait_method_added_without_default",
-    "enum_variant_added",
-    "item_relocated_behind_pub_use",
-    "function_added",
-];
-
-fn compat(opts: &Options) -> Result<ExitCode> {
-    let relgate = build_relgate()?;
-    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
-    let tmp = TempDir::new()?;
-    let csc = Command::new(cargo())
-        .args(["semver-checks", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
-    let stderr_log = tmp.path.join("stderr.log");
-    println!();
-    println!("relgate compat, end to end per small crate pair (warm: after one run of each)");
-    println!("  relgate:   {relgate_version}");
-    println!("  runs:      {} interleaved per pair", opts.runs);
-    for pair in COMPAT_PAIRS {
-        let dir = tmp.path.join(pair);
-        copy_tree(&repo_root().join("fixtures/compat").join(pair), &dir)
-            .map_err(|e| Failure::setup(format!("cannot copy fixture {pair}: {e}")))?;
-        let mut cases = vec![Case::new("relgate compat", &relgate)
-            .arg("compat")
-            .arg("--manifest-path")
-            .arg(dir.join("new/Cargo.toml"))
-            .arg("--baseline")
-            .arg(format!("path:{}", dir.join("old").display()))
-            .args(["--format", "json", "-o"])
-            .arg(tmp.path.join("report.json"))];
-        if csc {
-            cases.push(
-                Case::new("cargo semver-checks", cargo())
-                    .args(["semver-checks", "--manifest-path"])
-                    .arg(dir.join("new/Cargo.toml"))
-                    .arg("--baseline-root")
-                    .arg(dir.join("old")),
-            );
-        }
-        // Both exit 1 on an insufficient bump; measure regardless of the verdict.
-        let stats = run_interleaved(&cases, &dir, opts.runs, &stdout, &stderr_log, true)?;
-        println!();
-        println!("pair {pair}:");
-        print_table(&cases, &stats);
-        if csc {
-            println!(
-                "relgate compat: {} cargo semver-checks wall (target: <= 0.7x)",
-                ratio(stats[0].wall_ms.median, stats[1].wall_ms.median)
-            );
-        }
-    }
-    if !csc {
-        println!();
-        println!("cargo semver-checks: not installed (`cargo semver-checks --version` failed); its ratio was skipped");
-    }
-
-    // The diff phase on a large API: syn with all features, two releases.
-    println!();
-    note("building syn's rustdoc JSON (all features) for syn 2.0.0 and 2.0.119");
-    let mut jsons = Vec::new();
-    // Pinned releases: 2.0.0 → 2.0.119 has 76 API changes to classify.
-    for version in ["=2.0.0", "=2.0.119"] {
-        let dir = tmp.path.join(format!("syn-{}", version.trim_start_matches('=')));
-        fs::create_dir_all(dir.join("src")).map_err(|e| Failure::setup(e.to_string()))?;
-        fs::write(
-            dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"syn-placeholder\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n[workspace]\n[dependencies]\nsyn = {{ version = \"{version}\", features = [\"full\", \"extra-traits\", \"visit\", \"visit-mut\", \"fold\"] }}\n"
-            ),
-        )
-        .map_err(|e| Failure::setup(e.to_string()))?;
-        fs::write(dir.join("src/lib.rs"), "").map_err(|e| Failure::setup(e.to_string()))?;
-        let status = proc::status(
-            Command::new(cargo())
-                .current_dir(&dir)
-                .env("RUSTC_BOOTSTRAP", "syn")
-                .args([
-                    "rustdoc",
-                    "-q",
-                    "-p",
-                    "syn",
-                    "--lib",
-                    "--",
-                    "-Z",
-                    "unstable-options",
-                    "--output-format",
-                    "json",
-                ]),
-        )?;
-        if !status.success() {
-            return Err(Failure::setup(format!(
-                "cargo rustdoc -p syn ({version}) failed ({status})"
-            )));
-        }
-        jsons.push(dir.join("target/doc/syn.json"));
-    }
-    let status = proc::status(
-        Command::new(cargo())
-            .current_dir(repo_root())
-            .args([
-                "bench",
-                "--locked",
-                "-q",
-                "--bench",
-                "compat_diff",
-                "-p",
-                "relgate",
-                "--",
-            ])
-            .args(&jsons),
-    )?;
-    if !status.success() {
-        return Err(Failure::setup(format!(
-            "cargo bench --bench compat_diff failed ({status})"
-        )));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 /// Deterministic incompressible bytes (xorshift64*).
 fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
