@@ -1,4 +1,5 @@
-//! Reading the small inputs of `attest` and `verify`: keys, bundles, ledgers.
+//! Reading the inputs a user points at: keys, bundles, ledgers, rustdoc
+//! baselines — regular files only, each with a size limit.
 //!
 //! Key errors never echo key material, and a private key file readable by
 //! group or others produces a warning.
@@ -21,13 +22,52 @@ pub enum KeySource {
     Env,
 }
 
-/// Reads a file the user pointed at.
+/// The most relgate reads of one document the user points at (a key, a
+/// bundle, a ledger, a checksum file, gate.json...).
+pub const MAX_DOCUMENT: u64 = 64 << 20;
+
+/// The most relgate reads of a rustdoc JSON baseline (`rustdoc:FILE`).
+pub const MAX_RUSTDOC: u64 = 1 << 30;
+
+/// Reads a document the user pointed at: a regular file (never a device,
+/// FIFO or directory, which could block or never end) of at most
+/// [`MAX_DOCUMENT`] bytes.
 pub fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::Input {
+    read_limited(path, what, MAX_DOCUMENT)
+}
+
+/// [`read`] with another size limit.
+pub fn read_limited(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let err = |reason: String| Error::Input {
         what,
         path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(err(
+            "not a regular file (a directory, device, FIFO or socket would block or never end)".into(),
+        ));
+    }
+    let too_big = || {
+        err(format!(
+            "larger than the {} MiB relgate reads for a {what}",
+            limit >> 20
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// Loads a private key; warnings are returned, not printed.

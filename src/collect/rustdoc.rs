@@ -769,7 +769,7 @@ pub fn baseline_snapshot(
     };
     match baseline {
         Baseline::Rustdoc(file) => Ok((
-            super::inputs::read(file, "baseline rustdoc JSON")?,
+            super::inputs::read_limited(file, "baseline rustdoc JSON", super::inputs::MAX_RUSTDOC)?,
             None,
             FeatureChoice {
                 features: Features::default(),

@@ -185,3 +185,42 @@ fn special_files_are_written_in_place_not_replaced() {
         "the FIFO was replaced by a file"
     );
 }
+
+/// A device or a FIFO where relgate expects a document is exit 2 at once,
+/// never a hang or unbounded memory: a rustdoc baseline, a provenance
+/// bundle and a public key.
+#[test]
+fn special_files_as_inputs_are_refused() {
+    let fx = Fixture::new("compat/function_added");
+    let fifo = fx.scratch("fifo");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    for special in [Path::new("/dev/zero"), fifo.as_path()] {
+        let started = std::time::Instant::now();
+        let out = relgate()
+            .args(["compat", "--manifest-path"])
+            .arg(fx.dir.join("new/Cargo.toml"))
+            .arg(format!("--baseline=rustdoc:{}", special.display()))
+            .output()
+            .unwrap();
+        assert_error(&out, &["not a regular file"]);
+        let out = relgate()
+            .args(["verify", "--provenance"])
+            .arg(special)
+            .args(["--key", "keys-example/example.pub"])
+            .arg(fx.dir.join("new/Cargo.toml"))
+            .current_dir(crate::support::repo())
+            .output()
+            .unwrap();
+        assert_error(&out, &["not a regular file"]);
+        let out = relgate()
+            .args(["verify", "--provenance", "keys-example/example.pub", "--key"])
+            .arg(special)
+            .arg(fx.dir.join("new/Cargo.toml"))
+            .current_dir(crate::support::repo())
+            .output()
+            .unwrap();
+        assert_error(&out, &["not a regular file"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+}
