@@ -1,15 +1,19 @@
 //! Public-API snapshots: rustdoc JSON on the stable toolchain, and baselines.
 //!
-//! `cargo rustdoc --lib -- -Z unstable-options --output-format json` under
-//! `RUSTC_BOOTSTRAP=<crate>` (scoped to the documented crate, so no
-//! dependency sees a "nightly" compiler), in a scratch target directory
-//! under `target/relgate/`. Baselines: `git:REV` (extracted with `git
-//! archive`, the work tree untouched), `path:DIR`, `registry:VERSION` (the
-//! published crate, through a placeholder workspace), `rustdoc:FILE`; by
-//! default the highest git tag naming a version below the current one.
-//! Snapshots of immutable baselines (a git commit, a registry version) are
-//! cached by crate, version, source, features, target and rustc version.
-
+//! `cargo rustdoc --lib -- -Z unstable-options --output-format json
+//! --document-hidden-items` under `RUSTC_BOOTSTRAP=<crate>` (scoped to the
+//! documented crate, so no dependency sees a "nightly" compiler), in a
+//! scratch target directory under `target/relgate/`. Baselines: `git:REV`
+//! (the whole tree at the revision, extracted with `git archive`, the work
+//! tree untouched), `path:DIR`, `registry:VERSION` (the published crate
+//! through a placeholder package, with its published manifest read by
+//! `cargo metadata`), `rustdoc:FILE`. Without one, [`member_baseline`]
+//! picks the highest tag naming a lower version, else the previous version
+//! on crates.io, else a first release. [`auto_features`] chooses each
+//! side's feature set (docs.rs's, else every feature not looking unstable,
+//! falling back to the defaults). Snapshots of immutable baselines (a git
+//! commit, a registry version) are cached by crate, source, features,
+//! target, rustc version and snapshot flags.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
