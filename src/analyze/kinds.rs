@@ -17,7 +17,7 @@ macro_rules! kinds {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Kind {
             $(
-                #[doc = $rule]
+                #[doc = concat!("`", $id, "`; its rule is [`Kind::rule`].")]
                 $variant,
             )*
         }
