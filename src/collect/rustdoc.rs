@@ -670,7 +670,8 @@ pub fn commit_snapshot(
     .map(|(json, _, choice)| (json, choice))
 }
 
-/// The current side's rustdoc JSON, with the fallback of [`document_with`].
+/// The current side's rustdoc JSON; an automatic feature choice that
+/// does not document falls back to the default features.
 pub fn document_current(
     info: &CrateInfo,
     spec: &str,
