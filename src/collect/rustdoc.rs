@@ -419,6 +419,28 @@ fn packages(stdout: &[u8]) -> Result<Vec<NoDepsPackage>> {
         })
 }
 
+/// The JSON of `name` `version` from crates.io in a full `cargo metadata`
+/// document (another source's package of that name only when there is none).
+fn registry_package(stdout: &[u8], name: &str, version: &str) -> Result<String> {
+    let bad = |reason: String| Error::ToolOutput {
+        program: "cargo metadata".into(),
+        reason,
+    };
+    let doc: serde_json::Value = serde_json::from_slice(stdout).map_err(|e| bad(e.to_string()))?;
+    let packages = doc["packages"]
+        .as_array()
+        .ok_or_else(|| bad("no packages".into()))?;
+    let named = |p: &&serde_json::Value| p["name"] == name && p["version"] == version;
+    let from_registry = |p: &&serde_json::Value| p["id"].as_str().is_some_and(|id| id.contains("registry"));
+    packages
+        .iter()
+        .filter(named)
+        .find(from_registry)
+        .or_else(|| packages.iter().find(named))
+        .map(|p| p.to_string())
+        .ok_or_else(|| Error::Inconsistent(format!("cargo resolved no {name} {version}")))
+}
+
 /// Stores a snapshot in the cache; a cache that cannot be written only costs time.
 fn store_snapshot(path: &Path, bytes: &[u8]) {
     if let Some(dir) = path.parent() {
@@ -895,32 +917,46 @@ fn registry_snapshot(
             ),
         )
     };
-    // 1. The published package's own facts.
-    let mpath = write_placeholder(&Features::default(), &[])?;
-    let stdout = cargo_metadata(&mpath, false, env)?.map_err(|stderr| {
-        if stderr.contains("yanked") {
-            Error::InvalidOption(format!(
-                "{} {version} is yanked on crates.io, so cargo will not resolve it without a lock file that pins it; \
-                 compare with git:TAG or path:DIR of that release, or with registry: another version",
-                current.name
-            ))
-        } else {
-            Error::InvalidOption(format!(
-                "{} {version} could not be resolved from crates.io: {stderr}",
-                current.name
-            ))
+    // 1. The published package's own facts (immutable for a published
+    // version, so cached: a warm run asks cargo nothing for the baseline).
+    let facts_path = cache_path(
+        current,
+        &format!("registry facts {version}"),
+        &Features::default(),
+        None,
+        rustc_version,
+    );
+    let cached_facts = std::fs::read(&facts_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<NoDepsPackage>(&b).ok())
+        .filter(|p| p.manifest_path.is_file());
+    let pkg = match cached_facts {
+        Some(p) => p,
+        None => {
+            let mpath = write_placeholder(&Features::default(), &[])?;
+            let stdout = cargo_metadata(&mpath, false, env)?.map_err(|stderr| {
+                if stderr.contains("yanked") {
+                    Error::InvalidOption(format!(
+                        "{} {version} is yanked on crates.io, so cargo will not resolve it without a lock file that pins it; \
+                         compare with git:TAG or path:DIR of that release, or with registry: another version",
+                        current.name
+                    ))
+                } else {
+                    Error::InvalidOption(format!(
+                        "{} {version} could not be resolved from crates.io: {stderr}",
+                        current.name
+                    ))
+                }
+            })?;
+            let raw = registry_package(&stdout, &current.name, version)?;
+            store_snapshot(&facts_path, raw.as_bytes());
+            serde_json::from_str::<NoDepsPackage>(&raw).map_err(|e| Error::ToolOutput {
+                program: "cargo metadata".into(),
+                reason: e.to_string(),
+            })?
         }
-    })?;
-    let all_packages = packages(&stdout)?;
-    let pkg = all_packages
-        .iter()
-        .find(|p| p.name == current.name && p.version == version && p.id.contains("registry"))
-        .or_else(|| {
-            all_packages
-                .iter()
-                .find(|p| p.name == current.name && p.version == version)
-        })
-        .ok_or_else(|| Error::Inconsistent(format!("cargo resolved no {} {version}", current.name)))?;
+    };
+    let pkg = &pkg;
     let root = pkg.manifest_path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let info = package_info(pkg, &current.target_dir, &root)?;
     // 2. Document it with the chosen features.
