@@ -425,7 +425,12 @@ pub(crate) fn compat_against(
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let toolchain = collect::toolchain::version(env, &dir)?;
+    // `rustc -vV` is needed before documenting only for a clean commit (its
+    // cache key); otherwise it runs beside the current side's rustdoc.
+    let early = match clean_commit {
+        Some(_) => Some(collect::toolchain::version(env, &dir)?),
+        None => None,
+    };
     let scratch = info
         .target_dir
         .join("relgate")
@@ -454,6 +459,10 @@ pub(crate) fn compat_against(
     };
     let (current, baseline_side) = std::thread::scope(|s| {
         let old = s.spawn(|| {
+            let toolchain = match &early {
+                Some(t) => t.clone(),
+                None => collect::toolchain::version(env, &dir)?,
+            };
             let (json, old_info, choice) = rustdoc::baseline_snapshot(
                 &baseline,
                 info,
@@ -464,13 +473,13 @@ pub(crate) fn compat_against(
             )?;
             let root = old_info.as_ref().map(root_of);
             let parsed = side(json, root.as_ref().map(|(a, b)| (a.as_path(), b.as_path())))?;
-            Ok::<_, Error>((parsed, old_info, choice))
+            Ok::<_, Error>((parsed, old_info, choice, toolchain))
         });
         // A clean checkout is exactly its commit: document the commit, through
         // the same cache as baselines, so a re-run reuses the snapshot.
         let choice = rustdoc::choose_features(info, asked);
-        let new = match clean_commit {
-            Some(commit) => rustdoc::commit_snapshot(
+        let new = match (clean_commit, &early) {
+            (Some(commit), Some(toolchain)) => rustdoc::commit_snapshot(
                 commit,
                 info,
                 &choice,
@@ -478,7 +487,7 @@ pub(crate) fn compat_against(
                 &toolchain.rustc_version,
                 env,
             ),
-            None => rustdoc::document_current(
+            _ => rustdoc::document_current(
                 info,
                 &spec,
                 choice,
@@ -499,7 +508,7 @@ pub(crate) fn compat_against(
         )
     });
     let ((new_krate, new_api), new_features) = current?;
-    let ((old_krate, old_api), old_info, old_features) = baseline_side?;
+    let ((old_krate, old_api), old_info, old_features, toolchain) = baseline_side?;
     let mut changes = analyze::compat::diff(&old_api, &new_api);
     // Every baseline but a bare rustdoc file carries its manifest facts.
     if let Some(old) = old_info.as_ref() {

@@ -1511,7 +1511,7 @@ impl<'a> Walker<'a> {
             }
             Type::QualifiedPath {
                 name,
-                args,
+                args: _,
                 self_type,
                 trait_: Some(tr),
             } if self.canonical.get()
@@ -1520,7 +1520,6 @@ impl<'a> Walker<'a> {
                     == Some("core::iter::traits::iterator::Iterator") =>
             {
                 // `Iterator::Item` is `IntoIterator::Item` for every iterator.
-                let _ = args;
                 format!(
                     "<{} as core::iter::traits::collect::IntoIterator>::Item",
                     self.ty(self_type)
