@@ -539,3 +539,18 @@ fn workspace_members_each_against_their_own_baseline() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("baseline git:relgate-ws-beta-0.1.0"), "{text}");
 }
+
+/// `relgate explain KIND` prints the kind's row of the table: its class, its
+/// rule, the reference and the fixture pair that produces it.
+#[test]
+fn explain_prints_a_change_kind() {
+    let out = relgate().args(["explain", "repr-added"]).output().unwrap();
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("class minor"), "{text}");
+    assert!(text.contains("semver.html#repr-c-add"), "{text}");
+    assert!(text.contains("fixtures/compat/repr_c_added"), "{text}");
+    let out = relgate().args(["explain", "copy-impl-added"]).output().unwrap();
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("class major"));
+}
