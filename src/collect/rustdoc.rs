@@ -299,6 +299,21 @@ pub fn workspace_libraries(manifest: &Path, env: &dyn Env) -> Result<(Vec<CrateI
     Ok((libs, skipped))
 }
 
+/// The workspace members with a binary target, by name (what a release
+/// builds when the contract names no packages).
+pub fn member_binaries(manifest: &Path, env: &dyn Env) -> Result<Vec<String>> {
+    let meta = no_deps(manifest, env)?;
+    let mut out: Vec<String> = meta
+        .packages
+        .iter()
+        .filter(|p| meta.workspace_members.contains(&p.id))
+        .filter(|p| p.targets.iter().any(|t| t.kind.iter().any(|k| k == "bin")))
+        .map(|p| p.name.clone())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// Where a member's baseline comes from when none was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberBaseline {
@@ -504,6 +519,13 @@ pub fn snapshot(
         "--cap-lints".into(),
         "allow".into(),
     ]);
+    let doc = match target {
+        Some(t) => scratch.join(t).join("doc"),
+        None => scratch.join("doc"),
+    };
+    let reuse = Reuse::new(&doc, &info.lib_name, &cargo, &args);
+    let _held = reuse.lock(scratch)?;
+    reuse.prepare();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, dir, &[("RUSTC_BOOTSTRAP", info.lib_name.as_str())])?;
     if !out.status.success() {
@@ -521,16 +543,90 @@ pub fn snapshot(
             stderr: tail.join("\n"),
         });
     }
-    let doc = match target {
-        Some(t) => scratch.join(t).join("doc"),
-        None => scratch.join("doc"),
-    };
-    let file = doc.join(format!("{}.json", info.lib_name));
-    std::fs::read(&file).map_err(|e| Error::Input {
+    let json = std::fs::read(&reuse.json).map_err(|e| Error::Input {
         what: "rustdoc JSON",
-        path: file,
+        path: reuse.json.clone(),
         reason: e.to_string(),
-    })
+    })?;
+    reuse.record();
+    Ok(json)
+}
+
+/// Lets cargo's own freshness check skip an unchanged crate.
+///
+/// cargo fingerprints a doc unit by its HTML output (`doc/<lib>/index.html`)
+/// and, seeing none after a JSON build, documents the crate again on every
+/// run. After a successful build relgate writes that file as an empty
+/// marker, so the next run with the same command is `Fresh` exactly when
+/// cargo finds nothing changed (sources, dependencies, flags, toolchain,
+/// build-script inputs). Several feature sets share one JSON path, so the
+/// command that wrote the JSON is recorded beside it; any other command
+/// removes the marker first and documents for real. The whole step holds
+/// a lock on the scratch directory, so two relgate runs cannot interleave
+/// one's JSON with the other's record.
+struct Reuse {
+    json: PathBuf,
+    marker: PathBuf,
+    record: PathBuf,
+    key: String,
+}
+
+impl Reuse {
+    fn new(doc: &Path, lib_name: &str, cargo: &str, args: &[String]) -> Self {
+        let mut h = Sha256::new();
+        for part in std::iter::once(cargo).chain(args.iter().map(String::as_str)) {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        Reuse {
+            json: doc.join(format!("{lib_name}.json")),
+            marker: doc.join(lib_name).join("index.html"),
+            record: doc.join(format!("{lib_name}.json.relgate-command")),
+            key: crate::analyze::sbom::hex(&h.finalize()),
+        }
+    }
+
+    /// An exclusive lock on `scratch`, released when dropped.
+    fn lock(&self, scratch: &Path) -> Result<std::fs::File> {
+        let path = scratch.join("relgate-rustdoc.lock");
+        let io = |e: std::io::Error| Error::Input {
+            what: "rustdoc scratch lock",
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(scratch).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// Forces a real build unless the JSON on disk came from this command.
+    fn prepare(&self) {
+        let same = std::fs::read_to_string(&self.record).is_ok_and(|k| k == self.key);
+        if !same || !self.json.is_file() {
+            let _ = std::fs::remove_file(&self.marker);
+            let _ = std::fs::remove_file(&self.record);
+        }
+    }
+
+    /// Marks the JSON as this command's; failing only costs the next run time.
+    fn record(&self) {
+        let written = self
+            .marker
+            .parent()
+            .map(std::fs::create_dir_all)
+            .and_then(|r| r.ok())
+            .and_then(|()| std::fs::write(&self.marker, b"").ok())
+            .and_then(|()| std::fs::write(&self.record, &self.key).ok());
+        if written.is_none() {
+            let _ = std::fs::remove_file(&self.marker);
+        }
+    }
 }
 
 /// Where the baseline comes from.
