@@ -23,6 +23,7 @@ pub mod emit;
 mod error;
 pub mod facts;
 pub mod gate;
+pub mod init;
 pub mod provenance;
 pub mod release;
 pub mod write;
@@ -361,29 +362,53 @@ pub fn compat_workspace(opts: &CompatOptions, env: &dyn Env) -> Result<Workspace
         skipped.clear();
         out
     };
-    let versions: std::collections::BTreeSet<&str> = selected.iter().map(|l| l.version.as_str()).collect();
-    let shared = versions.len() <= 1;
+    let shared = shared_version(&selected);
+    let decide = |info: &rustdoc::CrateInfo| match &opts.baseline {
+        Some(b) => Ok(rustdoc::MemberBaseline::Found(b.clone())),
+        None => rustdoc::member_baseline(info, shared, env),
+    };
+    Ok(WorkspaceCompat {
+        members: compat_members(opts, &selected, &decide, None, env),
+        skipped,
+    })
+}
+
+/// All members carry one version (bare `v1.2.3` tags may then name theirs).
+pub(crate) fn shared_version(members: &[collect::rustdoc::CrateInfo]) -> bool {
+    let versions: std::collections::BTreeSet<&str> = members.iter().map(|l| l.version.as_str()).collect();
+    versions.len() <= 1
+}
+
+/// Compares each of `selected` with the baseline `decide` gives it, on as
+/// many threads as there are cores (cargo's target-directory lock
+/// serialises the rustdoc builds, which share their dependency builds).
+/// A member that cannot be compared is [`MemberCompat::Failed`], never left out.
+pub(crate) fn compat_members(
+    opts: &CompatOptions,
+    selected: &[collect::rustdoc::CrateInfo],
+    decide: &(dyn Fn(&collect::rustdoc::CrateInfo) -> Result<collect::rustdoc::MemberBaseline> + Sync),
+    clean_commit: Option<&str>,
+    env: &dyn Env,
+) -> Vec<MemberCompat> {
+    use collect::rustdoc;
     let one = |info: &rustdoc::CrateInfo| -> MemberCompat {
         let failed = |e: Error| MemberCompat::Failed {
             package: info.name.clone(),
             version: info.version.clone(),
             error: format!("{e}"),
         };
-        let baseline = match &opts.baseline {
-            Some(b) => b.clone(),
-            None => match rustdoc::member_baseline(info, shared, env) {
-                Ok(rustdoc::MemberBaseline::Found(b)) => b,
-                Ok(rustdoc::MemberBaseline::FirstRelease(reason)) => {
-                    return MemberCompat::FirstRelease {
-                        package: info.name.clone(),
-                        version: info.version.clone(),
-                        reason,
-                    }
+        let baseline = match decide(info) {
+            Ok(rustdoc::MemberBaseline::Found(b)) => b,
+            Ok(rustdoc::MemberBaseline::FirstRelease(reason)) => {
+                return MemberCompat::FirstRelease {
+                    package: info.name.clone(),
+                    version: info.version.clone(),
+                    reason,
                 }
-                Err(e) => return failed(e),
-            },
+            }
+            Err(e) => return failed(e),
         };
-        match compat_against(opts, info, baseline, None, env) {
+        match compat_against(opts, info, baseline, clean_commit, env) {
             Ok(r) => MemberCompat::Compared(Box::new(r)),
             Err(e) => failed(e),
         }
@@ -403,12 +428,20 @@ pub fn compat_workspace(opts: &CompatOptions, env: &dyn Env) -> Result<Workspace
             });
         }
     });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
-    Ok(WorkspaceCompat {
-        members: results.into_iter().map(|(_, r)| r).collect(),
-        skipped,
-    })
+    let mut results: std::collections::BTreeMap<usize, MemberCompat> =
+        results.into_inner().unwrap_or_default().into_iter().collect();
+    // A member whose thread died is a failure, never a member left out.
+    selected
+        .iter()
+        .enumerate()
+        .map(|(i, info)| {
+            results.remove(&i).unwrap_or_else(|| MemberCompat::Failed {
+                package: info.name.clone(),
+                version: info.version.clone(),
+                error: "the comparison did not finish (its thread panicked)".into(),
+            })
+        })
+        .collect()
 }
 
 /// [`compat`] for an already located library and a decided baseline.

@@ -272,6 +272,15 @@ impl Release {
             None => crate::emit::report::TEMPLATE.to_owned(),
         };
         let key = self.signing_key(env, &mut warnings)?;
+        let public_key = self.public_key_hint(&root, &contract, &key)?;
+        let explicit = Explicit::parse(self.baseline.as_deref().or(contract.release.baseline.as_deref()))?;
+        // What ships: the contract's packages, else every member with a
+        // binary. The SBOM describes exactly these, as cargo builds them.
+        let shipped = if contract.release.packages.is_empty() {
+            rustdoc::member_binaries(&manifest, env)?
+        } else {
+            contract.release.packages.clone()
+        };
         if !root.join("Cargo.lock").is_file() {
             return Err(Error::Preflight {
                 reason: format!(
@@ -347,21 +356,14 @@ impl Release {
         // do not depend on the build or the tests: they run beside them.
         let clean_commit = git.as_ref().filter(|g| !g.dirty).map(|g| g.commit.clone());
         std::thread::scope(|scope| -> Result<Outcome> {
-            let compat_job = scope.spawn(|| {
-                self.compat(
-                    &manifest,
-                    contract.release.package.as_deref(),
-                    &contract,
-                    &ledger,
-                    clean_commit.as_deref(),
-                    env,
-                )
-            });
+            let compat_job =
+                scope.spawn(|| self.compat(&manifest, &explicit, &ledger, clean_commit.as_deref(), env));
             let provenance_job = scope.spawn(|| collect::provenance_inputs(Some(&manifest), None, env));
             // ── collect ──────────────────────────────────────────────────
             clock.start("collect");
             let scope = Scope {
                 manifest_path: Some(manifest.clone()),
+                packages: shipped.clone(),
                 ..Scope::default()
             };
             let facts = collect::gather(&scope, env)?;
@@ -373,19 +375,10 @@ impl Release {
             let mut binaries: Vec<PathBuf> = if self.no_build {
                 Vec::new()
             } else {
-                let mut packages = contract.release.packages.clone();
-                if packages.is_empty() {
-                    packages = facts
-                        .packages
-                        .values()
-                        .filter(|p| p.workspace_member && p.has_bin)
-                        .map(|p| p.id.name.clone())
-                        .collect();
-                }
-                if packages.is_empty() {
+                if shipped.is_empty() {
                     Vec::new()
                 } else {
-                    collect::release::build(&manifest, &packages)?
+                    collect::release::build(&manifest, &shipped)?
                 }
             };
             let build_seconds = (nanos() - build_start) as f64 / 1e9;
@@ -475,57 +468,12 @@ impl Release {
 
             // ── compat ───────────────────────────────────────────────────
             clock.start("compat");
-            let (mut report, compat_note) = compat_job
+            let release_compat = compat_job
                 .join()
                 .unwrap_or_else(|_| Err(Error::Inconsistent("the compat thread panicked".into())))?;
-            if let Some(r) = report.as_ref().filter(|r| r.package != pkg.name) {
-                return Err(Error::Contract {
-                    origin: contract.origin.clone().unwrap_or_else(|| "relgate defaults".into()),
-                    reason: format!(
-                        "the release version comes from `{}` but the library compared is `{}`: set `[release] package`",
-                        pkg.name, r.package
-                    ),
-                });
-            }
-            let mut compat = CompatFact::default();
-            let mut compat_json = None;
-            if let Some(r) = report.as_mut() {
-                for d in &schema_lock.drift {
-                    r.changes.push(crate::analyze::compat::Change {
-                        path: format!("schema:{}", d.schema),
-                        item_kind: "schema".into(),
-                        kind: crate::analyze::kinds::Kind::for_schema_drift(&d.classification),
-                        detail: d.reasons.join("; "),
-                        old: None,
-                        new: None,
-                        old_span: None,
-                        new_span: None,
-                    });
-                }
-                let parse = |v: &str| cargo_metadata::semver::Version::parse(v).ok();
-                if let (Some(o), Some(n)) = (parse(&r.old_version), parse(&r.new_version)) {
-                    r.verdict = crate::analyze::compat::verdict(&o, &n, &r.changes);
-                }
-                compat = CompatFact {
-                    ran: true,
-                    baseline: Some(r.baseline.clone()),
-                    required_bump: r.verdict.required.name().into(),
-                    declared_bump: r.verdict.declared.name().into(),
-                    sufficient: r.verdict.sufficient,
-                    next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
-                    changes: r
-                        .changes
-                        .iter()
-                        .map(|c| CompatChangeFact {
-                            path: c.path.clone(),
-                            kind: c.kind.id().into(),
-                            class: c.class().name().into(),
-                            detail: c.detail.clone(),
-                        })
-                        .collect(),
-                };
-                compat_json = Some(crate::emit::compat::json(r)?);
-            }
+            let merged = merge_compat(release_compat, &pkg.name, &schema_lock)?;
+            let (report, compat, compat_json, compat_note) =
+                (merged.report, merged.fact, merged.json, merged.note);
             let previous_version = report.as_ref().map(|r| r.old_version.clone());
 
             // ── metrics ──────────────────────────────────────────────────
@@ -661,12 +609,18 @@ impl Release {
                 &metrics_json,
                 crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
             )?);
-            if let (Some(j), Some(r)) = (&compat_json, &report) {
+            if let Some(j) = &compat_json {
                 canonical.push(canonical_check(
                     "compat_report.json",
                     "relgate:compat_report",
                     j,
-                    crate::emit::compat::json(r)? == *j,
+                    merged
+                        .source
+                        .as_ref()
+                        .map(CompatSource::render)
+                        .transpose()?
+                        .as_ref()
+                        == Some(j),
                 )?);
             }
             let metric_facts: Vec<MetricFact> =
@@ -713,21 +667,13 @@ impl Release {
                 .strip_prefix(&root)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| ledger_path.display().to_string());
-            let key_hint = if self.dry_run {
-                "$PWD/keys-example/example.pub   # the public example key: a dry run".to_owned()
-            } else {
-                format!("/path/to/release-key.pub   # keyid {}", key.keyid())
-            };
+            let key_hint = public_key;
             // Paths as the user sees them from the workspace root: the same text
             // in every checkout.
-            let out_rel = out
-                .strip_prefix(&root)
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| {
-                    out.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "release".into())
-                });
+            // (outside the workspace too, relative to its root: pasted there,
+            // the command finds the directory, and the text is the same in
+            // every checkout with the same layout).
+            let out_rel = relative_to(&root, &out).display().to_string();
             let verify_command = format!(
                 "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
                 contract
@@ -918,6 +864,39 @@ impl Release {
         })
     }
 
+    /// What report.md's commands put in `KEY=`: `[release] public-key`
+    /// (it must exist and be the signing key's public half), the example
+    /// public key when this repository has it and the run is a dry run,
+    /// else a marked placeholder naming the key id.
+    fn public_key_hint(&self, root: &Path, contract: &Contract, key: &PrivateKey) -> Result<String> {
+        if let Some(rel) = &contract.release.public_key {
+            let path = root.join(rel);
+            let public = collect::inputs::public_key(&path)?;
+            if public.keyid() != key.keyid() && !self.dry_run {
+                return Err(Error::Preflight {
+                    reason: format!(
+                        "`[release] public-key` ({rel}) has key id {} but the signing key's is {}",
+                        public.keyid(),
+                        key.keyid()
+                    ),
+                    fix: "point public-key at the .pub file written with the signing key by `relgate keygen`"
+                        .into(),
+                });
+            }
+            if public.keyid() == key.keyid() {
+                return Ok(format!("$PWD/{rel}"));
+            }
+        }
+        let example = "keys-example/example.pub";
+        if self.dry_run && root.join(example).is_file() {
+            return Ok(format!("$PWD/{example}   # the public example key: a dry run"));
+        }
+        Ok(format!(
+            "PATH/TO/PUBLIC-KEY.pub   # placeholder: the public key with key id {} (set [release] public-key to print its path here)",
+            key.keyid()
+        ))
+    }
+
     fn signing_key(&self, env: &dyn Env, warnings: &mut Vec<String>) -> Result<PrivateKey> {
         let example = PrivateKey::from_pem(EXAMPLE_KEY_PEM).map_err(|reason| Error::Key {
             source: "built-in example key".into(),
@@ -948,58 +927,325 @@ impl Release {
         Ok(key)
     }
 
+    /// Every publishable library member against its own baseline: the
+    /// explicit one (`--baseline` or the contract), else the last ledger
+    /// release's commit (when the member existed there), else its highest
+    /// earlier tag, else its previous version on crates.io. `None` when the
+    /// baseline is `none`.
     fn compat(
         &self,
         manifest: &Path,
-        package: Option<&str>,
-        contract: &Contract,
+        explicit: &Explicit,
         ledger: &ledger::Ledger,
         clean_commit: Option<&str>,
         env: &dyn Env,
-    ) -> Result<(Option<crate::analyze::compat::Report>, String)> {
-        let spec = self.baseline.clone().or(contract.release.baseline.clone());
-        if spec.as_deref() == Some("none") {
-            return Ok((None, "No baseline (`none`): treated as a first release.".into()));
-        }
-        let info = match rustdoc::crate_info(manifest, package, env) {
-            Ok(i) => i,
-            Err(Error::NoLibrary { package }) => {
-                return Ok((
-                    None,
-                    format!("`{package}` has no library target: there is no public API to compare."),
-                ))
+    ) -> Result<ReleaseCompat> {
+        let (libs, skipped) = rustdoc::workspace_libraries(manifest, env)?;
+        let fixed = match explicit {
+            Explicit::None => {
+                return Ok(ReleaseCompat {
+                    members: Vec::new(),
+                    not_compared: libs.iter().map(|l| (l.name.clone(), l.version.clone())).collect(),
+                    skipped,
+                })
             }
-            Err(e) => return Err(e),
+            Explicit::Baseline(b) => Some(b.clone()),
+            Explicit::Unset => None,
         };
-        let baseline = match spec {
-            Some(s) => s.parse::<rustdoc::Baseline>().map_err(Error::InvalidOption)?,
-            None => {
-                let from_ledger = ledger
-                    .last_release()
-                    .and_then(|e| e.commit.clone())
-                    .filter(|c| git_has_commit(manifest, c))
-                    .map(rustdoc::Baseline::Git);
-                match from_ledger.or_else(|| rustdoc::tag_baseline(&info, true)) {
-                    Some(b) => b,
-                    None => return Ok((
-                        None,
-                        "First release: no earlier release in the ledger and no version tag to compare with."
-                            .into(),
-                    )),
+        if matches!(
+            fixed,
+            Some(rustdoc::Baseline::Registry(_)) | Some(rustdoc::Baseline::Rustdoc(_))
+        ) && libs.len() > 1
+        {
+            return Err(Error::InvalidOption(format!(
+                "registry:VERSION and rustdoc:FILE name one crate's baseline, but {} library members are checked; use git:REV, or leave the baseline out to let relgate pick each member's",
+                libs.len()
+            )));
+        }
+        let dir = manifest.parent().unwrap_or(Path::new("."));
+        let from_ledger = ledger
+            .last_release()
+            .and_then(|e| e.commit.clone())
+            .filter(|c| collect::git::has_commit(dir, c));
+        let shared = crate::shared_version(&libs);
+        let decide = |info: &rustdoc::CrateInfo| -> Result<rustdoc::MemberBaseline> {
+            if let Some(b) = &fixed {
+                return Ok(rustdoc::MemberBaseline::Found(b.clone()));
+            }
+            let member_dir = info.manifest.parent().unwrap_or(Path::new("."));
+            match &from_ledger {
+                Some(c) if collect::git::has_file_at(member_dir, c, "Cargo.toml") => {
+                    Ok(rustdoc::MemberBaseline::Found(rustdoc::Baseline::Git(c.clone())))
                 }
+                _ => rustdoc::member_baseline(info, shared, env),
             }
         };
         let opts = CompatOptions {
             manifest_path: Some(manifest.to_path_buf()),
-            packages: vec![info.name.clone()],
-            workspace: false,
-            baseline: Some(baseline.clone()),
+            packages: Vec::new(),
+            workspace: true,
+            baseline: None,
             features: None,
             target: None,
         };
-        let report = crate::compat_against(&opts, &info, baseline, clean_commit, env)?;
-        Ok((Some(report), String::new()))
+        Ok(ReleaseCompat {
+            members: crate::compat_members(&opts, &libs, &decide, clean_commit, env),
+            not_compared: Vec::new(),
+            skipped,
+        })
     }
+}
+
+/// The baseline the caller fixed, if any.
+#[derive(Debug, Clone)]
+enum Explicit {
+    /// Neither `--baseline` nor `[release] baseline`.
+    Unset,
+    /// `none`: no comparison.
+    None,
+    /// One baseline for every member.
+    Baseline(rustdoc::Baseline),
+}
+
+impl Explicit {
+    fn parse(spec: Option<&str>) -> Result<Explicit> {
+        match spec {
+            None => Ok(Explicit::Unset),
+            Some("none") => Ok(Explicit::None),
+            Some(s) => s.parse().map(Explicit::Baseline).map_err(Error::InvalidOption),
+        }
+    }
+}
+
+/// The release's comparison of its library members.
+struct ReleaseCompat {
+    members: Vec<crate::MemberCompat>,
+    /// (package, version) of members not compared because the baseline is `none`.
+    not_compared: Vec<(String, String)>,
+    skipped: Vec<(String, String)>,
+}
+
+/// `path` as seen from `base` (both absolute): `a/b`, `../x/y`.
+fn relative_to(base: &Path, path: &Path) -> PathBuf {
+    let b: Vec<_> = base.components().collect();
+    let p: Vec<_> = path.components().collect();
+    let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// The comparison as the release records it.
+struct MergedCompat {
+    /// `release.package`'s report, schema drift included.
+    report: Option<crate::analyze::compat::Report>,
+    fact: CompatFact,
+    /// `compat_report.json`.
+    json: Option<Vec<u8>>,
+    /// What `compat_report.json` was rendered from.
+    source: Option<CompatSource>,
+    /// Why `release.package` was not compared, for report.md.
+    note: String,
+}
+
+/// `compat_report.json`: one report, or one per member.
+enum CompatSource {
+    One(Box<crate::analyze::compat::Report>),
+    Workspace(crate::WorkspaceCompat),
+}
+
+impl CompatSource {
+    fn render(&self) -> Result<Vec<u8>> {
+        match self {
+            CompatSource::One(r) => crate::emit::compat::json(r),
+            CompatSource::Workspace(w) => crate::emit::compat::workspace_json(w),
+        }
+    }
+}
+
+/// Folds the members' comparisons into the gate's facts. Schema-lock drift
+/// is a change of `release.package`, so it joins that member's report.
+fn merge_compat(rc: ReleaseCompat, package: &str, schema_lock: &SchemaLockFact) -> Result<MergedCompat> {
+    use crate::gate::facts::{CompatMemberFact, CompatSkippedFact, MemberStatus};
+    use crate::MemberCompat;
+    let mut members = Vec::new();
+    let mut facts = Vec::new();
+    let mut report = None;
+    for m in rc.members {
+        match m {
+            MemberCompat::Compared(mut r) => {
+                if r.package == package {
+                    for d in &schema_lock.drift {
+                        r.changes.push(crate::analyze::compat::Change {
+                            path: format!("schema:{}", d.schema),
+                            item_kind: "schema".into(),
+                            kind: crate::analyze::kinds::Kind::for_schema_drift(&d.classification),
+                            detail: d.reasons.join("; "),
+                            old: None,
+                            new: None,
+                            old_span: None,
+                            new_span: None,
+                        });
+                    }
+                    let parse = |v: &str| cargo_metadata::semver::Version::parse(v).ok();
+                    if let (Some(o), Some(n)) = (parse(&r.old_version), parse(&r.new_version)) {
+                        r.verdict = crate::analyze::compat::verdict(&o, &n, &r.changes);
+                    }
+                    report = Some((*r).clone());
+                }
+                facts.push(CompatMemberFact {
+                    package: r.package.clone(),
+                    version: r.new_version.clone(),
+                    status: MemberStatus::Compared,
+                    baseline: Some(r.baseline.clone()),
+                    previous_version: Some(r.old_version.clone()),
+                    required_bump: Some(r.verdict.required.name().into()),
+                    declared_bump: Some(r.verdict.declared.name().into()),
+                    sufficient: r.verdict.sufficient,
+                    next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
+                    changes: r.changes.len() as u64,
+                    reason: None,
+                });
+                members.push(MemberCompat::Compared(r));
+            }
+            MemberCompat::FirstRelease {
+                package,
+                version,
+                reason,
+            } => {
+                facts.push(CompatMemberFact {
+                    package: package.clone(),
+                    version: version.clone(),
+                    status: MemberStatus::FirstRelease,
+                    reason: Some(reason.clone()),
+                    ..CompatMemberFact::default()
+                });
+                members.push(MemberCompat::FirstRelease {
+                    package,
+                    version,
+                    reason,
+                });
+            }
+            MemberCompat::Failed {
+                package,
+                version,
+                error,
+            } => {
+                facts.push(CompatMemberFact {
+                    package: package.clone(),
+                    version: version.clone(),
+                    status: MemberStatus::Failed,
+                    reason: Some(error.clone()),
+                    ..CompatMemberFact::default()
+                });
+                members.push(MemberCompat::Failed {
+                    package,
+                    version,
+                    error,
+                });
+            }
+        }
+    }
+    for (package, version) in &rc.not_compared {
+        facts.push(CompatMemberFact {
+            package: package.clone(),
+            version: version.clone(),
+            status: MemberStatus::NotCompared,
+            reason: Some("the baseline is `none`".into()),
+            ..CompatMemberFact::default()
+        });
+    }
+    let skipped: Vec<CompatSkippedFact> = rc
+        .skipped
+        .iter()
+        .map(|(package, reason)| CompatSkippedFact {
+            package: package.clone(),
+            reason: reason.clone(),
+        })
+        .collect();
+    let own = facts.iter().find(|m| m.package == package);
+    let note = match own.map(|m| m.status) {
+        Some(MemberStatus::Compared) => String::new(),
+        Some(MemberStatus::FirstRelease) => format!(
+            "First release of `{package}`: {}.",
+            own.and_then(|m| m.reason.as_deref())
+                .unwrap_or("no earlier version")
+        ),
+        Some(MemberStatus::NotCompared) => "No baseline (`none`): the public API was not compared.".into(),
+        Some(MemberStatus::Failed) => format!(
+            "`{package}` could not be compared, so the gate fails: {}",
+            own.and_then(|m| m.reason.as_deref())
+                .unwrap_or("no reason recorded")
+        ),
+        None => match skipped.iter().find(|s| s.package == package) {
+            Some(s) => format!("`{package}` is not compared ({}).", s.reason),
+            None => format!("`{package}` is not a library member."),
+        },
+    };
+    let fact = match &report {
+        Some(r) => CompatFact {
+            ran: true,
+            baseline: Some(r.baseline.clone()),
+            required_bump: r.verdict.required.name().into(),
+            declared_bump: r.verdict.declared.name().into(),
+            sufficient: r.verdict.sufficient,
+            next_version_at_least: Some(r.verdict.next_version_at_least.clone()),
+            changes: r
+                .changes
+                .iter()
+                .map(|c| CompatChangeFact {
+                    path: c.path.clone(),
+                    kind: c.kind.id().into(),
+                    class: c.class().name().into(),
+                    detail: c.detail.clone(),
+                })
+                .collect(),
+            members: facts,
+            skipped,
+        },
+        None => CompatFact {
+            members: facts,
+            skipped,
+            ..CompatFact::default()
+        },
+    };
+    // The drift-extended report stands for release.package's.
+    let mut members: Vec<MemberCompat> = members
+        .into_iter()
+        .map(|m| match (m, &report) {
+            (MemberCompat::Compared(r), Some(own)) if r.package == package => {
+                MemberCompat::Compared(Box::new(own.clone()))
+            }
+            (other, _) => other,
+        })
+        .collect();
+    let source = match (members.len(), members.pop()) {
+        (_, None) => None,
+        (1, Some(MemberCompat::Compared(r))) => Some(CompatSource::One(r)),
+        (_, Some(last)) => {
+            members.push(last);
+            Some(CompatSource::Workspace(crate::WorkspaceCompat {
+                members,
+                skipped: rc.skipped,
+            }))
+        }
+    };
+    let json = source.as_ref().map(CompatSource::render).transpose()?;
+    Ok(MergedCompat {
+        report,
+        fact,
+        json,
+        source,
+        note,
+    })
 }
 
 /// A file bound for the release directory, hashed once when it is staged.
@@ -1063,48 +1309,33 @@ pub fn rejected_dir(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-fn git_has_commit(manifest: &Path, commit: &str) -> bool {
-    let dir = manifest.parent().unwrap_or(Path::new("."));
-    std::process::Command::new("git")
-        .args(["cat-file", "-e", &format!("{commit}^{{commit}}")])
-        .current_dir(dir)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 struct PackageRef {
     name: String,
     version: String,
 }
 
 fn release_package(facts: &crate::facts::ReleaseFacts, contract: &Contract) -> Result<PackageRef> {
-    let members: Vec<&crate::facts::Package> =
-        facts.packages.values().filter(|p| p.workspace_member).collect();
-    let pick = |p: &crate::facts::Package| PackageRef {
-        name: p.id.name.clone(),
-        version: p.id.version.clone(),
+    // Every member, also those the shipped packages do not reach.
+    let members: Vec<&crate::facts::PackageId> = facts.workspace.members.iter().collect();
+    let pick = |p: &crate::facts::PackageId| PackageRef {
+        name: p.name.clone(),
+        version: p.version.clone(),
     };
     if let Some(name) = &contract.release.package {
         return members
             .iter()
-            .find(|p| &p.id.name == name)
+            .find(|p| &p.name == name)
             .map(|p| pick(p))
             .ok_or_else(|| Error::UnknownPackage {
                 name: name.clone(),
                 members: members
                     .iter()
-                    .map(|p| p.id.name.as_str())
+                    .map(|p| p.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             });
     }
-    if let Some(root) = facts
-        .workspace
-        .root_package
-        .as_ref()
-        .and_then(|id| facts.packages.get(id))
-    {
+    if let Some(root) = facts.workspace.root_package.as_ref() {
         return Ok(pick(root));
     }
     match members.as_slice() {
@@ -1122,10 +1353,9 @@ fn sbom_facts(
 ) -> (Vec<PackageFact>, SbomFact) {
     use crate::analyze::license::License;
     let mut packages = Vec::new();
-    let mut sbom = SbomFact {
-        components: 1 + model.components.len() as u64,
-        ..SbomFact::default()
-    };
+    // `components` counts what the tables below it list, so they add up:
+    // every package, the root when it is one (a synthetic workspace root is not).
+    let mut sbom = SbomFact::default();
     let members: std::collections::BTreeSet<(&str, &str)> = facts
         .packages
         .values()
@@ -1150,6 +1380,7 @@ fn sbom_facts(
         };
         let member = members.contains(&(c.name.as_str(), c.version.as_str()));
         let source_kind = if member { "path" } else { c.source_kind };
+        sbom.components += 1;
         *sbom.by_source_kind.entry(source_kind.to_owned()).or_default() += 1;
         *sbom.licenses.entry(license.clone()).or_default() += 1;
         if matches!(c.license, License::None) {
@@ -1707,6 +1938,32 @@ mod tests {
                     kind: "function-added".into(),
                     class: "minor".into(),
                     detail: "new public function".into(),
+                }],
+                members: vec![
+                    crate::gate::facts::CompatMemberFact {
+                        package: "demo".into(),
+                        version: "1.1.0".into(),
+                        status: crate::gate::facts::MemberStatus::Compared,
+                        baseline: Some("git:v1.0.0".into()),
+                        previous_version: Some("1.0.0".into()),
+                        required_bump: Some("minor".into()),
+                        declared_bump: Some("minor".into()),
+                        sufficient: true,
+                        next_version_at_least: Some("1.1.0".into()),
+                        changes: 1,
+                        reason: None,
+                    },
+                    crate::gate::facts::CompatMemberFact {
+                        package: "demo-macros".into(),
+                        version: "0.1.0".into(),
+                        status: crate::gate::facts::MemberStatus::FirstRelease,
+                        reason: Some("first release of demo-macros: no git tag names an earlier version and crates.io has no version below 0.1.0".into()),
+                        ..Default::default()
+                    },
+                ],
+                skipped: vec![crate::gate::facts::CompatSkippedFact {
+                    package: "demo-xtask".into(),
+                    reason: "publish = false".into(),
                 }],
             },
             sbom: SbomFact {

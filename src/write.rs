@@ -275,3 +275,11 @@ fn exchange(a: &Path, b: &Path) -> Result<bool> {
 fn exchange(_: &Path, _: &Path) -> Result<bool> {
     Ok(false)
 }
+
+/// Creates `dir` and its parents.
+pub fn dir_all(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}

@@ -186,9 +186,19 @@ struct ScopeArgs {
     /// Path to Cargo.toml.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
-    /// Workspace member to describe (repeatable; default: every member).
-    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    /// Workspace member to describe (repeatable), with exactly what cargo
+    /// resolves when it builds these packages alone.
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "PKG",
+        conflicts_with = "workspace"
+    )]
     packages: Vec<String>,
+    /// Describe every member, features unified across the workspace (the
+    /// default when no -p is given).
+    #[arg(long)]
+    workspace: bool,
     /// Target triple whose platform-specific dependencies to include (default: host).
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,

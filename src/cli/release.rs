@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use relgate::{Error, SystemEnv};
 
-use super::{write_output, write_stdout};
-
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
     /// The workspace's root Cargo.toml.
@@ -546,44 +544,32 @@ pub fn explain(args: ExplainArgs) -> Result<ExitCode, Error> {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The workspace root to write into.
+    /// The workspace root to write into (it must hold Cargo.toml).
     #[arg(long, value_name = "DIR", default_value = ".")]
     dir: PathBuf,
+    /// Overwrite the files that exist (by default they are left alone).
+    #[arg(long)]
+    force: bool,
 }
 
-const INIT_CONTRACT: &str = include_str!("../../templates/init/relgate.toml");
-const INIT_XTASK: &str = include_str!("../../templates/init/xtask-release.rs");
-const INIT_WORKFLOW: &str = include_str!("../../templates/init/release.yml");
-
 pub fn init(args: InitArgs) -> Result<ExitCode, Error> {
-    let files = [
-        (args.dir.join("relgate.toml"), INIT_CONTRACT),
-        (
-            args.dir.join("xtask").join("src").join("release.rs.example"),
-            INIT_XTASK,
-        ),
-        (
-            args.dir.join(".github").join("workflows").join("release.yml"),
-            INIT_WORKFLOW,
-        ),
-    ];
-    for (path, _) in &files {
-        if path.exists() {
-            return Err(Error::Exists { path: path.clone() });
-        }
+    let out = relgate::init::init(&relgate::init::InitOptions {
+        dir: args.dir.clone(),
+        force: args.force,
+    })?;
+    for p in &out.written {
+        println!("wrote {}", relgate::init::shown(&args.dir, p));
     }
-    for (path, text) in &files {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        relgate::write::new_file(path, text.as_bytes(), 0o644)?;
-        println!("wrote {}", path.display());
+    for p in &out.kept {
+        println!(
+            "kept {}: it exists and was left as it is (--force overwrites it)",
+            relgate::init::shown(&args.dir, p)
+        );
     }
+    println!(
+        "the workflow runs on tags matching {} ({})",
+        out.tag_pattern, out.tag_reason
+    );
     println!("next: review relgate.toml, run `relgate schema lock`, commit both, then `relgate release --dry-run --out target/release-dry-run`");
-    let _ = write_output;
-    let _ = write_stdout;
     Ok(ExitCode::SUCCESS)
 }

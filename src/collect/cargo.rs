@@ -430,3 +430,160 @@ mod tests {
         assert!(parse_source("weird+thing", root).is_err());
     }
 }
+
+/// One package of `cargo tree`'s output: name, version and the source
+/// hint cargo prints in parentheses (a path or git URL; empty for crates.io).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TreeEntry {
+    /// Crate name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// `(…)` after the version, without the parentheses.
+    pub hint: String,
+}
+
+/// What cargo resolves for `scope.packages` alone (features not unified
+/// with other members): `cargo tree -e normal,build` on the target.
+pub fn tree(
+    scope: &Scope,
+    manifest: Option<&Path>,
+    target: &str,
+    env: &dyn Env,
+    cwd: &Path,
+) -> Result<Vec<TreeEntry>> {
+    let cargo = env.var("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut args: Vec<String> = [
+        "tree",
+        "--locked",
+        "--color=never",
+        "--prefix=none",
+        "--edges=normal,build",
+        "--format={p}",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.push(format!("--target={target}"));
+    if let Some(p) = manifest {
+        args.push("--manifest-path".into());
+        args.push(p.to_string_lossy().into_owned());
+    }
+    for p in &scope.packages {
+        args.push("-p".into());
+        args.push(p.clone());
+    }
+    let features = scope.features.normalized();
+    if !features.is_empty() {
+        args.push(format!("--features={}", features.join(",")));
+    }
+    if scope.features.all_features {
+        args.push("--all-features".into());
+    }
+    if scope.features.no_default_features {
+        args.push("--no-default-features".into());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&cargo, &argv, cwd, &[])?;
+    if !out.status.success() {
+        return Err(Error::ToolOutput {
+            program: "cargo tree".into(),
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    let text = String::from_utf8(out.stdout).map_err(|e| Error::ToolOutput {
+        program: "cargo tree".into(),
+        reason: e.to_string(),
+    })?;
+    let mut entries: Vec<TreeEntry> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(parse_tree_line)
+        .collect::<Result<_>>()?;
+    entries.sort();
+    entries.dedup();
+    Ok(entries)
+}
+
+/// `name v1.2.3`, `name v1.2.3 (/path)`, `… (proc-macro)`, `… (*)`.
+fn parse_tree_line(line: &str) -> Result<TreeEntry> {
+    let bad = || Error::ToolOutput {
+        program: "cargo tree".into(),
+        reason: format!("unexpected line `{line}`"),
+    };
+    let mut rest = line.trim();
+    for suffix in [" (*)", " (proc-macro)"] {
+        rest = rest.strip_suffix(suffix).unwrap_or(rest);
+    }
+    let (name, rest) = rest.split_once(' ').ok_or_else(bad)?;
+    let (version, hint) = match rest.split_once(' ') {
+        Some((v, h)) => (v, h.trim()),
+        None => (rest, ""),
+    };
+    let version = version.strip_prefix('v').ok_or_else(bad)?;
+    let hint = hint
+        .strip_prefix('(')
+        .and_then(|h| h.strip_suffix(')'))
+        .unwrap_or(hint);
+    Ok(TreeEntry {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        hint: hint.to_owned(),
+    })
+}
+
+/// Keeps only the packages `cargo tree` listed (and the edges between
+/// them). Each entry must name exactly one package of the resolve.
+pub fn keep_only(facts: &mut crate::facts::ReleaseFacts, entries: &[TreeEntry]) -> Result<()> {
+    let mut keep = BTreeSet::new();
+    for e in entries {
+        let candidates: Vec<&PackageId> = facts
+            .packages
+            .keys()
+            .filter(|id| id.name == e.name && id.version == e.version)
+            .collect();
+        let chosen = match candidates.as_slice() {
+            [one] => (*one).clone(),
+            [] => {
+                return Err(Error::Inconsistent(format!(
+                    "cargo tree lists {} {} but cargo metadata does not",
+                    e.name, e.version
+                )))
+            }
+            several => {
+                let by_hint: Vec<&&PackageId> = several
+                    .iter()
+                    .filter(|id| match &id.source {
+                        Source::Registry { .. } => e.hint.is_empty() || e.hint.starts_with("registry"),
+                        Source::Git { url, .. } => {
+                            !e.hint.is_empty() && e.hint.contains(url.trim_end_matches(".git"))
+                        }
+                        _ => !e.hint.is_empty() && e.hint.starts_with('/'),
+                    })
+                    .collect();
+                match by_hint.as_slice() {
+                    [one] => (**one).clone(),
+                    _ => {
+                        return Err(Error::Inconsistent(format!(
+                            "cannot tell which of {} packages {} {} cargo tree means ({})",
+                            several.len(),
+                            e.name,
+                            e.version,
+                            e.hint
+                        )))
+                    }
+                }
+            }
+        };
+        keep.insert(chosen);
+    }
+    facts.packages.retain(|id, _| keep.contains(id));
+    for p in facts.packages.values_mut() {
+        p.deps.retain(|d, _| keep.contains(d));
+    }
+    if let Some(missing) = facts.roots.iter().find(|r| !keep.contains(*r)) {
+        return Err(Error::Inconsistent(format!(
+            "cargo tree does not list the selected package {missing}"
+        )));
+    }
+    Ok(())
+}

@@ -61,3 +61,41 @@ pub fn strip_credentials(url: &str) -> String {
         None => url.to_owned(),
     }
 }
+
+/// `commit` is a commit of the repository holding `dir`.
+pub fn has_commit(dir: &Path, commit: &str) -> bool {
+    cat_file_exists(dir, &format!("{commit}^{{commit}}"))
+}
+
+/// `file` (relative to `dir`) exists in the tree of `commit`.
+pub fn has_file_at(dir: &Path, commit: &str, file: &str) -> bool {
+    cat_file_exists(dir, &format!("{commit}:./{file}"))
+}
+
+fn cat_file_exists(dir: &Path, object: &str) -> bool {
+    std::process::Command::new("git")
+        .args(["cat-file", "-e", object])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Every tag of the repository holding `dir` (none outside git).
+pub fn tags(dir: &Path) -> Vec<String> {
+    std::process::Command::new("git")
+        .args(["tag", "--list"])
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}

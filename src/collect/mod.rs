@@ -114,10 +114,19 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
             let host_cfg = toolchain::cfg(env, dir, None);
             let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
             let git = git::read(dir);
-            (toolchain, host_cfg, target_cfg, git)
+            // Named packages are described as cargo builds them alone, not
+            // with features unified across the workspace.
+            let tree = match (&toolchain, scope.packages.is_empty()) {
+                (Ok(t), false) => {
+                    let target = scope.target.as_deref().unwrap_or(&t.host);
+                    Some(cargo::tree(scope, manifest.as_deref(), target, env, dir))
+                }
+                _ => None,
+            };
+            (toolchain, host_cfg, target_cfg, git, tree)
         });
         let metadata = cargo::metadata(scope, manifest.as_deref(), env, dir);
-        let (toolchain, host_cfg, target_cfg, git) = side
+        let (toolchain, host_cfg, target_cfg, git, tree) = side
             .join()
             .map_err(|_| Error::Inconsistent("the toolchain/git collector thread panicked".into()))?;
         let toolchain = toolchain?;
@@ -148,7 +157,11 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
             git,
             timestamp,
         };
-        cargo::facts_from(input, &read_text_file)
+        let mut facts = cargo::facts_from(input, &read_text_file)?;
+        if let Some(tree) = tree {
+            cargo::keep_only(&mut facts, &tree?)?;
+        }
+        Ok(facts)
     })
 }
 

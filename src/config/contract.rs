@@ -53,6 +53,9 @@ pub struct Release {
     pub packages: Vec<String>,
     /// Compat baseline spec (`git:REF`, `registry:VERSION`, `path:DIR`, `none`).
     pub baseline: Option<String>,
+    /// The public half of the release key, relative to the workspace root:
+    /// checked against the signing key, and used by report.md's commands.
+    pub public_key: Option<String>,
 }
 
 impl Default for Release {
@@ -66,6 +69,7 @@ impl Default for Release {
             package: None,
             packages: Vec::new(),
             baseline: None,
+            public_key: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::config::contract::{Contract, BUILTIN_IDS, WAIVER_EXPIRED};
-use crate::gate::facts::{Facts, MetricFact};
+use crate::gate::facts::{Facts, MemberStatus, MetricFact};
 use crate::gate::rules::license_allowed;
 
 /// One failing item of a built-in invariant.
@@ -32,7 +32,7 @@ pub enum Outcome {
 pub fn explain(id: &str) -> Option<&'static str> {
     Some(match id {
         "tests-passed" => "tests-passed: when `[release] run-tests` is true (the default), the release runs the test command (default `cargo test --workspace --locked`) and requires conclusive results: the command ran, exited 0, its `test result:` lines were read, no test failed and at least one passed. Missing or unreadable evidence fails.",
-        "semver-bump-sufficient" => "semver-bump-sufficient: the version change from the baseline (previous release) must be at least the bump the compatibility report requires, under Cargo's rules (for 0.x, a change of the left-most non-zero component is major). Schema-lock drift adds its own required bump. A first release (no baseline) passes.",
+        "semver-bump-sufficient" => "semver-bump-sufficient: the version change from the baseline (previous release) must be at least the bump the compatibility report requires, under Cargo's rules (for 0.x, a change of the left-most non-zero component is major). Every publishable library member of the workspace is checked against its own baseline (the last ledger release's commit, else its highest earlier tag, else its previous version on crates.io); a member that cannot be compared fails the gate. Schema-lock drift adds its own required bump to `release.package`. A member with provably no earlier version (a first release) passes; the baseline `none` skips the check and says so.",
         "schema-lock" => "schema-lock: the canonical sha256 of relgate's artifact schemas and of every schema in `[schemas] paths` must match the lock file (`[schemas] lock`, default schemas.lock). Drift is classified breaking (major), additive (minor) or documentation-only (none). Only `relgate schema lock` updates the lock.",
         "canonical-format" => "canonical-format: every JSON artifact relgate writes validates against its schema (compat_report.json, metrics.json), and rendering every artifact a second time from the same facts gives the same bytes.",
         "license-allowlist" => "license-allowlist: with `[invariants.license-allowlist] allow = [...]`, every dependency's SPDX expression must be satisfiable with allowed licenses only (`MIT OR GPL-3.0` passes with MIT allowed). A crate without a license is NOASSERTION, allowed only if listed. `include-workspace = true` checks members too.",
@@ -162,6 +162,79 @@ fn tests_passed(f: &Facts) -> Outcome {
 }
 
 fn semver(f: &Facts) -> Outcome {
+    let c = &f.compat;
+    if c.members.is_empty() {
+        if !c.skipped.is_empty() {
+            let list: Vec<String> = c
+                .skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.package, s.reason))
+                .collect();
+            return Outcome::Skipped(format!(
+                "no publishable library member, so no public API to compare: {}",
+                list.join(", ")
+            ));
+        }
+        return release_package_semver(f);
+    }
+    if c.members.iter().all(|m| m.status == MemberStatus::NotCompared) {
+        return Outcome::Skipped(format!(
+            "baseline `none`: the public API of {} was not compared",
+            c.members
+                .iter()
+                .map(|m| m.package.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut failures = Vec::new();
+    let mut notes = Vec::new();
+    for m in &c.members {
+        let data = json!(m);
+        match m.status {
+            MemberStatus::Failed => failures.push(fail(
+                &m.package,
+                format!(
+                    "{} {} could not be compared with an earlier version, so its bump is unchecked: {}",
+                    m.package,
+                    m.version,
+                    m.reason.as_deref().unwrap_or("no reason recorded")
+                ),
+                data,
+            )),
+            MemberStatus::Compared => {
+                let prev = m.previous_version.as_deref().unwrap_or("?");
+                let required = m.required_bump.as_deref().unwrap_or("?");
+                let declared = m.declared_bump.as_deref().unwrap_or("?");
+                notes.push(format!(
+                    "{} {prev} → {}: declares {declared}, requires {required}",
+                    m.package, m.version
+                ));
+                if !m.sufficient {
+                    failures.push(fail(
+                        &m.package,
+                        format!(
+                            "{}: the changes since {prev} require a {required} bump, but {prev} → {} is {declared}; release at least {}",
+                            m.package,
+                            m.version,
+                            m.next_version_at_least.as_deref().unwrap_or("a higher version")
+                        ),
+                        data,
+                    ));
+                }
+            }
+            MemberStatus::FirstRelease => notes.push(format!("{} {}: first release", m.package, m.version)),
+            MemberStatus::NotCompared => notes.push(format!(
+                "{} {}: not compared (baseline `none`)",
+                m.package, m.version
+            )),
+        }
+    }
+    Outcome::Checked(failures, Some(notes.join("; ")))
+}
+
+/// `gate.json` written before members were recorded: the release package only.
+fn release_package_semver(f: &Facts) -> Outcome {
     let c = &f.compat;
     if !c.ran {
         return Outcome::Checked(

@@ -109,6 +109,97 @@ pub struct CompatFact {
     pub next_version_at_least: Option<String>,
     /// Every change.
     pub changes: Vec<CompatChangeFact>,
+    /// Every publishable library member of the workspace, each against its
+    /// own baseline (the fields above describe `release.package`'s).
+    #[serde(default)]
+    pub members: Vec<CompatMemberFact>,
+    /// Members with no public API to compare, and why (`publish = false`,
+    /// no library target).
+    #[serde(default)]
+    pub skipped: Vec<CompatSkippedFact>,
+}
+
+/// What became of one member's comparison.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemberStatus {
+    /// Compared with its baseline.
+    #[default]
+    Compared,
+    /// Provably no earlier version: no ledger entry, no tag, not on the registry.
+    FirstRelease,
+    /// The contract or `--baseline` said `none`.
+    NotCompared,
+    /// relgate could not compare it: the gate fails.
+    Failed,
+}
+
+impl MemberStatus {
+    /// Every status, in order.
+    pub const ALL: [MemberStatus; 4] = [
+        MemberStatus::Compared,
+        MemberStatus::FirstRelease,
+        MemberStatus::NotCompared,
+        MemberStatus::Failed,
+    ];
+
+    /// The id rules and gate.json use.
+    pub fn id(self) -> &'static str {
+        match self {
+            MemberStatus::Compared => "compared",
+            MemberStatus::FirstRelease => "first-release",
+            MemberStatus::NotCompared => "not-compared",
+            MemberStatus::Failed => "failed",
+        }
+    }
+
+    /// What the status means.
+    pub fn explain(self) -> &'static str {
+        match self {
+            MemberStatus::Compared => "the member's public API was compared with its baseline",
+            MemberStatus::FirstRelease => {
+                "no ledger entry, no git tag and no registry version precede this one"
+            }
+            MemberStatus::NotCompared => "the baseline `none` was given: the comparison is turned off",
+            MemberStatus::Failed => "the member could not be compared; semver-bump-sufficient fails",
+        }
+    }
+}
+
+/// One entry of `compat.members`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatMemberFact {
+    /// Package name.
+    pub package: String,
+    /// Its version now.
+    pub version: String,
+    /// `compared`, `first-release`, `not-compared` or `failed`.
+    pub status: MemberStatus,
+    /// The baseline spec, when one was decided.
+    pub baseline: Option<String>,
+    /// The baseline's version (compared members).
+    pub previous_version: Option<String>,
+    /// Highest change class (compared members).
+    pub required_bump: Option<String>,
+    /// The bump the version change declares (compared members).
+    pub declared_bump: Option<String>,
+    /// Compared, and declared ≥ required.
+    pub sufficient: bool,
+    /// Lowest sufficient version (compared members).
+    pub next_version_at_least: Option<String>,
+    /// Number of changes found.
+    pub changes: u64,
+    /// Why it was not compared, or the error.
+    pub reason: Option<String>,
+}
+
+/// One entry of `compat.skipped`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompatSkippedFact {
+    /// Package name.
+    pub package: String,
+    /// Why it has no public API to compare.
+    pub reason: String,
 }
 
 /// One entry of `compat.changes`.
@@ -127,7 +218,8 @@ pub struct CompatChangeFact {
 /// `sbom`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SbomFact {
-    /// Components, the root included.
+    /// Packages described: every component, the root when it is a package
+    /// (a synthetic workspace root is not counted).
     pub components: u64,
     /// Component count per `source_kind`.
     pub by_source_kind: BTreeMap<String, u64>,
@@ -261,3 +353,138 @@ pub const VARIABLES: [&str; 13] = [
     "provenance",
     "now",
 ];
+
+impl Facts {
+    /// A complete example of the facts: every list holds one element and
+    /// every optional field a value, so evaluating a rule on it reaches
+    /// every field the rule names. [`crate::gate::rules::compile`] checks
+    /// every expression on it before any work.
+    pub fn specimen() -> Facts {
+        let attrs: BTreeMap<String, String> = [
+            ("artifact", "demo"),
+            ("stage", "build"),
+            ("source_kind", "registry"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let metric = MetricFact {
+            name: "release.artifact.size".into(),
+            unit: "By".into(),
+            value: 1.0,
+            attributes: attrs,
+        };
+        let member = CompatMemberFact {
+            package: "demo".into(),
+            version: "1.1.0".into(),
+            status: MemberStatus::Compared,
+            baseline: Some("git:v1.0.0".into()),
+            previous_version: Some("1.0.0".into()),
+            required_bump: Some("minor".into()),
+            declared_bump: Some("minor".into()),
+            sufficient: true,
+            next_version_at_least: Some("1.1.0".into()),
+            changes: 1,
+            reason: Some("specimen".into()),
+        };
+        let counts = |keys: &[&str]| {
+            keys.iter()
+                .map(|k| ((*k).to_owned(), 1))
+                .collect::<BTreeMap<String, u64>>()
+        };
+        Facts {
+            release: ReleaseFact {
+                id: "id".into(),
+                package: "demo".into(),
+                version: "1.1.0".into(),
+                previous_version: Some("1.0.0".into()),
+                commit: Some("0".repeat(40)),
+                tag: Some("v1.1.0".into()),
+                dry_run: true,
+            },
+            packages: vec![PackageFact {
+                name: "demo".into(),
+                version: "1.1.0".into(),
+                license: "MIT".into(),
+                source_kind: "registry".into(),
+                source: Some("https://crates.io".into()),
+                kind: "normal".into(),
+                workspace_member: false,
+            }],
+            artifacts: vec![ArtifactFact {
+                name: "demo".into(),
+                kind: "binary".into(),
+                size_bytes: 1,
+                sha256: "0".repeat(64),
+            }],
+            compat: CompatFact {
+                ran: true,
+                baseline: Some("git:v1.0.0".into()),
+                required_bump: "minor".into(),
+                declared_bump: "minor".into(),
+                sufficient: true,
+                next_version_at_least: Some("1.1.0".into()),
+                changes: vec![CompatChangeFact {
+                    path: "demo::f".into(),
+                    kind: "function-added".into(),
+                    class: "minor".into(),
+                    detail: "specimen".into(),
+                }],
+                members: vec![member],
+                skipped: vec![CompatSkippedFact {
+                    package: "demo-xtask".into(),
+                    reason: "publish = false".into(),
+                }],
+            },
+            sbom: SbomFact {
+                components: 1,
+                by_source_kind: counts(&["registry", "path", "git"]),
+                licenses: counts(&["MIT"]),
+                unlicensed: vec!["demo@1.1.0".into()],
+            },
+            metrics: vec![metric.clone()],
+            previous_metrics: Some(vec![metric]),
+            tests: TestsFact {
+                required: true,
+                ran: true,
+                conclusive: true,
+                passed: 1,
+                failed: 0,
+                ignored: 0,
+                command: vec!["cargo".into()],
+                exit_code: Some(0),
+            },
+            ledger: LedgerFact {
+                ids: vec!["id0".into()],
+                versions: vec!["1.0.0".into()],
+                revoked: vec!["id0".into()],
+                head: "0".repeat(64),
+            },
+            schema_lock: SchemaLockFact {
+                status: "ok".into(),
+                lock: "schemas.lock".into(),
+                schemas: vec!["relgate:gate".into()],
+                drift: vec![SchemaDriftFact {
+                    schema: "relgate:gate".into(),
+                    change: "changed".into(),
+                    classification: "additive".into(),
+                    required_bump: "minor".into(),
+                    reasons: vec!["specimen".into()],
+                }],
+            },
+            canonical: vec![CanonicalFact {
+                artifact: "metrics.json".into(),
+                schema: Some("relgate:metrics".into()),
+                errors: vec!["specimen".into()],
+                reemit_identical: true,
+            }],
+            provenance: Some(ProvenanceFact {
+                invocation_id: "id".into(),
+                finished_on: "2026-01-01T00:00:00Z".into(),
+                sha256: "0".repeat(64),
+                keyids: vec!["0".repeat(16)],
+            }),
+            now: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+}

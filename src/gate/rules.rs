@@ -179,7 +179,134 @@ pub fn compile(contract: &Contract) -> Result<Compiled, RuleError> {
             until_ts,
         });
     }
-    Ok(Compiled { rules, waivers })
+    let compiled = Compiled { rules, waivers };
+    type_check(&compiled)?;
+    Ok(compiled)
+}
+
+/// Evaluates every rule on [`crate::gate::facts::Facts::specimen`], where
+/// every list has an element and every field a value: a field that does
+/// not exist, a value of the wrong type, or an `assert` that is not a
+/// boolean fails here, before any work, and also for a rule whose `each`
+/// is empty in the real facts. Errors that depend on values (a host
+/// function refusing an argument, a division by zero) are left to the gate.
+fn type_check(compiled: &Compiled) -> Result<(), RuleError> {
+    let value = crate::gate::facts::Facts::specimen().to_value();
+    let ctx = context(&value);
+    let check =
+        |ctx: &Context, e: &Expr, rule: &str, field: &'static str, want: &str| -> Result<(), RuleError> {
+            let got = match e.program.execute(ctx) {
+                Ok(v) => v,
+                Err(
+                    ExecutionError::FunctionError { .. }
+                    | ExecutionError::DivisionByZero(_)
+                    | ExecutionError::RemainderByZero(_),
+                ) => return Ok(()),
+                Err(err) => return Err(RuleError {
+                    rule: rule.to_owned(),
+                    field,
+                    reason: format!(
+                        "`{}` does not fit the facts: {err} (the README lists the facts and their fields)",
+                        e.source
+                    ),
+                }),
+            };
+            let ok = matches!(
+                (want, &got),
+                ("bool", Value::Bool(_)) | ("string", Value::String(_)) | ("list", Value::List(_))
+            );
+            if ok {
+                return Ok(());
+            }
+            Err(RuleError {
+                rule: rule.to_owned(),
+                field,
+                reason: format!("`{}` gives {got:?}, not a {want}", e.source),
+            })
+        };
+    // Every list element of the specimen, for an `each` that filters the
+    // specimen's one element away: `it` is then one of these.
+    let mut elements = Vec::new();
+    collect_elements(&value, &mut elements);
+    for r in &compiled.rules {
+        let check_with = |it: Option<&serde_json::Value>| -> Result<(), RuleError> {
+            let mut scope = ctx.new_inner_scope();
+            if let Some(it) = it {
+                scope.add_variable_from_value("it", to_cel(it));
+            }
+            check(&scope, &r.assert, &r.id, "assert", "bool")?;
+            if let Some(m) = &r.message {
+                check(&scope, m, &r.id, "message", "string")?;
+            }
+            Ok(())
+        };
+        let Some(each) = &r.each else {
+            check_with(None)?;
+            continue;
+        };
+        check(&ctx, each, &r.id, "each", "list")?;
+        let first = match each.program.execute(&ctx) {
+            Ok(Value::List(items)) => items.first().map(cel_to_json),
+            _ => None,
+        };
+        match first {
+            Some(it) => check_with(Some(&it))?,
+            None => {
+                let mut first_err = None;
+                let fits = elements.iter().any(|e| match check_with(Some(e)) {
+                    Ok(()) => true,
+                    Err(err) => {
+                        first_err.get_or_insert(err);
+                        false
+                    }
+                });
+                if let (false, Some(err)) = (fits, first_err) {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every element of every list in `v`, depth first.
+fn collect_elements<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+    match v {
+        serde_json::Value::Array(items) => {
+            for i in items {
+                out.push(i);
+                collect_elements(i, out);
+            }
+        }
+        serde_json::Value::Object(map) => map.values().for_each(|x| collect_elements(x, out)),
+        _ => {}
+    }
+}
+
+/// CEL → JSON for the specimen's values (maps with string keys, lists, scalars).
+fn cel_to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Int(i) => (*i).into(),
+        Value::UInt(u) => (*u).into(),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+        Value::String(s) => s.to_string().into(),
+        Value::List(items) => items.iter().map(cel_to_json).collect(),
+        Value::Map(m) => m
+            .map
+            .iter()
+            .map(|(k, v)| {
+                let key = match k {
+                    Key::String(s) => s.to_string(),
+                    other => format!("{other:?}"),
+                };
+                (key, cel_to_json(v))
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        _ => serde_json::Value::Null,
+    }
 }
 
 /// JSON → CEL, numbers as `int` when integral (so `x.size_bytes < 1024` works).

@@ -165,10 +165,14 @@ pub fn payload(p: &Params) -> Result<Vec<u8>, String> {
         .collect();
     let mut resolved = Vec::new();
     if let Some(commit) = &p.commit {
-        let uri = p.source_uri.as_ref().map(|u| match &p.source_ref {
-            Some(r) => format!("git+{u}@{r}"),
-            None => format!("git+{u}"),
-        });
+        let uri = p
+            .source_uri
+            .as_deref()
+            .map(bare_source_uri)
+            .map(|u| match &p.source_ref {
+                Some(r) => format!("git+{u}@{r}"),
+                None => format!("git+{u}"),
+            });
         let alg = if commit.len() == 64 { "sha256" } else { "sha1" };
         resolved.push(ResourceDescriptor {
             name: Some("source".into()),
@@ -228,4 +232,15 @@ fn rfc3339(ts: i64) -> Result<String, String> {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .ok_or_else(|| format!("timestamp {ts} out of range"))
+}
+
+/// A repository URL without the `git+` scheme prefix (given once or more),
+/// so `git+https://…` and `https://…` name the same source and the
+/// resolved dependency's URI never reads `git+git+…`.
+pub fn bare_source_uri(uri: &str) -> &str {
+    let mut u = uri.trim();
+    while let Some(rest) = u.strip_prefix("git+") {
+        u = rest;
+    }
+    u
 }

@@ -50,7 +50,11 @@ struct Ws {
 
 impl Ws {
     fn new() -> Ws {
-        let fx = Fixture::new("release");
+        Ws::of("release")
+    }
+
+    fn of(fixture: &str) -> Ws {
+        let fx = Fixture::new(fixture);
         let ws = Ws {
             key: fx.scratch("keys/relgate.key"),
             public: fx.scratch("keys/relgate.pub"),
@@ -1168,23 +1172,68 @@ fn explain_describes_rules_and_init_writes_a_valid_contract_once() {
 
     let dir = tmp.path().join("project");
     std::fs::create_dir_all(&dir).unwrap();
+    // No Cargo.toml: nothing to initialise.
+    let o = relgate().args(["init", "--dir"]).arg(&dir).output().unwrap();
+    assert_exit(&o, 2, "init without a Cargo.toml");
+    assert!(!dir.join("relgate.toml").exists());
     std::fs::write(dir.join("Cargo.toml"), "").unwrap();
-    assert_success(&relgate().args(["init", "--dir"]).arg(&dir).output().unwrap());
-    for f in [
-        "relgate.toml",
-        ".github/workflows/release.yml",
-        "xtask/src/release.rs.example",
-    ] {
+    // A workflow of the user's own is kept; the others are written. The
+    // repository's tags are bare versions, so the workflow's filter is too.
+    let workflow = dir.join(".github/workflows/release.yml");
+    std::fs::create_dir_all(workflow.parent().unwrap()).unwrap();
+    std::fs::write(&workflow, "# mine\n").unwrap();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "tag.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .output()
+            .unwrap();
+        assert_success(&o);
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "x"]);
+    git(&["tag", "15.1.0"]);
+    git(&["tag", "15.2.0"]);
+    let o = relgate().args(["init", "--dir"]).arg(&dir).output().unwrap();
+    assert_success(&o);
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(said.contains("kept .github/workflows/release.yml"), "{said}");
+    assert_eq!(std::fs::read_to_string(&workflow).unwrap(), "# mine\n");
+    for f in ["relgate.toml", "xtask/src/release.rs.example"] {
         assert!(dir.join(f).is_file(), "init did not write {f}");
     }
+    // --force overwrites, with the tag filter of this repository.
+    let o = relgate()
+        .args(["init", "--force", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let written = std::fs::read_to_string(&workflow).unwrap();
+    assert!(written.contains(r#"tags: ["[0-9]+.*"]"#), "{written}");
+    // A second run keeps everything.
     let contract = std::fs::read(dir.join("relgate.toml")).unwrap();
+    std::fs::write(dir.join("relgate.toml"), b"version = 1\n").unwrap();
     let o = relgate().args(["init", "--dir"]).arg(&dir).output().unwrap();
-    assert_exit(&o, 2, "a second init");
+    assert_success(&o);
     assert_eq!(
         std::fs::read(dir.join("relgate.toml")).unwrap(),
-        contract,
+        b"version = 1\n",
         "init overwrote relgate.toml"
     );
+    std::fs::write(dir.join("relgate.toml"), contract).unwrap();
 
     let o = relgate()
         .args(["explain", "binary-size", "--manifest-path"])
@@ -1240,4 +1289,270 @@ fn schema_check_classifies_a_removed_property_as_breaking() {
         text(&o)
     );
     assert!(stdout.contains("schemas/demo.schema.json"), "{}", text(&o));
+}
+
+/// The package set of `cargo tree -p app -e normal,build` (run by the test,
+/// not by relgate): what the shipped binary is built from.
+fn cargo_tree_set(root: &Path, package: &str) -> BTreeSet<(String, String)> {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--locked",
+            "--prefix=none",
+            "--edges=normal,build",
+            "--format={p}",
+            "-p",
+            package,
+        ])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let name = parts.next()?;
+            let version = parts.next()?.strip_prefix('v')?;
+            Some((name.to_owned(), version.to_owned()))
+        })
+        .collect()
+}
+
+/// Every package an SBOM describes: metadata.component and components.
+fn sbom_set(doc: &Value) -> BTreeSet<(String, String)> {
+    let root = &doc["metadata"]["component"];
+    std::iter::once(root)
+        .chain(doc["components"].as_array().unwrap())
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// fixtures/members: `app` (a binary) over `alpha` and `beta`; `gamma`
+/// turns on beta's optional dependency `extra` (publish = false), which
+/// `app` never builds; `relgate-it-delta-4f1c9` has no tag and is on no
+/// registry. The members are tagged at 0.1.0, then alpha gains a function
+/// (0.1.1, sufficient) and beta loses one (0.1.1, insufficient).
+#[test]
+fn a_multi_member_release_ships_what_cargo_builds_and_checks_every_library() {
+    let ws = Ws::of("members");
+    for m in ["alpha", "beta", "gamma"] {
+        ws.git(&["tag", &format!("{m}-0.1.0")]);
+    }
+    for m in ["alpha", "beta", "gamma"] {
+        ws.edit(
+            &format!("crates/{m}/Cargo.toml"),
+            "version = \"0.1.0\"",
+            "version = \"0.1.1\"",
+        );
+    }
+    ws.edit(
+        "crates/alpha/src/lib.rs",
+        "pub fn one()",
+        "pub fn added() {}\n\npub fn one()",
+    );
+    ws.edit("crates/beta/src/lib.rs", "pub fn removed() {}\n", "");
+    let lock = Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(ws.root())
+        .output()
+        .unwrap();
+    assert_success(&lock);
+    ws.commit("alpha adds, beta removes");
+
+    let out = ws.scratch("out");
+    let o = ws.dry_run(&out, &[]);
+    assert_exit(&o, 1, "beta's bump is insufficient");
+    let gate = assert_rejected(&out, &o, "semver-bump-sufficient");
+    let semver = rule(&gate, "semver-bump-sufficient");
+    let failed: Vec<&str> = semver["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["beta"], "{semver}");
+
+    let members = gate["facts"]["compat"]["members"].as_array().unwrap();
+    let status = |name: &str| -> (String, Option<String>) {
+        let m = members
+            .iter()
+            .find(|m| m["package"] == name)
+            .unwrap_or_else(|| panic!("{name} is not among {members:?}"));
+        (
+            m["status"].as_str().unwrap().to_owned(),
+            m["baseline"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(
+        status("alpha"),
+        ("compared".into(), Some("git:alpha-0.1.0".into()))
+    );
+    assert_eq!(status("beta"), ("compared".into(), Some("git:beta-0.1.0".into())));
+    assert_eq!(
+        status("gamma"),
+        ("compared".into(), Some("git:gamma-0.1.0".into()))
+    );
+    assert_eq!(status("relgate-it-delta-4f1c9").0, "first-release");
+    let skipped: Vec<(&str, &str)> = gate["facts"]["compat"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["package"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [("app", "no library target"), ("extra", "publish = false")]
+    );
+
+    // The SBOM is what app is built from: cargo tree's set, extra not in it.
+    let rejected_dir = rejected(&out);
+    let sbom = read_json(&rejected_dir.join("sbom.cdx.json"));
+    let want = cargo_tree_set(ws.root(), "app");
+    assert_eq!(sbom_set(&sbom), want);
+    assert!(!want.iter().any(|(n, _)| n == "extra"), "{want:?}");
+    assert_eq!(sbom["metadata"]["component"]["name"], "app");
+    let report = std::fs::read_to_string(rejected_dir.join("report.md")).unwrap();
+    assert!(
+        report.contains(&format!("{} components in", want.len())),
+        "{report}"
+    );
+    assert!(
+        report.contains("| `beta` 0.1.1 | `git:beta-0.1.0` | **insufficient**"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| `extra` | — | not checked: publish = false"),
+        "{report}"
+    );
+
+    // `relgate sbom -p gamma` resolves gamma alone: extra is there.
+    let one = ws
+        .cmd()
+        .args(["sbom", "-p", "gamma", "--manifest-path"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_success(&one);
+    assert_eq!(sbom_set(&json(&one.stdout)), cargo_tree_set(ws.root(), "gamma"));
+
+    // An explicit baseline is never ignored, and one that does not exist
+    // fails the gate for every member instead of passing as a first release.
+    let o = ws.dry_run(&ws.scratch("out-missing"), &["--baseline", "git:no-such-tag"]);
+    assert_exit(&o, 1, "an unreachable baseline");
+    let gate = assert_rejected(&ws.scratch("out-missing"), &o, "semver-bump-sufficient");
+    let failed: BTreeSet<&str> = rule(&gate, "semver-bump-sufficient")["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["alpha", "beta", "gamma", "relgate-it-delta-4f1c9"]
+            .into_iter()
+            .collect()
+    );
+}
+
+/// report.md's verify commands, pasted into a shell at the workspace root,
+/// verify the release: the key path is `[release] public-key`, and a
+/// `source-uri` written with `git+` is not doubled.
+#[test]
+fn report_md_verify_commands_work_when_pasted() {
+    let ws = Ws::new();
+    std::fs::create_dir_all(ws.root().join("keys")).unwrap();
+    std::fs::copy(&ws.public, ws.root().join("keys/release.pub")).unwrap();
+    ws.edit(
+        "relgate.toml",
+        "[release]\n",
+        "[release]\npublic-key = \"keys/release.pub\"\nsource-uri = \"git+https://example.com/demo\"\n",
+    );
+    ws.commit("public key and source");
+    let out = ws.root().join("dist");
+    assert_success(&ws.release(&out, &[]));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let block = report
+        .split("## Verify\n\n```sh\n")
+        .nth(1)
+        .and_then(|r| r.split("\n```").next())
+        .unwrap_or_else(|| panic!("no verify block in {report}"));
+    assert!(block.contains("KEY=$PWD/keys/release.pub"), "{block}");
+    let statement = std::fs::read_to_string(out.join("provenance.intoto.jsonl")).unwrap();
+    assert!(!statement.contains("git+git+"), "doubled git+ in the provenance");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_relgate")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("sh")
+        .args(["-ec", block])
+        .current_dir(ws.root())
+        .env("PATH", path)
+        .env_remove("RELGATE_SIGNING_KEY")
+        .output()
+        .unwrap();
+    assert_success(&o);
+
+    // The same commands fail on a tampered release.
+    std::fs::write(out.join("notes.txt"), b"tampered\n").unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_relgate")).parent().unwrap();
+    let o = Command::new("sh")
+        .args(["-ec", block])
+        .current_dir(ws.root())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success(),
+        "the pasted commands passed a tampered release"
+    );
+}
+
+/// Rule mistakes are exit 2 before any work: an unknown field, also under
+/// an `each` that is empty in this release, and an `assert` that is not a boolean.
+#[test]
+fn rule_mistakes_fail_at_preflight() {
+    let ws = Ws::new();
+    for (name, rule, needle) in [
+        (
+            "typo",
+            "each = 'artifacts.filter(a, a.kind == \"binary\")'\nassert = \"it.sizebytes < 10\"",
+            "sizebytes",
+        ),
+        ("not-bool", "assert = \"1 + 1\"", "not a bool"),
+        ("typo-top", "assert = \"compat.sufficent\"", "sufficent"),
+    ] {
+        let c = ws.contract(
+            name,
+            &format!("version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n\n[[rule]]\nid = \"{name}\"\n{rule}\n"),
+        );
+        let out = ws.scratch(&format!("out-{name}"));
+        let o = ws.dry_run(&out, &["--contract", &c]);
+        assert_exit(&o, 2, name);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{name}: {err}");
+        assert!(
+            !out.exists() && !rejected(&out).exists(),
+            "{name}: something was written"
+        );
+        assert!(
+            !err.contains("[3/"),
+            "{name}: work started before the error: {err}"
+        );
+    }
 }
