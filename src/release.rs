@@ -1174,11 +1174,14 @@ fn merge_compat(rc: ReleaseCompat, package: &str, schema_lock: &SchemaLockFact) 
     let own = facts.iter().find(|m| m.package == package);
     let note = match own.map(|m| m.status) {
         Some(MemberStatus::Compared) => String::new(),
-        Some(MemberStatus::FirstRelease) => format!(
-            "First release of `{package}`: {}.",
-            own.and_then(|m| m.reason.as_deref())
-                .unwrap_or("no earlier version")
-        ),
+        Some(MemberStatus::FirstRelease) => {
+            let reason = own
+                .and_then(|m| m.reason.as_deref())
+                .unwrap_or("no earlier version");
+            // member_baseline's reason starts with "first release of NAME: ".
+            let why = reason.split_once(": ").map_or(reason, |(_, why)| why);
+            format!("First release of `{package}`: {why}.")
+        }
         Some(MemberStatus::NotCompared) => "No baseline (`none`): the public API was not compared.".into(),
         Some(MemberStatus::Failed) => format!(
             "`{package}` could not be compared, so the gate fails: {}",

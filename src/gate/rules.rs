@@ -202,14 +202,16 @@ fn type_check(compiled: &Compiled) -> Result<(), RuleError> {
                     | ExecutionError::DivisionByZero(_)
                     | ExecutionError::RemainderByZero(_),
                 ) => return Ok(()),
-                Err(err) => return Err(RuleError {
-                    rule: rule.to_owned(),
-                    field,
-                    reason: format!(
+                Err(err) => {
+                    return Err(RuleError {
+                        rule: rule.to_owned(),
+                        field,
+                        reason: format!(
                         "`{}` does not fit the facts: {err} (the README lists the facts and their fields)",
                         e.source
                     ),
-                }),
+                    })
+                }
             };
             let ok = matches!(
                 (want, &got),
