@@ -41,6 +41,10 @@ pub struct ReleaseArgs {
     /// The invocation id (default: $RELGATE_INVOCATION_ID, else a random UUID).
     #[arg(long, value_name = "ID")]
     invocation_id: Option<String>,
+    /// Print the release plan (what preflight decided: packages that ship,
+    /// baselines, paths, key, stages) and stop, doing no work.
+    #[arg(long)]
+    plan: bool,
     /// Summary format on stdout.
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     format: String,
@@ -77,6 +81,18 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     }
     if let Some(id) = &args.invocation_id {
         r = r.invocation_id(id);
+    }
+    if args.plan {
+        let plan = r.plan(&relgate::SystemEnv)?;
+        let view = plan.describe();
+        if args.format == "json" {
+            let mut text = serde_json::to_string_pretty(&view).unwrap_or_default();
+            text.push('\n');
+            print!("{text}");
+        } else {
+            print!("{}", plan.describe_text());
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let tty = std::io::stderr().is_terminal() && !args.quiet;
     let bar = tty.then(|| {

@@ -1556,3 +1556,36 @@ fn rule_mistakes_fail_at_preflight() {
         );
     }
 }
+
+/// `relgate release --plan` prints what preflight decided and does nothing.
+#[test]
+fn release_plan_prints_the_plan_and_does_no_work() {
+    let ws = Ws::of("members");
+    let out = ws.scratch("planned");
+    let o = ws
+        .release_cmd(&out)
+        .args(["--plan", "--dry-run", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let plan = json(&o.stdout);
+    assert_eq!(plan["shipped"], serde_json::json!(["app"]), "{plan:#}");
+    assert_eq!(plan["stages"].as_array().unwrap().len(), 13);
+    assert_eq!(plan["stages"][0]["id"], "preflight");
+    assert_eq!(plan["commit"], ws.head().as_str());
+    assert!(
+        !out.exists() && !rejected(&out).exists(),
+        "--plan wrote something"
+    );
+    let o = ws
+        .release_cmd(&out)
+        .args(["--plan", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_success(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("what cargo builds for app"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,839 @@
+//! `relgate release` as a library call: the whole pipeline, preflight to
+//! ledger, behind one builder ([`Release`]) that `xtask` and the CLI share.
+//!
+//! ```text
+//! preflight → collect → build → test → sbom → schema lock → compat → metrics
+//!           → gate → report → traces → checksums → sign → write (atomic) → ledger
+//! ```
+//!
+//! Compat (rustdoc) and the provenance inputs run on their own threads
+//! beside collect, build and tests: neither depends on them. Every file is
+//! hashed once, when it is staged; the facts, `checksums.txt` and the
+//! signed subjects all read that digest.
+//!
+//! A failed gate signs nothing and leaves the previous release directory (or
+//! none); its unsigned report goes to `<out>.rejected/`. Errors (exit 2) write
+//! nothing at all. Progress is reported through a callback; the library
+//! never prints.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::collect::inputs::KeySource;
+use crate::collect::{self, Env};
+use crate::config::{SbomFormat, Scope};
+use crate::emit::traces::{AttrValue, Run, RunResult};
+use crate::error::{Error, Result};
+use crate::gate::facts::*;
+use crate::provenance::ledger;
+use crate::write;
+
+mod build;
+mod compat;
+mod metrics;
+mod plan;
+mod regate;
+mod report;
+mod schemas;
+mod stage;
+mod staged;
+
+use build::*;
+use compat::{merge_compat, CompatSource};
+pub use plan::ReleasePlan;
+pub use regate::{regate, Regate, RegateOptions};
+pub use report::report_context;
+use report::*;
+use schemas::*;
+pub use schemas::{schema_status, validate};
+use stage::*;
+pub use stage::{Progress, Stage, STAGES};
+use staged::*;
+pub use staged::{rejected_dir, RESERVED};
+
+/// The public example key pair shipped in `keys-example/`.
+pub const EXAMPLE_KEY_PEM: &str = include_str!("../../keys-example/example.key");
+
+/// What `relgate release` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Release {
+    manifest_path: Option<PathBuf>,
+    out: PathBuf,
+    key: Option<KeySource>,
+    dry_run: bool,
+    contract: Option<PathBuf>,
+    baseline: Option<String>,
+    artifacts: Vec<PathBuf>,
+    no_build: bool,
+    allow_dirty: bool,
+    ledger: Option<PathBuf>,
+    invocation_id: Option<String>,
+}
+
+/// What a release run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The gate's verdict.
+    pub verdict: crate::gate::Verdict,
+    /// Released (`<out>`) or rejected (`<out>.rejected`).
+    pub released: bool,
+    /// The directory written.
+    pub dir: PathBuf,
+    /// Package and version.
+    pub package: String,
+    /// Version.
+    pub version: String,
+    /// Invocation id.
+    pub invocation_id: String,
+    /// Files written, with their sha256.
+    pub files: Vec<(String, String)>,
+    /// The ledger line appended, if any.
+    pub ledger_entry: Option<String>,
+    /// The ledger file.
+    pub ledger_path: PathBuf,
+    /// keyid that signed (when released).
+    pub keyid: Option<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+impl Release {
+    /// A release into `out`.
+    pub fn new(out: impl Into<PathBuf>) -> Release {
+        Release {
+            out: out.into(),
+            ..Release::default()
+        }
+    }
+    /// Replaces the output directory.
+    pub fn out(mut self, out: impl Into<PathBuf>) -> Self {
+        self.out = out.into();
+        self
+    }
+    /// The workspace's root `Cargo.toml` (default `./Cargo.toml`).
+    pub fn manifest_path(mut self, p: impl Into<PathBuf>) -> Self {
+        self.manifest_path = Some(p.into());
+        self
+    }
+    /// The signing key.
+    pub fn key(mut self, k: KeySource) -> Self {
+        self.key = Some(k);
+        self
+    }
+    /// A dry run: the example key is allowed (and used when no key is
+    /// given), and the ledger is not written.
+    pub fn dry_run(mut self, yes: bool) -> Self {
+        self.dry_run = yes;
+        self
+    }
+    /// The contract file (default: relgate.toml or Cargo.toml metadata).
+    pub fn contract(mut self, p: impl Into<PathBuf>) -> Self {
+        self.contract = Some(p.into());
+        self
+    }
+    /// The compat baseline spec (`git:REF`, `path:DIR`, `registry:V`, `rustdoc:FILE`, `none`).
+    pub fn baseline(mut self, spec: impl Into<String>) -> Self {
+        self.baseline = Some(spec.into());
+        self
+    }
+    /// An extra artifact to release (a built file).
+    pub fn artifact(mut self, p: impl Into<PathBuf>) -> Self {
+        self.artifacts.push(p.into());
+        self
+    }
+    /// Skip `cargo build`: release the given artifacts (or none) and the evidence.
+    pub fn no_build(mut self, yes: bool) -> Self {
+        self.no_build = yes;
+        self
+    }
+    /// Allow uncommitted changes.
+    pub fn allow_dirty(mut self, yes: bool) -> Self {
+        self.allow_dirty = yes;
+        self
+    }
+    /// The ledger file (default from the contract, `release-ledger.jsonl`).
+    pub fn ledger(mut self, p: impl Into<PathBuf>) -> Self {
+        self.ledger = Some(p.into());
+        self
+    }
+    /// The invocation id (default: `RELGATE_INVOCATION_ID`, else a random UUID).
+    pub fn invocation_id(mut self, id: impl Into<String>) -> Self {
+        self.invocation_id = Some(id.into());
+        self
+    }
+
+    /// Runs the pipeline.
+    pub fn run(&self, env: &dyn Env, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
+        let run_start = nanos();
+        let mut clock = Clock {
+            stages: Vec::new(),
+            progress,
+            current: None,
+        };
+        let mut warnings = Vec::new();
+
+        // ── preflight ────────────────────────────────────────────────
+        clock.start(Stage::Preflight);
+        let ReleasePlan {
+            manifest,
+            root,
+            contract,
+            compiled,
+            template,
+            key,
+            public_key,
+            explicit,
+            shipped,
+            git,
+            ledger_path,
+            ledger_text,
+            ledger,
+            schemas_now,
+            lock,
+            lock_rel,
+            out,
+            rejected,
+            previous_metrics,
+            invocation_id,
+            clean_commit,
+            warnings: planned_warnings,
+        } = self.plan(env)?;
+        warnings.extend(planned_warnings);
+        write::recover(&out)?;
+
+        std::thread::scope(|scope| -> Result<Outcome> {
+            let compat_job =
+                scope.spawn(|| compat::members(&manifest, &explicit, &ledger, clean_commit.as_deref(), env));
+            let provenance_job = scope.spawn(|| collect::provenance_inputs(Some(&manifest), None, env));
+            // ── collect ──────────────────────────────────────────────────
+            clock.start(Stage::Collect);
+            let scope = Scope {
+                manifest_path: Some(manifest.clone()),
+                packages: shipped.clone(),
+                ..Scope::default()
+            };
+            let facts = collect::gather(&scope, env)?;
+            let pkg = release_package(&facts, &contract)?;
+
+            // ── build ────────────────────────────────────────────────────
+            clock.start(Stage::Build);
+            let build_start = nanos();
+            let mut binaries: Vec<PathBuf> = if self.no_build {
+                Vec::new()
+            } else {
+                if shipped.is_empty() {
+                    Vec::new()
+                } else {
+                    collect::release::build(&manifest, &shipped)?
+                }
+            };
+            let build_seconds = (nanos() - build_start) as f64 / 1e9;
+            binaries.extend(self.artifacts.iter().cloned());
+            let mut names = BTreeMap::new();
+            for b in &binaries {
+                let name = b
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
+                    return Err(Error::InvalidOption(format!(
+                        "artifact `{}` would collide with a file relgate writes; rename it",
+                        b.display()
+                    )));
+                }
+                if names.insert(name.clone(), b.clone()).is_some() {
+                    return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
+                }
+            }
+            clock.finish(vec![
+                ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
+                (
+                    "release.artifact.count".into(),
+                    AttrValue::Int(names.len() as i64),
+                ),
+            ]);
+
+            // ── test ─────────────────────────────────────────────────────
+            clock.start(Stage::Test);
+            let tests = if contract.release.run_tests {
+                let cmd = contract
+                    .release
+                    .test_command
+                    .clone()
+                    .unwrap_or_else(collect::release::default_test_command);
+                collect::release::tests(&root, &cmd)
+            } else {
+                TestsFact::default()
+            };
+            clock.finish(vec![
+                ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
+                ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
+                ("release.tests.failed".into(), AttrValue::Int(tests.failed as i64)),
+            ]);
+
+            // ── sbom ─────────────────────────────────────────────────────
+            clock.start(Stage::Sbom);
+            let model = crate::analyze::sbom::model(&facts)?;
+            // Each format is rendered twice (the second time for
+            // `canonical-format`), one format per thread.
+            let twice = |format: SbomFormat| -> Result<(Vec<u8>, bool)> {
+                let first = crate::emit::sbom(&model, format)?;
+                let again = crate::emit::sbom(&model, format)?;
+                let same = first == again;
+                Ok((first, same))
+            };
+            let (cdx, spdx) = std::thread::scope(|s| {
+                let spdx = s.spawn(|| twice(SbomFormat::SpdxJson));
+                let cdx = twice(SbomFormat::CycloneDxJson);
+                (
+                    cdx,
+                    spdx.join()
+                        .unwrap_or_else(|_| Err(Error::Inconsistent("the SPDX thread panicked".into()))),
+                )
+            });
+            let ((cdx, cdx_same), (spdx, spdx_same)) = (cdx?, spdx?);
+            let canonical_sbom = vec![
+                CanonicalFact {
+                    artifact: "sbom.cdx.json".into(),
+                    schema: None,
+                    errors: Vec::new(),
+                    reemit_identical: cdx_same,
+                },
+                CanonicalFact {
+                    artifact: "sbom.spdx.json".into(),
+                    schema: None,
+                    errors: Vec::new(),
+                    reemit_identical: spdx_same,
+                },
+            ];
+            let (packages, sbom_fact) = sbom_facts(&model, &facts);
+
+            // ── schema lock ──────────────────────────────────────────────
+            clock.start(Stage::SchemaLock);
+            let schema_lock = schema_lock_fact(lock.as_ref(), &schemas_now, &lock_rel)?;
+
+            // ── compat ───────────────────────────────────────────────────
+            clock.start(Stage::Compat);
+            let release_compat = compat_job
+                .join()
+                .unwrap_or_else(|_| Err(Error::Inconsistent("the compat thread panicked".into())))?;
+            let merged = merge_compat(release_compat, &pkg.name, &schema_lock)?;
+            let (report, compat, compat_json, compat_note) =
+                (merged.report, merged.fact, merged.json, merged.note);
+            let previous_version = report.as_ref().map(|r| r.old_version.clone());
+
+            // ── metrics ──────────────────────────────────────────────────
+            clock.start(Stage::Metrics);
+            let mut files: Vec<Staged> = Vec::new();
+            for (name, path) in &names {
+                files.push(Staged::new(name, write::Content::Copy(path.clone()), true)?);
+            }
+            files.push(Staged::new("sbom.cdx.json", write::Content::Bytes(cdx), false)?);
+            files.push(Staged::new("sbom.spdx.json", write::Content::Bytes(spdx), false)?);
+            if let Some(j) = &compat_json {
+                files.push(Staged::new(
+                    "compat_report.json",
+                    write::Content::Bytes(j.clone()),
+                    false,
+                )?);
+            }
+            let artifacts: Vec<ArtifactFact> = files
+                .iter()
+                .map(|f| ArtifactFact {
+                    name: f.entry.name.clone(),
+                    kind: match f.entry.name.as_str() {
+                        "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                        "compat_report.json" => "compat-report",
+                        _ => "binary",
+                    }
+                    .into(),
+                    size_bytes: f.size,
+                    sha256: f.sha256.clone(),
+                })
+                .collect();
+            let release_fact = ReleaseFact {
+                id: invocation_id.clone(),
+                package: pkg.name.clone(),
+                version: pkg.version.clone(),
+                previous_version,
+                commit: git.as_ref().map(|g| g.commit.clone()),
+                tag: git.as_ref().and_then(|g| g.tag.clone()),
+                dry_run: self.dry_run,
+            };
+            let metrics_doc = metrics::document(&metrics::Inputs {
+                artifacts: &artifacts,
+                sbom: &sbom_fact,
+                compat_changes: compat.changes.len(),
+                tests: &tests,
+                build_seconds: (!self.no_build).then_some(build_seconds),
+                stages: &clock.stages,
+                release: crate::emit::metrics::ReleaseRef {
+                    id: invocation_id.clone(),
+                    version: pkg.version.clone(),
+                    commit: release_fact.commit.clone(),
+                },
+                usage: collect::release::usage(),
+            });
+            let metrics_json = crate::emit::metrics::render_json(&metrics_doc);
+            let metrics_prom = crate::emit::metrics::render_prom(&metrics_doc);
+            let mut canonical = canonical_sbom;
+            canonical.push(canonical_check(
+                "metrics.json",
+                "relgate:metrics",
+                &metrics_json,
+                crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
+            )?);
+            if let Some(j) = &compat_json {
+                canonical.push(canonical_check(
+                    "compat_report.json",
+                    "relgate:compat_report",
+                    j,
+                    merged
+                        .source
+                        .as_ref()
+                        .map(CompatSource::render)
+                        .transpose()?
+                        .as_ref()
+                        == Some(j),
+                )?);
+            }
+            let metric_facts: Vec<MetricFact> =
+                metrics_doc.metrics.iter().cloned().map(metric_fact).collect();
+
+            // ── gate ─────────────────────────────────────────────────────
+            clock.start(Stage::Gate);
+            let gate_facts = Facts {
+                release: release_fact.clone(),
+                packages,
+                artifacts: artifacts.clone(),
+                compat: compat.clone(),
+                sbom: sbom_fact.clone(),
+                metrics: metric_facts,
+                previous_metrics,
+                tests: TestsFact {
+                    required: contract.release.run_tests,
+                    ..tests
+                },
+                ledger: ledger_fact(&ledger, None),
+                schema_lock: schema_lock.clone(),
+                canonical,
+                provenance: None,
+                now: crate::emit::rfc3339(env.now())?,
+            };
+            let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
+            let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
+            let gate_json = crate::emit::gate::render(&gate_doc);
+            let gate_errors = validate("relgate:gate", &gate_json)?;
+            if !gate_errors.is_empty() {
+                return Err(Error::Inconsistent(format!(
+                    "gate.json does not validate against its own schema: {}",
+                    gate_errors.join("; ")
+                )));
+            }
+            clock.finish(vec![(
+                "release.gate.result".into(),
+                AttrValue::Str(verdict.result.clone()),
+            )]);
+
+            // ── report ───────────────────────────────────────────────────
+            clock.start(Stage::Report);
+            let ledger_rel = ledger_path
+                .strip_prefix(&root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| ledger_path.display().to_string());
+            let key_hint = public_key;
+            // Paths as the user sees them from the workspace root: the same text
+            // in every checkout.
+            // (outside the workspace too, relative to its root: pasted there,
+            // the command finds the directory, and the text is the same in
+            // every checkout with the same layout).
+            let out_rel = relative_to(&root, &out).display().to_string();
+            let verify_command = format!(
+                "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
+                contract
+                    .release
+                    .builder_id
+                    .as_deref()
+                    .map(|b| format!(" --builder-id {b}"))
+                    .unwrap_or_default(),
+                contract
+                    .release
+                    .source_uri
+                    .as_deref()
+                    .map(|s| format!(" --source-uri {s}"))
+                    .unwrap_or_default(),
+            );
+            let ctx = report_context(
+                &gate_facts,
+                &verdict,
+                &contract,
+                compat_note.clone(),
+                verify_command,
+                crate::emit::report::LedgerRow {
+                    path: ledger_rel,
+                    head: ledger.head.clone(),
+                    entries: ledger.entries.len(),
+                    seq: ledger.entries.len() + 1,
+                },
+            );
+            let report_md = crate::emit::report::render(&template, &ctx)?;
+            for (name, bytes) in [
+                ("metrics.json", metrics_json),
+                ("metrics.prom", metrics_prom),
+                ("gate.json", gate_json),
+                ("report.md", report_md),
+            ] {
+                files.push(Staged::new(name, write::Content::Bytes(bytes), false)?);
+            }
+            clock.finish(Vec::new());
+            let passed = verdict.passed();
+            let trace = Run {
+                invocation_id: invocation_id.clone(),
+                pipeline: "release".into(),
+                service_version: env!("CARGO_PKG_VERSION").into(),
+                commit: release_fact.commit.clone(),
+                version: pkg.version.clone(),
+                result: if passed {
+                    RunResult::Success
+                } else {
+                    RunResult::Failure
+                },
+                stages: mark_gate(clock.stages.clone(), &verdict),
+                start_unix_nanos: run_start,
+                end_unix_nanos: nanos(),
+            };
+            files.push(Staged::new(
+                "traces.ndjson",
+                write::Content::Bytes(crate::emit::traces::render(&trace)),
+                false,
+            )?);
+
+            if !passed {
+                clock.start(Stage::Write);
+                let kept: Vec<Staged> = files
+                    .into_iter()
+                    .filter(|f| !names.contains_key(&f.entry.name))
+                    .collect();
+                let digests = Staged::digests(&kept);
+                write::release_dir(&rejected, &Staged::entries(kept))?;
+                clock.finish(Vec::new());
+                return Ok(Outcome {
+                    verdict,
+                    released: false,
+                    dir: rejected,
+                    package: pkg.name,
+                    version: pkg.version,
+                    invocation_id,
+                    files: digests,
+                    ledger_entry: None,
+                    ledger_path,
+                    keyid: None,
+                    warnings,
+                });
+            }
+
+            // ── sign ─────────────────────────────────────────────────────
+            clock.start(Stage::Sign);
+            files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+            let mut digests = Staged::digests(&files);
+            let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+            files.push(Staged::new(
+                "checksums.txt",
+                write::Content::Bytes(checksums.into_bytes()),
+                false,
+            )?);
+            digests.push(("checksums.txt".into(), files[files.len() - 1].sha256.clone()));
+            let ws = provenance_job.join().unwrap_or_else(|_| {
+                Err(Error::Inconsistent(
+                    "the provenance-inputs thread panicked".into(),
+                ))
+            })?;
+            let params = crate::provenance::statement::Params {
+                subjects: digests
+                    .iter()
+                    .filter(|(n, _)| n != "checksums.txt")
+                    .map(|(n, d)| crate::provenance::statement::Subject {
+                        name: n.clone(),
+                        sha256: d.clone(),
+                        sha512: None,
+                    })
+                    .collect(),
+                builder_id: contract
+                    .release
+                    .builder_id
+                    .clone()
+                    .unwrap_or_else(|| crate::provenance::statement::DEFAULT_BUILDER_ID.into()),
+                invocation_id: invocation_id.clone(),
+                source_uri: contract.release.source_uri.clone().or(ws.origin.remote.clone()),
+                source_ref: ws.origin.reference.clone(),
+                commit: release_fact.commit.clone(),
+                workspace: ws.workspace.clone(),
+                profile: "release".into(),
+                features: Vec::new(),
+                target: ws.target.clone(),
+                lock_sha256: ws.lock_sha256.clone(),
+                rustc_version: ws.toolchain.rustc_version.clone(),
+                relgate_version: env!("CARGO_PKG_VERSION").into(),
+                started_on: (run_start / 1_000_000_000) as i64,
+                finished_on: env.now(),
+            };
+            let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {
+                artifact: "provenance statement",
+                reason,
+            })?;
+            let envelope = crate::provenance::dsse::Envelope::sign(
+                crate::provenance::dsse::IN_TOTO,
+                &statement,
+                &[&key],
+            );
+            let bundle = envelope.to_json_line().into_bytes();
+            let signed = Staged::new("provenance.intoto.jsonl", write::Content::Bytes(bundle), false)?;
+            let provenance_sha256 = signed.sha256.clone();
+            digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
+            files.push(signed);
+
+            // ── write ────────────────────────────────────────────────────
+            clock.start(Stage::Write);
+            write::release_dir(&out, &Staged::entries(files))?;
+            write::remove_dir(&rejected)?;
+
+            // ── ledger ───────────────────────────────────────────────────
+            clock.start(Stage::Ledger);
+            let ledger_entry = if self.dry_run {
+                None
+            } else {
+                let line = ledger::append_release(
+                    &ledger_text,
+                    &ledger::NewRelease {
+                        version: pkg.version.clone(),
+                        commit: release_fact.commit.clone(),
+                        invocation_id: invocation_id.clone(),
+                        provenance_sha256,
+                        time: crate::emit::rfc3339(env.now())?,
+                    },
+                    &key,
+                )
+                .map_err(|e| Error::Ledger {
+                    path: ledger_path.clone(),
+                    reason: e.to_string(),
+                })?;
+                write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
+                Some(line)
+            };
+            clock.finish(Vec::new());
+            digests.sort();
+            Ok(Outcome {
+                verdict,
+                released: true,
+                dir: out,
+                package: pkg.name,
+                version: pkg.version,
+                invocation_id,
+                files: digests,
+                ledger_entry,
+                ledger_path,
+                keyid: Some(key.keyid().to_owned()),
+                warnings,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::contract::Contract;
+
+    /// Facts of a small release with one failing and one waived rule.
+    fn facts() -> Facts {
+        Facts {
+            release: ReleaseFact {
+                id: "urn:uuid:00000000-0000-4000-8000-000000000001".into(),
+                package: "demo".into(),
+                version: "1.1.0".into(),
+                previous_version: Some("1.0.0".into()),
+                commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+                tag: Some("v1.1.0".into()),
+                dry_run: false,
+            },
+            packages: vec![
+                PackageFact {
+                    name: "demo".into(),
+                    version: "1.1.0".into(),
+                    license: "MIT".into(),
+                    source_kind: "path".into(),
+                    kind: "normal".into(),
+                    workspace_member: true,
+                    ..Default::default()
+                },
+                PackageFact {
+                    name: "itoa".into(),
+                    version: "1.0.15".into(),
+                    license: "MIT OR Apache-2.0".into(),
+                    source_kind: "registry".into(),
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+                PackageFact {
+                    name: "gplish".into(),
+                    version: "0.3.0".into(),
+                    license: "GPL-3.0-only".into(),
+                    source_kind: "registry".into(),
+                    kind: "normal".into(),
+                    ..Default::default()
+                },
+            ],
+            artifacts: vec![ArtifactFact {
+                name: "demo".into(),
+                kind: "binary".into(),
+                size_bytes: 4096,
+                sha256: "ab".repeat(32),
+            }],
+            compat: CompatFact {
+                ran: true,
+                baseline: Some("git:v1.0.0".into()),
+                required_bump: "minor".into(),
+                declared_bump: "minor".into(),
+                sufficient: true,
+                next_version_at_least: Some("1.1.0".into()),
+                changes: vec![CompatChangeFact {
+                    path: "demo::add".into(),
+                    kind: "function-added".into(),
+                    class: "minor".into(),
+                    detail: "new public function".into(),
+                }],
+                members: vec![
+                    crate::gate::facts::CompatMemberFact {
+                        package: "demo".into(),
+                        version: "1.1.0".into(),
+                        status: crate::gate::facts::MemberStatus::Compared,
+                        baseline: Some("git:v1.0.0".into()),
+                        previous_version: Some("1.0.0".into()),
+                        required_bump: Some("minor".into()),
+                        declared_bump: Some("minor".into()),
+                        sufficient: true,
+                        next_version_at_least: Some("1.1.0".into()),
+                        changes: 1,
+                        reason: None,
+                    },
+                    crate::gate::facts::CompatMemberFact {
+                        package: "demo-macros".into(),
+                        version: "0.1.0".into(),
+                        status: crate::gate::facts::MemberStatus::FirstRelease,
+                        reason: Some("first release of demo-macros: no git tag names an earlier version and crates.io has no version below 0.1.0".into()),
+                        ..Default::default()
+                    },
+                ],
+                skipped: vec![crate::gate::facts::CompatSkippedFact {
+                    package: "demo-xtask".into(),
+                    reason: "publish = false".into(),
+                }],
+            },
+            sbom: SbomFact {
+                components: 3,
+                by_source_kind: [("path".to_owned(), 1), ("registry".to_owned(), 2)].into(),
+                licenses: [
+                    ("MIT".to_owned(), 1),
+                    ("MIT OR Apache-2.0".to_owned(), 1),
+                    ("GPL-3.0-only".to_owned(), 1),
+                ]
+                .into(),
+                unlicensed: Vec::new(),
+            },
+            metrics: vec![MetricFact {
+                name: "release.artifact.size".into(),
+                unit: "By".into(),
+                value: 4096.0,
+                attributes: [("artifact".to_owned(), "demo".to_owned())].into(),
+            }],
+            tests: TestsFact {
+                required: true,
+                ran: true,
+                conclusive: true,
+                passed: 12,
+                ignored: 1,
+                command: vec!["cargo".into(), "test".into()],
+                exit_code: Some(0),
+                ..Default::default()
+            },
+            schema_lock: SchemaLockFact {
+                status: "ok".into(),
+                lock: "schemas.lock".into(),
+                schemas: vec!["relgate:metrics".into()],
+                drift: Vec::new(),
+            },
+            now: "2026-11-22T10:00:00Z".into(),
+            ..Default::default()
+        }
+    }
+
+    const CONTRACT: &str = r#"
+[invariants.license-allowlist]
+allow = ["MIT", "Apache-2.0"]
+
+[invariants.performance-budget]
+max-artifact-bytes = 1000
+
+[[waiver]]
+rule = "license-allowlist"
+match = 'it.name == "gplish"'
+reason = "dual-licensed commercially (LEGAL-7)"
+until = "2026-12-31"
+"#;
+
+    #[test]
+    fn gate_json_and_report_md_snapshots() {
+        let contract = Contract::from_toml(CONTRACT, "relgate.toml").unwrap();
+        let compiled = crate::gate::rules::compile(&contract).unwrap();
+        let f = facts();
+        let verdict = crate::gate::evaluate(&contract, &compiled, &f).unwrap();
+        assert!(!verdict.passed());
+        let doc = crate::emit::gate::doc(&verdict, &f, &contract);
+        let gate_json = crate::emit::gate::render(&doc);
+        assert_eq!(
+            validate("relgate:gate", &gate_json).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(crate::emit::gate::parse(&gate_json).unwrap(), doc);
+        insta::assert_snapshot!("gate_json", String::from_utf8(gate_json).unwrap());
+        let ctx = report_context(
+            &f,
+            &verdict,
+            &contract,
+            String::new(),
+            "relgate gate --dir dist --key \"$KEY\"".into(),
+            crate::emit::report::LedgerRow {
+                path: "release-ledger.jsonl".into(),
+                head: format!("sha256:{}", "cd".repeat(32)),
+                entries: 2,
+                seq: 3,
+            },
+        );
+        let md = crate::emit::report::render(crate::emit::report::TEMPLATE, &ctx).unwrap();
+        insta::assert_snapshot!("report_md", String::from_utf8(md).unwrap());
+
+        // The same release without the budget passes: the report then
+        // carries the verify commands and the ledger entry it becomes.
+        let contract =
+            Contract::from_toml(&CONTRACT.replace("max-artifact-bytes = 1000", ""), "relgate.toml").unwrap();
+        let compiled = crate::gate::rules::compile(&contract).unwrap();
+        let verdict = crate::gate::evaluate(&contract, &compiled, &f).unwrap();
+        assert!(verdict.passed(), "{verdict:#?}");
+        let ctx = report_context(
+            &f,
+            &verdict,
+            &contract,
+            String::new(),
+            "# from the workspace root\nKEY=/path/to/release-key.pub\nrelgate gate --dir dist --key \"$KEY\""
+                .into(),
+            crate::emit::report::LedgerRow {
+                path: "release-ledger.jsonl".into(),
+                head: format!("sha256:{}", "cd".repeat(32)),
+                entries: 2,
+                seq: 3,
+            },
+        );
+        let md = crate::emit::report::render(crate::emit::report::TEMPLATE, &ctx).unwrap();
+        insta::assert_snapshot!("report_md_pass", String::from_utf8(md).unwrap());
+    }
+}

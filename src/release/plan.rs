@@ -1,0 +1,345 @@
+//! Preflight as a value: everything a release will use and do, worked
+//! out and checked before any work ([`ReleasePlan`]). `relgate release
+//! --plan` prints it; [`super::Release::run`] executes it stage by stage.
+
+use std::path::{Path, PathBuf};
+
+use super::build::metric_fact;
+use super::compat::Explicit;
+use super::schemas::load_schemas;
+use super::staged::rejected_dir;
+use super::{Release, EXAMPLE_KEY_PEM};
+use crate::analyze::schema;
+use crate::collect::inputs::KeySource;
+use crate::collect::{self, rustdoc, Env};
+use crate::config::contract::Contract;
+use crate::error::{Error, Result};
+use crate::gate::facts::MetricFact;
+use crate::gate::rules::Compiled;
+use crate::provenance::keys::PrivateKey;
+use crate::provenance::ledger;
+
+/// Everything a release will use, checked at preflight.
+pub struct ReleasePlan {
+    /// The workspace manifest.
+    pub manifest: PathBuf,
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The contract.
+    pub contract: Contract,
+    /// Its rules, compiled and type-checked.
+    pub compiled: Compiled,
+    /// The report template.
+    pub template: String,
+    /// The signing key (the example key on a dry run without `--key`).
+    pub key: PrivateKey,
+    /// What report.md's `KEY=` says.
+    pub public_key: String,
+    /// The baseline fixed by `--baseline` or the contract.
+    pub(super) explicit: Explicit,
+    /// The packages whose binaries ship (and that the SBOM describes).
+    pub shipped: Vec<String>,
+    /// The git state.
+    pub git: Option<crate::facts::Git>,
+    /// The ledger file.
+    pub ledger_path: PathBuf,
+    /// Its text, as read.
+    pub ledger_text: String,
+    /// It, parsed.
+    pub ledger: ledger::Ledger,
+    /// The schemas now.
+    pub schemas_now: Vec<schema::Current>,
+    /// The schema lock, when there is one.
+    pub lock: Option<schema::Lock>,
+    /// The lock's path, relative to the root.
+    pub lock_rel: String,
+    /// The release directory.
+    pub out: PathBuf,
+    /// Where a rejected release's report goes.
+    pub rejected: PathBuf,
+    /// The previous release's metrics, when known.
+    pub previous_metrics: Option<Vec<MetricFact>>,
+    /// The invocation id.
+    pub invocation_id: String,
+    /// The commit, when the tree is clean.
+    pub clean_commit: Option<String>,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+}
+
+impl Release {
+    /// Preflight: reads and checks everything the release needs, and does
+    /// no work (nothing is built, run or written).
+    pub fn plan(&self, env: &dyn Env) -> Result<ReleasePlan> {
+        let mut warnings = Vec::new();
+        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
+        if !manifest.is_file() {
+            return Err(Error::ManifestNotFound { path: manifest });
+        }
+        let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let contract = collect::release::contract(&root, self.contract.as_deref())?;
+        let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
+        let template = match &contract.report.template {
+            Some(t) => {
+                let p = root.join(t);
+                let bytes = collect::inputs::read(&p, "report template")?;
+                let text = String::from_utf8(bytes).map_err(|e| Error::Input {
+                    what: "report template",
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })?;
+                crate::emit::report::check_template(&text).map_err(|reason| Error::Contract {
+                    origin: p.display().to_string(),
+                    reason,
+                })?;
+                text
+            }
+            None => crate::emit::report::TEMPLATE.to_owned(),
+        };
+        let key = self.signing_key(env, &mut warnings)?;
+        let public_key = self.public_key_hint(&root, &contract, &key)?;
+        let explicit = Explicit::parse(self.baseline.as_deref().or(contract.release.baseline.as_deref()))?;
+        // What ships: the contract's packages, else every member with a
+        // binary. The SBOM describes exactly these, as cargo builds them.
+        let shipped = if contract.release.packages.is_empty() {
+            rustdoc::member_binaries(&manifest, env)?
+        } else {
+            contract.release.packages.clone()
+        };
+        if !root.join("Cargo.lock").is_file() {
+            return Err(Error::Preflight {
+                reason: format!(
+                    "{} has no Cargo.lock: a release must build exactly what was locked",
+                    root.display()
+                ),
+                fix: "run `cargo generate-lockfile`, review and commit Cargo.lock".into(),
+            });
+        }
+        let git = collect::git::read(&root);
+        match &git {
+            Some(g) if g.dirty && !self.allow_dirty => return Err(Error::Preflight {
+                reason:
+                    "the git work tree has uncommitted changes, so the commit would not describe the release"
+                        .into(),
+                fix: "commit or stash the changes, or pass --allow-dirty".into(),
+            }),
+            None if !self.allow_dirty => {
+                return Err(Error::Preflight {
+                    reason: format!(
+                        "{} is not a git checkout: the release could not name its commit",
+                        root.display()
+                    ),
+                    fix: "release from a git checkout, or pass --allow-dirty".into(),
+                })
+            }
+            Some(g) if g.dirty => warnings.push("releasing a dirty work tree (--allow-dirty)".into()),
+            _ => {}
+        }
+        let ledger_path = match &self.ledger {
+            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+            None => root.join(&contract.release.ledger),
+        };
+        let (ledger_text, ledger) = collect::release::ledger(&ledger_path)?;
+        let (schemas_now, lock) = load_schemas(&root, &contract)?;
+        let lock_rel = contract.schemas.lock.clone();
+        for a in &self.artifacts {
+            if !a.is_file() {
+                return Err(Error::Input {
+                    what: "artifact",
+                    path: a.clone(),
+                    reason: "not a file".into(),
+                });
+            }
+        }
+        let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
+        let rejected = rejected_dir(&out);
+        let previous_metrics = match &contract.invariants.performance_budget.previous_metrics {
+            Some(p) => Some(root.join(p)),
+            None => Some(out.join("metrics.json")).filter(|p| p.is_file()),
+        }
+        .map(|p| -> Result<Vec<MetricFact>> {
+            let bytes = collect::inputs::read(&p, "previous metrics")?;
+            let doc = crate::emit::metrics::parse_json(&bytes).map_err(|reason| Error::Input {
+                what: "previous metrics",
+                path: p.clone(),
+                reason,
+            })?;
+            Ok(doc.metrics.into_iter().map(metric_fact).collect())
+        })
+        .transpose()?;
+        let invocation_id = match self
+            .invocation_id
+            .clone()
+            .or_else(|| env.var("RELGATE_INVOCATION_ID"))
+        {
+            Some(id) if !id.trim().is_empty() => id,
+            _ => collect::random_invocation_id()?,
+        };
+
+        // Compat (rustdoc, minutes on a cold cache) and the provenance inputs
+        // do not depend on the build or the tests: they run beside them.
+        let clean_commit = git.as_ref().filter(|g| !g.dirty).map(|g| g.commit.clone());
+        Ok(ReleasePlan {
+            manifest,
+            root,
+            contract,
+            compiled,
+            template,
+            key,
+            public_key,
+            explicit,
+            shipped,
+            git,
+            ledger_path,
+            ledger_text,
+            ledger,
+            schemas_now,
+            lock,
+            lock_rel,
+            out,
+            rejected,
+            previous_metrics,
+            invocation_id,
+            clean_commit,
+            warnings,
+        })
+    }
+}
+
+impl Release {
+    /// What report.md's commands put in `KEY=`: `[release] public-key`
+    /// (it must exist and be the signing key's public half), the example
+    /// public key when this repository has it and the run is a dry run,
+    /// else a marked placeholder naming the key id.
+    fn public_key_hint(&self, root: &Path, contract: &Contract, key: &PrivateKey) -> Result<String> {
+        if let Some(rel) = &contract.release.public_key {
+            let path = root.join(rel);
+            let public = collect::inputs::public_key(&path)?;
+            if public.keyid() != key.keyid() && !self.dry_run {
+                return Err(Error::Preflight {
+                    reason: format!(
+                        "`[release] public-key` ({rel}) has key id {} but the signing key's is {}",
+                        public.keyid(),
+                        key.keyid()
+                    ),
+                    fix: "point public-key at the .pub file written with the signing key by `relgate keygen`"
+                        .into(),
+                });
+            }
+            if public.keyid() == key.keyid() {
+                return Ok(format!("$PWD/{rel}"));
+            }
+        }
+        let example = "keys-example/example.pub";
+        if self.dry_run && root.join(example).is_file() {
+            return Ok(format!("$PWD/{example}   # the public example key: a dry run"));
+        }
+        Ok(format!(
+            "PATH/TO/PUBLIC-KEY.pub   # placeholder: the public key with key id {} (set [release] public-key to print its path here)",
+            key.keyid()
+        ))
+    }
+
+    fn signing_key(&self, env: &dyn Env, warnings: &mut Vec<String>) -> Result<PrivateKey> {
+        let example = PrivateKey::from_pem(EXAMPLE_KEY_PEM).map_err(|reason| Error::Key {
+            source: "built-in example key".into(),
+            reason,
+        })?;
+        let key = match &self.key {
+            Some(k) => collect::inputs::private_key(k, env, warnings)?,
+            None if self.dry_run => return Ok(example),
+            None => match collect::inputs::private_key(&KeySource::Env, env, warnings) {
+                Ok(k) => k,
+                Err(Error::NoSigningKey) => {
+                    return Err(Error::Preflight {
+                        reason: "no signing key".into(),
+                        fix: "pass --key KEY (or set RELGATE_SIGNING_KEY), or --dry-run to sign with the example key".into(),
+                    })
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        if key.keyid() == example.keyid() && !self.dry_run {
+            return Err(Error::Preflight {
+                reason:
+                    "the signing key is the public example key from keys-example/, which anyone can sign with"
+                        .into(),
+                fix: "create a real key with `relgate keygen --out-dir DIR`, or pass --dry-run".into(),
+            });
+        }
+        Ok(key)
+    }
+}
+
+impl ReleasePlan {
+    /// The plan as JSON (`relgate release --plan --format json`).
+    pub fn describe(&self) -> serde_json::Value {
+        let baseline = match &self.explicit {
+            Explicit::Unset => "per member: the last ledger release's commit, else its highest earlier tag, else its previous crates.io version".to_owned(),
+            Explicit::None => "none: the comparison is turned off".to_owned(),
+            Explicit::Baseline(b) => format!("{b:?} for every library member"),
+        };
+        serde_json::json!({
+            "manifest": self.manifest,
+            "root": self.root,
+            "contract": self.contract.origin.clone().unwrap_or_else(|| "relgate defaults".into()),
+            "rules": self.compiled.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+            "waivers": self.compiled.waivers.len(),
+            "shipped": self.shipped,
+            "sbom": if self.shipped.is_empty() { "the whole workspace (no member has a binary)".to_owned() } else { format!("what cargo builds for {}", self.shipped.join(", ")) },
+            "baseline": baseline,
+            "commit": self.git.as_ref().map(|g| g.commit.clone()),
+            "dirty": self.git.as_ref().is_some_and(|g| g.dirty),
+            "keyid": self.key.keyid(),
+            "verify_key": self.public_key,
+            "ledger": { "path": self.ledger_path, "entries": self.ledger.entries.len(), "head": self.ledger.head },
+            "schema_lock": self.lock_rel,
+            "out": self.out,
+            "rejected": self.rejected,
+            "invocation_id": self.invocation_id,
+            "stages": super::Stage::ALL.iter().map(|s| serde_json::json!({"id": s.id(), "does": s.explain()})).collect::<Vec<_>>(),
+            "warnings": self.warnings,
+        })
+    }
+
+    /// The plan in words (`relgate release --plan`).
+    pub fn describe_text(&self) -> String {
+        let v = self.describe();
+        let s = |k: &str| match &v[k] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "—".into(),
+            other => other.to_string(),
+        };
+        let mut out = String::new();
+        for (label, key) in [
+            ("workspace", "manifest"),
+            ("contract", "contract"),
+            ("commit", "commit"),
+            ("ships", "sbom"),
+            ("compat baseline", "baseline"),
+            ("signing key id", "keyid"),
+            ("verify with", "verify_key"),
+            ("schema lock", "schema_lock"),
+            ("release directory", "out"),
+            ("if rejected", "rejected"),
+            ("invocation id", "invocation_id"),
+        ] {
+            out.push_str(&format!("{label:18} {}\n", s(key)));
+        }
+        out.push_str(&format!(
+            "{:18} {} ({} entries)\n",
+            "ledger",
+            self.ledger_path.display(),
+            self.ledger.entries.len()
+        ));
+        out.push_str(&format!("{:18} {}\n", "rules", s("rules")));
+        out.push_str("stages:\n");
+        for (i, st) in super::Stage::ALL.iter().enumerate() {
+            out.push_str(&format!("  {:>2}. {:12} {}\n", i + 1, st.id(), st.explain()));
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        out
+    }
+}

@@ -1,0 +1,78 @@
+//! Files bound for the release directory, each hashed once when staged:
+//! the facts, `checksums.txt` and the signed subjects all read that digest.
+
+use std::path::{Path, PathBuf};
+
+use crate::collect;
+use crate::error::Result;
+use crate::write;
+
+/// A file bound for the release directory, hashed once when it is staged.
+pub(super) struct Staged {
+    pub(super) entry: write::Entry,
+    pub(super) sha256: String,
+    pub(super) size: u64,
+}
+
+impl Staged {
+    pub(super) fn new(name: &str, content: write::Content, executable: bool) -> Result<Staged> {
+        let (size, sha256) = match &content {
+            write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
+            write::Content::Copy(p) => (
+                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+                collect::artifacts::sha256_file(p)?,
+            ),
+        };
+        Ok(Staged {
+            entry: write::Entry {
+                name: name.to_owned(),
+                content,
+                executable,
+            },
+            sha256,
+            size,
+        })
+    }
+
+    pub(super) fn digests(files: &[Staged]) -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|f| (f.entry.name.clone(), f.sha256.clone()))
+            .collect()
+    }
+
+    pub(super) fn entries(files: Vec<Staged>) -> Vec<write::Entry> {
+        files.into_iter().map(|f| f.entry).collect()
+    }
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(super) fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+/// File names relgate writes into a release directory.
+pub const RESERVED: [&str; 11] = [
+    "sbom.cdx.json",
+    "sbom.spdx.json",
+    "compat_report.json",
+    "metrics.json",
+    "metrics.prom",
+    "traces.ndjson",
+    "gate.json",
+    "report.md",
+    "checksums.txt",
+    "provenance.intoto.jsonl",
+    "relgate.toml",
+];
+
+/// `<out>.rejected`, beside `<out>`.
+pub fn rejected_dir(out: &Path) -> PathBuf {
+    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".rejected");
+    out.with_file_name(name)
+}
