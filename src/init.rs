@@ -37,7 +37,7 @@ pub struct InitOutcome {
 /// Writes the starter files into `opts.dir`.
 pub fn init(opts: &InitOptions) -> Result<InitOutcome> {
     let manifest = opts.dir.join("Cargo.toml");
-    if !manifest.is_file() {
+    if !crate::collect::probe::is_file(&manifest) {
         return Err(Error::ManifestNotFound { path: manifest });
     }
     let tags = crate::collect::git::tags(&opts.dir);
@@ -60,7 +60,7 @@ pub fn init(opts: &InitOptions) -> Result<InitOutcome> {
         ..InitOutcome::default()
     };
     for (path, text) in files {
-        let exists = std::fs::symlink_metadata(&path).is_ok();
+        let exists = crate::collect::probe::exists(&path);
         if exists && !opts.force {
             out.kept.push(path);
             continue;

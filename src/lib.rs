@@ -271,7 +271,7 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
 
 fn compat_manifest(opts: &CompatOptions) -> Result<std::path::PathBuf> {
     match &opts.manifest_path {
-        Some(p) if !p.is_file() => Err(Error::ManifestNotFound { path: p.clone() }),
+        Some(p) if !collect::probe::is_file(p) => Err(Error::ManifestNotFound { path: p.clone() }),
         other => collect::manifest_or_cwd(other.as_deref()),
     }
 }

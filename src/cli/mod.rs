@@ -295,15 +295,12 @@ fn sbom(args: SbomArgs) -> Result<ExitCode, Error> {
 }
 
 fn keygen(args: KeygenArgs) -> Result<ExitCode, Error> {
-    std::fs::create_dir_all(&args.out_dir).map_err(|source| Error::Write {
-        path: args.out_dir.clone(),
-        source,
-    })?;
+    relgate::write::dir_all(&args.out_dir)?;
     let key = relgate::keygen()?;
     let private = args.out_dir.join(format!("{}.key", args.name));
     let public = args.out_dir.join(format!("{}.pub", args.name));
     for p in [&private, &public] {
-        if p.exists() {
+        if relgate::collect::probe::exists(p) {
             return Err(Error::Exists { path: p.clone() });
         }
     }

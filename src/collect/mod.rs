@@ -22,6 +22,7 @@ pub mod git;
 pub mod inputs;
 pub mod lockfile;
 pub mod metadata;
+pub mod probe;
 mod process;
 pub mod release;
 pub mod rustdoc;

@@ -165,6 +165,8 @@ impl Release {
     /// Runs the pipeline.
     pub fn run(&self, env: &dyn Env, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
         let run_start = nanos();
+        // The provenance's times both come from the injected clock.
+        let started_on = env.now();
         let mut clock = Clock {
             stages: Vec::new(),
             progress,
@@ -574,7 +576,7 @@ impl Release {
                 lock_sha256: ws.lock_sha256.clone(),
                 rustc_version: ws.toolchain.rustc_version.clone(),
                 relgate_version: env!("CARGO_PKG_VERSION").into(),
-                started_on: (run_start / 1_000_000_000) as i64,
+                started_on,
                 finished_on: env.now(),
             };
             let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {

@@ -73,7 +73,7 @@ impl Release {
     pub fn plan(&self, env: &dyn Env) -> Result<ReleasePlan> {
         let mut warnings = Vec::new();
         let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
-        if !manifest.is_file() {
+        if !collect::probe::is_file(&manifest) {
             return Err(Error::ManifestNotFound { path: manifest });
         }
         let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -106,7 +106,7 @@ impl Release {
         } else {
             contract.release.packages.clone()
         };
-        if !root.join("Cargo.lock").is_file() {
+        if !collect::probe::is_file(&root.join("Cargo.lock")) {
             return Err(Error::Preflight {
                 reason: format!(
                     "{} has no Cargo.lock: a release must build exactly what was locked",
@@ -143,7 +143,7 @@ impl Release {
         let (schemas_now, lock) = load_schemas(&root, &contract)?;
         let lock_rel = contract.schemas.lock.clone();
         for a in &self.artifacts {
-            if !a.is_file() {
+            if !collect::probe::is_file(a) {
                 return Err(Error::Input {
                     what: "artifact",
                     path: a.clone(),
@@ -155,7 +155,7 @@ impl Release {
         let rejected = rejected_dir(&out);
         let previous_metrics = match &contract.invariants.performance_budget.previous_metrics {
             Some(p) => Some(root.join(p)),
-            None => Some(out.join("metrics.json")).filter(|p| p.is_file()),
+            None => Some(out.join("metrics.json")).filter(|p| collect::probe::is_file(p)),
         }
         .map(|p| -> Result<Vec<MetricFact>> {
             let bytes = collect::inputs::read(&p, "previous metrics")?;
@@ -231,7 +231,7 @@ impl Release {
             }
         }
         let example = "keys-example/example.pub";
-        if self.dry_run && root.join(example).is_file() {
+        if self.dry_run && collect::probe::is_file(&root.join(example)) {
             return Ok(format!("$PWD/{example}   # the public example key: a dry run"));
         }
         Ok(format!(

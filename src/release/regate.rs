@@ -72,20 +72,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
 
     let mut checks = Vec::new();
     // The directory holds exactly the listed files plus the two that list them.
-    let mut on_disk = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::Input {
-        what: "release directory",
-        path: dir.clone(),
-        reason: e.to_string(),
-    })? {
-        let entry = entry.map_err(|e| Error::Input {
-            what: "release directory",
-            path: dir.clone(),
-            reason: e.to_string(),
-        })?;
-        on_disk.push(entry.file_name().to_string_lossy().into_owned());
-    }
-    on_disk.sort();
+    let on_disk = collect::probe::dir_names(dir, "release directory")?;
     let mut expected: Vec<String> = lines.iter().map(|(n, _)| n.clone()).collect();
     expected.push("checksums.txt".into());
     expected.push("provenance.intoto.jsonl".into());

@@ -1,8 +1,6 @@
 //! The stages of a release, in order, and the clock that times them:
 //! progress events, and the spans of `traces.ndjson`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::emit::traces::{AttrValue, Stage as Span};
 
 /// Progress events, for a progress bar or log lines.
@@ -123,12 +121,7 @@ pub(super) struct Clock<'a> {
     pub(super) current: Option<(&'static str, u128)>,
 }
 
-pub(super) fn nanos() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
-}
+pub(super) use crate::collect::probe::nanos;
 
 impl Clock<'_> {
     pub(super) fn start(&mut self, stage: Stage) {

@@ -18,10 +18,7 @@ impl Staged {
     pub(super) fn new(name: &str, content: write::Content, executable: bool) -> Result<Staged> {
         let (size, sha256) = match &content {
             write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
-            write::Content::Copy(p) => (
-                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-                collect::artifacts::sha256_file(p)?,
-            ),
+            write::Content::Copy(p) => (collect::probe::len(p), collect::artifacts::sha256_file(p)?),
         };
         Ok(Staged {
             entry: write::Entry {

@@ -3,6 +3,7 @@
 //! Fixtures are copied to a temporary directory before use, so tests never
 //! write into the source tree and every test checks relocation for free.
 
+mod architecture;
 mod bad_input;
 mod compat;
 mod conformance;

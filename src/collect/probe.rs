@@ -1,0 +1,46 @@
+//! Questions about paths that the rest of the crate asks without reading
+//! files itself: is it a regular file, does anything exist there, how big,
+//! what a directory holds.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A regular file (following symlinks).
+pub fn is_file(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Anything at all, a dangling symlink included.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The size in bytes (0 when it cannot be read).
+pub fn len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The names of a directory's entries, sorted.
+pub fn dir_names(dir: &Path, what: &'static str) -> Result<Vec<String>> {
+    let err = |e: std::io::Error| Error::Input {
+        what,
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(err)? {
+        names.push(entry.map_err(err)?.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Nanoseconds since the Unix epoch, for stage spans (timing only: never
+/// in a reproducible output).
+pub fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
