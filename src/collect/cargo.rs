@@ -36,16 +36,7 @@ pub fn metadata(scope: &Scope, manifest: Option<&Path>, env: &dyn Env, cwd: &Pat
         args.push("--manifest-path".into());
         args.push(p.to_string_lossy().into_owned());
     }
-    let features = scope.features.normalized();
-    if !features.is_empty() {
-        args.push(format!("--features={}", features.join(",")));
-    }
-    if scope.features.all_features {
-        args.push("--all-features".into());
-    }
-    if scope.features.no_default_features {
-        args.push("--no-default-features".into());
-    }
+    args.extend(scope.features.cargo_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, cwd, &[])?;
     if !out.status.success() {
@@ -472,16 +463,7 @@ pub fn tree(
         args.push("-p".into());
         args.push(p.clone());
     }
-    let features = scope.features.normalized();
-    if !features.is_empty() {
-        args.push(format!("--features={}", features.join(",")));
-    }
-    if scope.features.all_features {
-        args.push("--all-features".into());
-    }
-    if scope.features.no_default_features {
-        args.push("--no-default-features".into());
-    }
+    args.extend(scope.features.cargo_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, cwd, &[])?;
     if !out.status.success() {

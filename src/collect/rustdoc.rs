@@ -495,16 +495,7 @@ pub fn snapshot(
     if let Some(p) = package_spec {
         args.extend(["-p".into(), p.into()]);
     }
-    let f = features.normalized();
-    if !f.is_empty() {
-        args.push(format!("--features={}", f.join(",")));
-    }
-    if features.all_features {
-        args.push("--all-features".into());
-    }
-    if features.no_default_features {
-        args.push("--no-default-features".into());
-    }
+    args.extend(features.cargo_args());
     if let Some(t) = target {
         args.extend(["--target".into(), t.into()]);
     }

@@ -34,6 +34,22 @@ pub struct Features {
 }
 
 impl Features {
+    /// The flags that select these features on a cargo command line.
+    pub fn cargo_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let features = self.normalized();
+        if !features.is_empty() {
+            args.push(format!("--features={}", features.join(",")));
+        }
+        if self.all_features {
+            args.push("--all-features".into());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".into());
+        }
+        args
+    }
+
     /// The feature names, split on commas and whitespace, sorted and de-duplicated.
     pub fn normalized(&self) -> Vec<String> {
         let mut out: Vec<String> = self
