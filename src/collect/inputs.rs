@@ -4,7 +4,7 @@
 //! Key errors never echo key material, and a private key file readable by
 //! group or others produces a warning.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Env;
 use crate::error::{Error, Result};
@@ -13,14 +13,7 @@ use crate::provenance::keys::{PrivateKey, PublicKey};
 /// The environment variable holding a PEM private key for CI.
 pub const SIGNING_KEY_VAR: &str = "RELGATE_SIGNING_KEY";
 
-/// Where a private key comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// A PEM file.
-    File(PathBuf),
-    /// The `RELGATE_SIGNING_KEY` environment variable (PEM text).
-    Env,
-}
+pub use crate::config::KeySource;
 
 /// The most relgate reads of one document the user points at (a key, a
 /// bundle, a ledger, a checksum file, gate.json...).

@@ -620,44 +620,7 @@ impl Reuse {
     }
 }
 
-/// Where the baseline comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Baseline {
-    /// A git revision of this repository.
-    Git(String),
-    /// A crate directory (or its Cargo.toml).
-    Path(PathBuf),
-    /// A version published on crates.io.
-    Registry(String),
-    /// A prebuilt rustdoc JSON file.
-    Rustdoc(PathBuf),
-}
-
-impl std::str::FromStr for Baseline {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.split_once(':') {
-            Some(("git", r)) if !r.is_empty() => Ok(Baseline::Git(r.into())),
-            Some(("path", p)) if !p.is_empty() => Ok(Baseline::Path(p.into())),
-            Some(("registry", v)) if !v.is_empty() => Ok(Baseline::Registry(v.into())),
-            Some(("rustdoc", f)) if !f.is_empty() => Ok(Baseline::Rustdoc(f.into())),
-            _ => Err(format!(
-                "`{s}` is not a baseline: use git:REV, path:DIR, registry:VERSION or rustdoc:FILE"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for Baseline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Baseline::Git(r) => write!(f, "git:{r}"),
-            Baseline::Path(p) => write!(f, "path:{}", p.display()),
-            Baseline::Registry(v) => write!(f, "registry:{v}"),
-            Baseline::Rustdoc(p) => write!(f, "rustdoc:{}", p.display()),
-        }
-    }
-}
+pub use crate::config::Baseline;
 
 /// The default baseline: the highest git tag that names a version below `current`
 /// (`v1.2.3`, `1.2.3`, `NAME-v1.2.3`, `NAME-1.2.3`, `NAME@1.2.3`, `NAME/v1.2.3`).

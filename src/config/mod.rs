@@ -121,7 +121,7 @@ impl std::str::FromStr for SbomFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttestOptions {
     /// Signing keys (several for threshold use); empty means `RELGATE_SIGNING_KEY`.
-    pub keys: Vec<crate::collect::inputs::KeySource>,
+    pub keys: Vec<KeySource>,
     /// Files and directories to attest.
     pub artifacts: Vec<PathBuf>,
     /// A `sha256sum` file whose entries (re-checked) become subjects too.
@@ -224,11 +224,59 @@ pub struct CompatOptions {
     /// `--workspace`: every publishable library member.
     pub workspace: bool,
     /// The baseline; the highest tag below the current version when `None`.
-    pub baseline: Option<crate::collect::rustdoc::Baseline>,
+    pub baseline: Option<Baseline>,
     /// Features to document both sides with; `None`: each side's
     /// docs.rs set, else every feature that does not look unstable, falling
     /// back to the default features (see `collect::rustdoc::auto_features`).
     pub features: Option<Features>,
     /// Target triple (default host).
     pub target: Option<String>,
+}
+
+/// Where the baseline comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Baseline {
+    /// A git revision of this repository.
+    Git(String),
+    /// A crate directory (or its Cargo.toml).
+    Path(PathBuf),
+    /// A version published on crates.io.
+    Registry(String),
+    /// A prebuilt rustdoc JSON file.
+    Rustdoc(PathBuf),
+}
+
+impl std::str::FromStr for Baseline {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.split_once(':') {
+            Some(("git", r)) if !r.is_empty() => Ok(Baseline::Git(r.into())),
+            Some(("path", p)) if !p.is_empty() => Ok(Baseline::Path(p.into())),
+            Some(("registry", v)) if !v.is_empty() => Ok(Baseline::Registry(v.into())),
+            Some(("rustdoc", f)) if !f.is_empty() => Ok(Baseline::Rustdoc(f.into())),
+            _ => Err(format!(
+                "`{s}` is not a baseline: use git:REV, path:DIR, registry:VERSION or rustdoc:FILE"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Baseline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Baseline::Git(r) => write!(f, "git:{r}"),
+            Baseline::Path(p) => write!(f, "path:{}", p.display()),
+            Baseline::Registry(v) => write!(f, "registry:{v}"),
+            Baseline::Rustdoc(p) => write!(f, "rustdoc:{}", p.display()),
+        }
+    }
+}
+
+/// Where a private key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A PEM file.
+    File(PathBuf),
+    /// The `RELGATE_SIGNING_KEY` environment variable (PEM text).
+    Env,
 }
