@@ -642,14 +642,10 @@ pub fn default_baseline(info: &CrateInfo) -> Result<Baseline> {
 pub fn tag_baseline(info: &CrateInfo, bare: bool) -> Option<Baseline> {
     let dir = info.manifest.parent().unwrap_or(Path::new("."));
     let current = cargo_metadata::semver::Version::parse(&info.version).ok();
-    let tags = run("git", &["tag", "--list"], dir, &[])
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
+    let tags = super::git::tags(dir);
     let name = &info.name;
     let best = tags
-        .lines()
+        .iter()
         .filter_map(|t| {
             let v = [
                 format!("{name}-v"),

@@ -287,16 +287,6 @@ pub(super) fn merge_compat(
             ..CompatFact::default()
         },
     };
-    // The drift-extended report stands for release.package's.
-    let mut members: Vec<MemberCompat> = members
-        .into_iter()
-        .map(|m| match (m, &report) {
-            (MemberCompat::Compared(r), Some(own)) if r.package == package => {
-                MemberCompat::Compared(Box::new(own.clone()))
-            }
-            (other, _) => other,
-        })
-        .collect();
     let source = match (members.len(), members.pop()) {
         (_, None) => None,
         (1, Some(MemberCompat::Compared(r))) => Some(CompatSource::One(r)),
