@@ -1,7 +1,9 @@
 //! The only phase that reads the outside world.
 //!
 //! [`gather`] runs one `cargo metadata --locked` and, at the same time on
-//! other threads, `rustc -vV`, `rustc --print cfg` and git; then reads
+//! other threads, `rustc -vV`, `rustc --print cfg`, git and (when
+//! packages are named) `cargo tree -e normal,build`, whose package set the
+//! facts are pruned to ([`cargo::keep_only`]); then reads
 //! `Cargo.lock` and the license files it needs, and turns all of it into
 //! [`ReleaseFacts`]. Platform-specific dependencies are decided here, from
 //! rustc's cfg values: normal dependencies for the target, build
@@ -14,7 +16,8 @@
 //! the tests (libtest's result lines) and relgate's own resource use;
 //! [`rustdoc`] documents both sides of compat (with a commit-keyed cache);
 //! [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
-//! checksum files.
+//! checksum files, [`probe`] answers path questions and span timestamps
+//! for the rest of the crate.
 
 pub mod artifacts;
 pub mod cargo;
