@@ -6,6 +6,13 @@
 //!           → gate → report → traces → checksums → sign → write (atomic) → ledger
 //! ```
 //!
+//! [`Release::plan`] is preflight as one value ([`ReleasePlan`], `plan.rs`,
+//! printed by `relgate release --plan`); [`Release::run`] executes it stage
+//! by stage ([`Stage`], `stage.rs`). Each concern has its own module:
+//! `compat.rs` (every library member against its own baseline), `build.rs`
+//! (facts builders), `metrics.rs`, `schemas.rs`, `report.rs`, `staged.rs`
+//! (files hashed once) and `regate.rs` (`relgate gate --dir`).
+//!
 //! Compat (rustdoc) and the provenance inputs run on their own threads
 //! beside collect, build and tests: neither depends on them. Every file is
 //! hashed once, when it is staged; the facts, `checksums.txt` and the
