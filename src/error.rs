@@ -173,6 +173,14 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
+    /// Another relgate holds the lock of a release directory or ledger.
+    #[error("{} is locked by another relgate (waited {waited}s)", path.display())]
+    Locked {
+        /// The release directory or ledger.
+        path: PathBuf,
+        /// Seconds waited.
+        waited: u64,
+    },
     /// Writing an output failed; nothing partial was left behind.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -230,6 +238,9 @@ impl Error {
             }
             Error::RustdocFormat(_) => {
                 "produce the JSON with the same stable toolchain relgate supports, or upgrade relgate".into()
+            }
+            Error::Locked { .. } => {
+                "another release, revoke or gate is writing it; wait for it, or pass --wait-lock SECONDS".into()
             }
             Error::Exists { .. } => "choose another --out-dir or --name, or remove the old key first".into(),
             Error::InvalidOption(_) => return None,

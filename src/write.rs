@@ -19,6 +19,14 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         source,
     };
     if let Ok(meta) = std::fs::metadata(path) {
+        // Renaming over a file only needs the directory writable: a file the
+        // user may not write is refused, as writing it in place would be.
+        if meta.is_file() && !writable(path) {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file exists and is not writable; relgate does not replace it",
+            )));
+        }
         if !meta.is_file() && !meta.is_dir() {
             return OpenOptions::new()
                 .write(true)
@@ -58,6 +66,21 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(err)
+}
+
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a valid NUL-terminated path; access(2) only reads it.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
 }
 
 /// Creates a new file (never overwriting one) with the given Unix mode,
@@ -114,6 +137,71 @@ pub struct Entry {
     pub executable: bool,
 }
 
+/// An advisory lock (`flock`) on a release directory or a ledger, held until
+/// dropped. The lock file `.<name>.relgate-lock` sits beside what it guards
+/// and is never removed (removing it would let two writers lock two files).
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the lock guarding `path`, waiting up to `wait` for another relgate
+/// to release it; `on_wait` is called once if it has to wait.
+pub fn lock(path: &Path, wait: std::time::Duration, on_wait: &dyn Fn(&Path)) -> Result<Lock> {
+    let lock_path = hidden(path, "lock")?;
+    let err = |source| Error::Write {
+        path: lock_path.clone(),
+        source,
+    };
+    if let Some(parent) = lock_path.parent() {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(err)?;
+    let start = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Lock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(err(e)),
+        }
+        if start.elapsed() >= wait {
+            return Err(Error::Locked {
+                path: path.to_path_buf(),
+                waited: start.elapsed().as_secs(),
+            });
+        }
+        if !told {
+            on_wait(path);
+            told = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The journal of a ledger append: the line to append once the release
+/// directory is in place (`.<ledger>.relgate-pending`).
+pub fn pending_path(ledger: &Path) -> Result<PathBuf> {
+    hidden(ledger, "pending")
+}
+
+/// Removes a file if it exists.
+pub fn remove_file(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 fn hidden(out: &Path, tag: &str) -> Result<PathBuf> {
     let name = out.file_name().ok_or_else(|| Error::Write {
         path: out.to_path_buf(),
@@ -126,18 +214,30 @@ fn hidden(out: &Path, tag: &str) -> Result<PathBuf> {
     Ok(parent.join(format!(".{}.relgate-{tag}", name.to_string_lossy())))
 }
 
-/// Cleans up after a release that was killed: removes staging directories,
-/// and puts a complete previous directory back if it was moved aside and
-/// the new one never took its place.
+/// Cleans up after a release that was killed: removes its staging
+/// directories, and puts a complete previous directory back if it was moved
+/// aside and the new one never took its place. Call it holding `out`'s
+/// [`lock`]: every staging directory then belongs to a dead process.
 pub fn recover(out: &Path) -> Result<()> {
-    let staging = hidden(out, "staging")?;
     let previous = hidden(out, "previous")?;
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
     };
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(err(&staging))?;
+    let prefix = hidden(out, "staging-")?;
+    let prefix_name = prefix
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(parent) = prefix.parent() {
+        if let Ok(list) = std::fs::read_dir(parent) {
+            for entry in list.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&prefix_name) {
+                    let path = entry.path();
+                    std::fs::remove_dir_all(&path).map_err(err(&path))?;
+                }
+            }
+        }
     }
     if previous.exists() {
         if out.exists() {
@@ -158,7 +258,8 @@ pub fn recover(out: &Path) -> Result<()> {
 /// [`recover`] on the next run.
 pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
     recover(out)?;
-    let staging = hidden(out, "staging")?;
+    // Unique per process; only its owner (or `recover`, under the lock) removes it.
+    let staging = hidden(out, &format!("staging-{}", std::process::id()))?;
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }

@@ -41,6 +41,14 @@ pub struct ReleaseArgs {
     /// The invocation id (default: $RELGATE_INVOCATION_ID, else a random UUID).
     #[arg(long, value_name = "ID")]
     invocation_id: Option<String>,
+    /// Another public key the ledger's entries may be signed with
+    /// (a key used before a rotation); repeatable.
+    #[arg(long = "ledger-key", value_name = "PUB")]
+    ledger_keys: Vec<PathBuf>,
+    /// Wait up to this many seconds for another relgate writing the same
+    /// directory or ledger (default: fail at once, exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait_lock: u64,
     /// Print the release plan (what preflight decided: packages that ship,
     /// baselines, paths, key, stages) and stop, doing no work.
     #[arg(long)]
@@ -82,6 +90,10 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     if let Some(id) = &args.invocation_id {
         r = r.invocation_id(id);
     }
+    for k in &args.ledger_keys {
+        r = r.ledger_key(k);
+    }
+    r = r.wait_lock(std::time::Duration::from_secs(args.wait_lock));
     if args.plan {
         let plan = r.plan(&relgate::SystemEnv)?;
         let view = plan.describe();
@@ -192,6 +204,14 @@ pub struct GateArgs {
     /// Gate time, RFC 3339 (default: now).
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// Another public key the ledger's entries may be signed with
+    /// (a key used before a rotation); repeatable.
+    #[arg(long = "ledger-key", value_name = "PUB")]
+    ledger_keys: Vec<PathBuf>,
+    /// Wait up to this many seconds for another relgate writing the same
+    /// directory or ledger (default: fail at once, exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait_lock: u64,
     /// Output format.
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     format: String,
@@ -215,6 +235,8 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             manifest_path: args.manifest_path,
             ledger: args.ledger,
             now,
+            ledger_keys: args.ledger_keys,
+            wait_lock: std::time::Duration::from_secs(args.wait_lock),
         },
         &SystemEnv,
     )?;
@@ -277,6 +299,10 @@ pub enum LedgerCommand {
         /// The ledger file.
         #[arg(long, value_name = "FILE", default_value = "release-ledger.jsonl")]
         ledger: PathBuf,
+        /// Wait up to this many seconds for another relgate writing the
+        /// ledger (default: fail at once, exit 2).
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait_lock: u64,
         /// Output format.
         #[arg(long, default_value = "human", value_parser = ["human", "json"])]
         format: String,
@@ -286,6 +312,10 @@ pub enum LedgerCommand {
         /// The ledger file.
         #[arg(long, value_name = "FILE", default_value = "release-ledger.jsonl")]
         ledger: PathBuf,
+        /// Wait up to this many seconds for another relgate writing the
+        /// ledger (default: fail at once, exit 2).
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait_lock: u64,
         /// Trusted public key (SPKI PEM); repeatable.
         #[arg(long = "key", value_name = "PUB", required = true)]
         keys: Vec<PathBuf>,
@@ -313,7 +343,29 @@ pub enum LedgerCommand {
         /// Why.
         #[arg(long, value_name = "TEXT")]
         reason: String,
+        /// Another public key the ledger's entries may be signed with
+        /// (a key used before a rotation); repeatable.
+        #[arg(long = "ledger-key", value_name = "PUB")]
+        ledger_keys: Vec<PathBuf>,
+        /// Wait up to this many seconds for another relgate writing the same
+        /// directory or ledger (default: fail at once, exit 2).
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait_lock: u64,
     },
+}
+
+/// Takes the ledger's lock and completes an append a killed release left
+/// (so what is shown is what the release directory says), when the ledger
+/// or its journal exists.
+fn lock_ledger(path: &std::path::Path, wait: u64) -> Result<Option<relgate::write::Lock>, Error> {
+    let journal = relgate::write::pending_path(path)?;
+    if !relgate::collect::probe::exists(path) && !relgate::collect::probe::exists(&journal) {
+        return Ok(None);
+    }
+    relgate::release::ledger_guard::lock(path, std::time::Duration::from_secs(wait), &|p| {
+        eprintln!("waiting for the lock on {}", p.display())
+    })
+    .map(Some)
 }
 
 fn read_ledger(path: &std::path::Path) -> Result<String, Error> {
@@ -333,7 +385,12 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
         reason: e.to_string(),
     };
     match cmd {
-        LedgerCommand::Show { ledger, format } => {
+        LedgerCommand::Show {
+            ledger,
+            format,
+            wait_lock,
+        } => {
+            let _lock = lock_ledger(&ledger, wait_lock)?;
             let text = read_ledger(&ledger)?;
             let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
             if format == "json" {
@@ -349,7 +406,10 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                             r.time,
                             r.version,
                             r.invocation_id,
-                            r.commit.as_deref().map(|c| &c[..12.min(c.len())]).unwrap_or("-"),
+                            r.commit
+                                .as_deref()
+                                .map(|c| c.chars().take(12).collect::<String>())
+                                .unwrap_or_else(|| "-".into()),
                             if revoked.contains_key(&r.invocation_id) {
                                 "  (revoked)"
                             } else {
@@ -371,7 +431,9 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             keys,
             head,
             format,
+            wait_lock,
         } => {
+            let _lock = lock_ledger(&ledger, wait_lock)?;
             let text = read_ledger(&ledger)?;
             let keys = keys
                 .iter()
@@ -405,9 +467,31 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             invocation_id,
             version,
             reason,
+            ledger_keys,
+            wait_lock,
         } => {
-            let text = read_ledger(&ledger)?;
-            let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
+            let mut warnings = Vec::new();
+            let source = key
+                .map(relgate::collect::inputs::KeySource::File)
+                .unwrap_or(relgate::collect::inputs::KeySource::Env);
+            let key = relgate::collect::inputs::private_key(&source, &SystemEnv, &mut warnings)?;
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            let mut trusted = vec![key.public()];
+            for k in &ledger_keys {
+                trusted.push(relgate::collect::inputs::public_key(k)?);
+            }
+            // Locked from read to append: a concurrent revoke waits or fails.
+            let guard = relgate::release::ledger_guard::trusted(
+                &ledger,
+                &trusted,
+                false,
+                std::time::Duration::from_secs(wait_lock),
+                &|p| eprintln!("waiting for the lock on {}", p.display()),
+            )?;
+            let text = guard.text.clone();
+            let l = guard.parsed.clone();
             let id = match (invocation_id, version) {
                 (Some(id), _) => id,
                 (None, Some(v)) => l
@@ -422,18 +506,11 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                     })?,
                 (None, None) => return Err(Error::InvalidOption("pass --invocation-id or --version".into())),
             };
-            let mut warnings = Vec::new();
-            let source = key
-                .map(relgate::collect::inputs::KeySource::File)
-                .unwrap_or(relgate::collect::inputs::KeySource::Env);
-            let key = relgate::collect::inputs::private_key(&source, &SystemEnv, &mut warnings)?;
-            for w in &warnings {
-                eprintln!("warning: {w}");
-            }
             let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
             let line =
                 ledger::append_revocation(&text, &id, &reason, &now, &key).map_err(|e| bad(&ledger, e))?;
             relgate::write::file_atomic(&ledger, format!("{text}{line}").as_bytes())?;
+            drop(guard);
             println!("revoked {id} in {}", ledger.display());
             Ok(ExitCode::SUCCESS)
         }

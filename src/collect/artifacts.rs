@@ -57,6 +57,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             walk(&path, out)?;
         } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
             out.push(path);
+        } else {
+            return Err(artifact_err(&path, NOT_REGULAR.into()));
         }
     }
     Ok(())
@@ -64,7 +66,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// SHA-256 (and SHA-512) of one file, named `name`.
 pub fn digest_file(path: &Path, name: String, sha512: bool) -> Result<Subject> {
-    let mut f = std::fs::File::open(path).map_err(|e| artifact_err(path, e.to_string()))?;
+    let mut f = open_regular(path)?;
     let mut h256 = Sha256::new();
     let mut h512 = sha512.then(Sha512::new);
     let mut buf = vec![0u8; 1 << 20];
@@ -90,6 +92,7 @@ pub fn digest_file(path: &Path, name: String, sha512: bool) -> Result<Subject> {
 /// in errors.
 pub fn parse_checksums(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let (hash, name) = line
             .split_once(' ')
@@ -103,7 +106,13 @@ pub fn parse_checksums(text: &str, path: &Path) -> Result<Vec<(String, String)>>
             })
             .filter(|(h, name)| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty())
             .ok_or_else(|| checksums_err(path, format!("line {} is not `SHA256  NAME`", n + 1)))?;
-        out.push((name.to_owned(), hash.to_owned()));
+        if !seen.insert(name) {
+            return Err(checksums_err(
+                path,
+                format!("line {} lists `{name}` a second time", n + 1),
+            ));
+        }
+        out.push((name.to_owned(), hash.to_ascii_lowercase()));
     }
     Ok(out)
 }
@@ -111,7 +120,8 @@ pub fn parse_checksums(text: &str, path: &Path) -> Result<Vec<(String, String)>>
 /// Reads a `sha256sum` file and checks every line against the file it names
 /// (relative to the checksum file's directory).
 pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
-    let text = std::fs::read_to_string(path).map_err(|e| checksums_err(path, e.to_string()))?;
+    let text = String::from_utf8(super::inputs::read(path, "checksum file")?)
+        .map_err(|_| checksums_err(path, "not UTF-8".into()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (name, hash) in parse_checksums(&text, path)? {
@@ -128,6 +138,113 @@ pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
         return Err(checksums_err(path, "lists no files".into()));
     }
     Ok(out)
+}
+
+const NOT_REGULAR: &str = "not a regular file (a directory, device, FIFO or socket would block or never end)";
+
+/// Opens a regular file for reading (following symbolic links). A FIFO,
+/// device, socket or directory is refused before it is opened, and the open
+/// file is checked again, so nothing can block or stream forever.
+fn open_regular(path: &Path) -> Result<std::fs::File> {
+    let meta = std::fs::metadata(path).map_err(|e| artifact_err(path, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(artifact_err(path, NOT_REGULAR.into()));
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        // A FIFO swapped in after the check must not block the open.
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = opts.open(path).map_err(|e| artifact_err(path, e.to_string()))?;
+    let meta = f.metadata().map_err(|e| artifact_err(path, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(artifact_err(path, NOT_REGULAR.into()));
+    }
+    Ok(f)
+}
+
+/// What stands at one name of a release directory, never following links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A regular file with one link, and its SHA-256.
+    File {
+        /// Hex SHA-256 of its bytes.
+        sha256: String,
+    },
+    /// A symbolic link (to anything).
+    Symlink,
+    /// A directory.
+    Directory,
+    /// A regular file with other names (hard links), possibly outside the directory.
+    HardLinked {
+        /// How many names the file has.
+        links: u64,
+    },
+    /// A FIFO, socket or device.
+    Special,
+}
+
+impl Entry {
+    /// Why this entry cannot be a released file (`None` for a plain file).
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            Entry::File { .. } => None,
+            Entry::Symlink => Some("is a symbolic link".into()),
+            Entry::Directory => Some("is a directory".into()),
+            Entry::HardLinked { links } => Some(format!(
+                "is a file with {links} hard links (another name for it may lie outside the directory)"
+            )),
+            Entry::Special => Some("is a FIFO, socket or device".into()),
+        }
+    }
+}
+
+/// Every name in a release directory (sorted) and what stands there; regular
+/// files are hashed (streamed), nothing else is opened.
+pub fn release_entries(dir: &Path) -> Result<Vec<(String, Entry)>> {
+    let err = |p: &Path, e: std::io::Error| Error::Input {
+        what: "release directory",
+        path: p.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| err(dir, e))? {
+        let entry = entry.map_err(|e| err(dir, e))?;
+        let path = entry.path();
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| err(&path, e))?;
+        let kind = meta.file_type();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let found = if kind.is_symlink() {
+            Entry::Symlink
+        } else if kind.is_dir() {
+            Entry::Directory
+        } else if !kind.is_file() {
+            Entry::Special
+        } else if links(&meta) > 1 {
+            Entry::HardLinked { links: links(&meta) }
+        } else {
+            Entry::File {
+                sha256: digest_file(&path, String::new(), false)?.sha256,
+            }
+        };
+        out.push((name, found));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// SHA-256 of a file, hex (for Cargo.lock and the like).

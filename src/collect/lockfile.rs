@@ -44,9 +44,10 @@ struct RawPackage {
 
 /// Reads and parses a lock file.
 pub fn read(path: &Path) -> Result<Lockfile> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::BadLockfile {
+    let bytes = super::inputs::read(path, "Cargo.lock")?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::BadLockfile {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: "not UTF-8".into(),
     })?;
     parse(&text).map_err(|reason| Error::BadLockfile {
         path: path.to_path_buf(),

@@ -169,13 +169,11 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
     })
 }
 
+/// A license file's text: a regular file of at most 1 MiB (a device or FIFO
+/// named as `license-file` is skipped, never read).
 fn read_text_file(path: &Path) -> Option<String> {
-    const MAX: u64 = 1 << 20;
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > MAX {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
+    let bytes = inputs::read_limited(path, "license file", 1 << 20).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The absolute manifest path, when one was given.

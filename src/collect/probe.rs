@@ -11,6 +11,11 @@ pub fn is_file(path: &Path) -> bool {
     path.is_file()
 }
 
+/// A directory (following symlinks).
+pub fn is_dir(path: &Path) -> bool {
+    path.is_dir()
+}
+
 /// Anything at all, a dangling symlink included.
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()

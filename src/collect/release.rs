@@ -33,10 +33,10 @@ pub const BUILTIN_SCHEMAS: [(&str, &str, &[u8]); 3] = [
 /// `[workspace.metadata.relgate]` table of `<root>/Cargo.toml`, else the defaults.
 pub fn contract(root: &Path, explicit: Option<&Path>) -> Result<Contract> {
     let text = |p: &Path| -> Result<String> {
-        std::fs::read_to_string(p).map_err(|e| Error::Input {
+        String::from_utf8(super::inputs::read(p, "contract")?).map_err(|_| Error::Input {
             what: "contract",
             path: p.to_path_buf(),
-            reason: e.to_string(),
+            reason: "not UTF-8".into(),
         })
     };
     let bad = |origin: &Path, reason: String| Error::Contract {
@@ -73,11 +73,7 @@ pub fn schemas(root: &Path, contract: &Contract) -> Result<Vec<Current>> {
         .collect();
     for rel in &contract.schemas.paths {
         let path = root.join(rel);
-        let raw = std::fs::read(&path).map_err(|e| Error::Input {
-            what: "declared schema",
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let raw = super::inputs::read(&path, "declared schema")?;
         let rel = rel.replace('\\', "/");
         out.push(Current {
             name: rel.clone(),
@@ -105,16 +101,12 @@ pub fn ledger(path: &Path) -> Result<(String, crate::provenance::ledger::Ledger)
     Ok((text, parsed))
 }
 
-/// A file's bytes, or `None` when it does not exist.
+/// A document's bytes (a regular file, bounded like [`super::inputs::read`]),
+/// or `None` when nothing is at `path`.
 pub fn read_optional(path: &Path, what: &'static str) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
+    match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Input {
-            what,
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        }),
+        _ => super::inputs::read(path, what).map(Some),
     }
 }
 

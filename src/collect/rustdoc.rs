@@ -534,11 +534,7 @@ pub fn snapshot(
             stderr: tail.join("\n"),
         });
     }
-    let json = std::fs::read(&reuse.json).map_err(|e| Error::Input {
-        what: "rustdoc JSON",
-        path: reuse.json.clone(),
-        reason: e.to_string(),
-    })?;
+    let json = super::inputs::read_limited(&reuse.json, "rustdoc JSON", super::inputs::MAX_RUSTDOC)?;
     reuse.record();
     Ok(json)
 }

@@ -56,6 +56,9 @@ pub struct Release {
     /// The public half of the release key, relative to the workspace root:
     /// checked against the signing key, and used by report.md's commands.
     pub public_key: Option<String>,
+    /// No release was made before: the ledger may be absent (otherwise a
+    /// missing ledger is an error, never an empty history).
+    pub first_release: bool,
 }
 
 impl Default for Release {
@@ -70,6 +73,7 @@ impl Default for Release {
             packages: Vec::new(),
             baseline: None,
             public_key: None,
+            first_release: false,
         }
     }
 }
@@ -337,9 +341,21 @@ impl Contract {
         let table = ["workspace", "package"]
             .iter()
             .find_map(|section| doc.get(*section)?.get("metadata")?.get("relgate").cloned());
-        let Some(table) = table else {
+        let Some(mut table) = table else {
             return Ok(None);
         };
+        // The same table names the workspace for the SBOM (`name`, a string
+        // `version`, `supplier`): those keys are not the contract's.
+        if let Some(t) = table.as_table_mut() {
+            t.remove("name");
+            t.remove("supplier");
+            if t.get("version").is_some_and(|v| v.is_str()) {
+                t.remove("version");
+            }
+            if t.is_empty() {
+                return Ok(None);
+            }
+        }
         let canonical = toml::to_string(&table).map_err(|e| e.to_string())?;
         let file: File = table.try_into().map_err(|e: toml::de::Error| e.to_string())?;
         Contract::from_file(file, &canonical, origin).map(Some)
@@ -388,6 +404,18 @@ impl Contract {
         }
         crate::config::parse_duration(&file.invariants.ticket_ttl.max_ticket_ttl)
             .map_err(|e| format!("[invariants.ticket-ttl] max-ticket-ttl: {e}"))?;
+        let budget = &file.invariants.performance_budget;
+        for (name, value) in [
+            ("max-build-seconds", budget.max_build_seconds),
+            ("max-cpu-seconds", budget.max_cpu_seconds),
+            ("regression-tolerance", Some(budget.regression_tolerance)),
+        ] {
+            if let Some(v) = value.filter(|v| !v.is_finite() || *v < 0.0) {
+                return Err(format!(
+                    "[invariants.performance-budget] {name} = {v} must be a finite number, 0 or more"
+                ));
+            }
+        }
         let tol = file.invariants.performance_budget.regression_tolerance;
         if !(0.0..=100.0).contains(&tol) {
             return Err(format!(

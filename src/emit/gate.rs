@@ -91,7 +91,7 @@ pub fn render(doc: &GateDoc) -> Vec<u8> {
 
 /// Reads a gate.json back.
 pub fn parse(bytes: &[u8]) -> Result<GateDoc, String> {
-    let doc: GateDoc = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let doc: GateDoc = super::strict_json::from_slice(bytes)?;
     if doc.schema != SCHEMA {
         return Err(format!("schema `{}` is not {SCHEMA}", doc.schema));
     }

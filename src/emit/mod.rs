@@ -7,6 +7,7 @@ pub mod gate;
 pub mod metrics;
 pub mod report;
 pub mod spdx;
+pub mod strict_json;
 pub mod traces;
 
 use sha2::{Digest, Sha256};

@@ -95,6 +95,7 @@ fn compile_one(rule: &str, field: &'static str, source: &str, it_bound: bool) ->
         field,
         reason,
     };
+    check_bounds(source).map_err(err)?;
     let program = Program::compile(source).map_err(|e| err(format!("does not parse: {e}")))?;
     let bound = comprehension_vars(source);
     for var in program.references().variables() {
@@ -112,6 +113,77 @@ fn compile_one(rule: &str, field: &'static str, source: &str, it_bound: bool) ->
         source: source.to_owned(),
         program,
     })
+}
+
+/// The longest rule expression relgate compiles, in bytes.
+pub const MAX_SOURCE: usize = 4096;
+/// The deepest nesting of brackets in a rule expression.
+pub const MAX_NESTING: usize = 32;
+/// The most macros (`all`, `exists`, `map`, ...) nested in one another: each
+/// level multiplies the work by a list's length.
+pub const MAX_MACRO_NESTING: usize = 2;
+/// The most binary operators in one expression (each is a level of the
+/// evaluator's recursion).
+pub const MAX_OPERATORS: usize = 256;
+
+/// Bounds checked before parsing, so that no expression can overflow the
+/// parser's or the evaluator's stack or run for hours.
+fn check_bounds(source: &str) -> Result<(), String> {
+    if source.len() > MAX_SOURCE {
+        return Err(format!(
+            "is {} bytes long; relgate compiles at most {MAX_SOURCE}",
+            source.len()
+        ));
+    }
+    let bytes = source.as_bytes();
+    // Open brackets; `true` where the bracket opened a macro call.
+    let mut open: Vec<bool> = Vec::new();
+    let mut operators = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' | b'\'' => quote = Some(c),
+            b'(' | b'[' | b'{' => {
+                let before = &source[..i];
+                let is_macro = c == b'('
+                    && ["all", "exists", "exists_one", "map", "filter"]
+                        .iter()
+                        .any(|m| before.ends_with(&format!(".{m}")));
+                open.push(is_macro);
+                if open.len() > MAX_NESTING {
+                    return Err(format!("nests brackets deeper than {MAX_NESTING}"));
+                }
+                if open.iter().filter(|m| **m).count() > MAX_MACRO_NESTING {
+                    return Err(format!(
+                        "nests macros (all, exists, map, filter) deeper than {MAX_MACRO_NESTING}"
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => {
+                open.pop();
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'!' | b'&' | b'|' | b'?' => {
+                operators += 1;
+                if operators > MAX_OPERATORS {
+                    return Err(format!("has more than {MAX_OPERATORS} operators"));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// Names bound by macros (`list.all(x, ...)`, `exists`, `exists_one`, `map`, `filter`).

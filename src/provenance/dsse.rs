@@ -108,7 +108,7 @@ impl Envelope {
 
     /// Parses one envelope from JSON.
     pub fn parse(json: &[u8]) -> Result<Envelope, EnvelopeError> {
-        serde_json::from_slice(json).map_err(|e| EnvelopeError::NotAnEnvelope(e.to_string()))
+        crate::emit::strict_json::from_slice(json).map_err(EnvelopeError::NotAnEnvelope)
     }
 
     /// One line of a `.intoto.jsonl` bundle.

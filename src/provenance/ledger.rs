@@ -418,10 +418,8 @@ fn parse_line(n: usize, line: &str) -> Result<Entry, LedgerError> {
     if line.is_empty() {
         return Err(LedgerError::EmptyLine { line: n });
     }
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| LedgerError::BadJson {
-        line: n,
-        reason: e.to_string(),
-    })?;
+    let value: serde_json::Value = crate::emit::strict_json::from_slice(line.as_bytes())
+        .map_err(|reason| LedgerError::BadJson { line: n, reason })?;
     let Some(object) = value.as_object() else {
         return Err(LedgerError::BadJson {
             line: n,

@@ -13,7 +13,7 @@
 //! checks that read the statement are `skipped`, and the verdict fails.
 //! Unusable input (not JSON, bad base64) is an error, not a verdict.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -117,7 +117,7 @@ pub fn verify(
     let text = std::str::from_utf8(bundle)
         .map_err(|_| EnvelopeError::NotAnEnvelope("the bundle is not UTF-8 text".into()))?;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let value: Value = serde_json::from_str(line)
+        let value: Value = crate::emit::strict_json::from_slice(line.as_bytes())
             .map_err(|e| EnvelopeError::NotAnEnvelope(format!("a line is not JSON: {e}")))?;
         let looks_like_dsse = ["payload", "payloadType", "signatures"]
             .iter()
@@ -133,6 +133,12 @@ pub fn verify(
         return Err(EnvelopeError::NotAnEnvelope(
             "no DSSE envelope (payload, payloadType, signatures) in the bundle".into(),
         ));
+    }
+    // Every envelope is read whole before any verdict: a malformed one is
+    // bad input wherever it stands in the bundle.
+    for env in &envelopes {
+        let payload = env.payload_bytes()?;
+        env.check_signatures(&payload, &[])?;
     }
     let count = envelopes.len();
     let mut first = None;
@@ -226,7 +232,13 @@ fn verify_envelope(
         });
     }
 
-    // From here on, only the exact verified bytes are read.
+    // From here on, only the exact verified bytes are read; a key named
+    // twice would let two readers see two statements.
+    if let Err(e) = crate::emit::strict_json::check(&payload) {
+        if e.contains("duplicate key") {
+            return Err(EnvelopeError::NotAnEnvelope(format!("the signed statement: {e}")));
+        }
+    }
     let statement: Option<Value> = serde_json::from_slice::<Value>(&payload)
         .ok()
         .filter(Value::is_object);
@@ -378,12 +390,16 @@ fn parse_time(s: &str) -> Option<i64> {
 
 fn subjects_check(st: &Value, artifacts: &[Subject]) -> Check {
     let subjects = st["subject"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let digests: BTreeSet<(&str, &str)> = subjects
+    // (algorithm, digest) -> the subject's name.
+    let digests: BTreeMap<(&str, &str), &str> = subjects
         .iter()
-        .filter_map(|s| s["digest"].as_object())
-        .flat_map(|d| {
-            d.iter()
-                .filter_map(|(alg, v)| v.as_str().map(|v| (alg.as_str(), v)))
+        .flat_map(|s| {
+            let name = s["name"].as_str().unwrap_or("(unnamed)");
+            s["digest"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(move |(alg, v)| v.as_str().map(|v| ((alg.as_str(), v), name)))
         })
         .collect();
     if artifacts.is_empty() {
@@ -393,26 +409,26 @@ fn subjects_check(st: &Value, artifacts: &[Subject]) -> Check {
             "no artifact given to check against the subjects",
         );
     }
-    let missing: Vec<&str> = artifacts
-        .iter()
-        .filter(|a| {
-            let sha256 = digests.contains(&("sha256", a.sha256.as_str()));
-            let sha512 = a
-                .sha512
-                .as_deref()
-                .is_some_and(|h| digests.contains(&("sha512", h)));
-            !(sha256 || sha512)
-        })
-        .map(|a| a.name.as_str())
-        .collect();
+    let mut missing = Vec::new();
+    let mut matched = Vec::new();
+    for a in artifacts {
+        let by_256 = digests.get(&("sha256", a.sha256.as_str()));
+        let by_512 = a.sha512.as_deref().and_then(|h| digests.get(&("sha512", h)));
+        match by_256.or(by_512) {
+            Some(subject) if *subject == a.name => matched.push(a.name.clone()),
+            Some(subject) => matched.push(format!("{} as subject `{subject}`", a.name)),
+            None => missing.push(a.name.as_str()),
+        }
+    }
     check(
         "subjects",
         missing.is_empty(),
         if missing.is_empty() {
             format!(
-                "all {} artifact(s) match a subject digest ({} subjects)",
+                "all {} artifact(s) match a subject digest ({} subjects): {}",
                 artifacts.len(),
-                subjects.len()
+                subjects.len(),
+                matched.join(", ")
             )
         } else {
             format!("no subject has the digest of: {}", missing.join(", "))
@@ -426,13 +442,18 @@ fn subjects_check(st: &Value, artifacts: &[Subject]) -> Check {
 pub fn ledger_invocations(text: &str) -> Result<BTreeSet<String>, String> {
     let mut ids = BTreeSet::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        let v: Value = crate::emit::strict_json::from_slice(line.as_bytes())
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
+        if !v.is_object() {
+            return Err(format!("line {}: not a JSON object", n + 1));
+        }
         if v["kind"] == "revocation" {
             continue;
         }
-        if let Some(id) = v["invocation_id"].as_str() {
-            ids.insert(id.to_owned());
-        }
+        match v["invocation_id"].as_str() {
+            Some(id) => ids.insert(id.to_owned()),
+            None => return Err(format!("line {}: no string `invocation_id`", n + 1)),
+        };
     }
     Ok(ids)
 }

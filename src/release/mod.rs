@@ -37,6 +37,7 @@ use crate::write;
 
 mod build;
 mod compat;
+pub mod ledger_guard;
 mod metrics;
 mod plan;
 mod regate;
@@ -74,6 +75,8 @@ pub struct Release {
     no_build: bool,
     allow_dirty: bool,
     ledger: Option<PathBuf>,
+    ledger_keys: Vec<PathBuf>,
+    wait_lock: std::time::Duration,
     invocation_id: Option<String>,
 }
 
@@ -163,6 +166,17 @@ impl Release {
         self.ledger = Some(p.into());
         self
     }
+    /// Another public key the ledger may be signed with (besides the release key).
+    pub fn ledger_key(mut self, p: impl Into<PathBuf>) -> Self {
+        self.ledger_keys.push(p.into());
+        self
+    }
+    /// How long to wait for another relgate writing the same directory or
+    /// ledger (default: fail at once).
+    pub fn wait_lock(mut self, wait: std::time::Duration) -> Self {
+        self.wait_lock = wait;
+        self
+    }
     /// The invocation id (default: `RELGATE_INVOCATION_ID`, else a random UUID).
     pub fn invocation_id(mut self, id: impl Into<String>) -> Self {
         self.invocation_id = Some(id.into());
@@ -206,9 +220,9 @@ impl Release {
             invocation_id,
             clean_commit,
             warnings: planned_warnings,
-        } = self.plan(env)?;
+            locks: _locks,
+        } = self.prepare(env, true)?;
         warnings.extend(planned_warnings);
-        write::recover(&out)?;
 
         std::thread::scope(|scope| -> Result<Outcome> {
             let compat_job =
@@ -602,13 +616,11 @@ impl Release {
             files.push(signed);
 
             // ── write ────────────────────────────────────────────────────
+            // The directory and its ledger entry commit together: the signed
+            // entry is journaled first, so a kill after the swap is completed
+            // by the next command that takes the ledger's lock.
             clock.start(Stage::Write);
-            write::release_dir(&out, &Staged::entries(files))?;
-            write::remove_dir(&rejected)?;
-
-            // ── ledger ───────────────────────────────────────────────────
-            clock.start(Stage::Ledger);
-            let ledger_entry = if self.dry_run {
+            let ledger_line = if self.dry_run {
                 None
             } else {
                 let line = ledger::append_release(
@@ -617,7 +629,7 @@ impl Release {
                         version: pkg.version.clone(),
                         commit: release_fact.commit.clone(),
                         invocation_id: invocation_id.clone(),
-                        provenance_sha256,
+                        provenance_sha256: provenance_sha256.clone(),
                         time: crate::emit::rfc3339(env.now())?,
                     },
                     &key,
@@ -626,9 +638,31 @@ impl Release {
                     path: ledger_path.clone(),
                     reason: e.to_string(),
                 })?;
-                write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
+                let pending = ledger_guard::Pending {
+                    line: line.clone(),
+                    dir: out.display().to_string(),
+                    provenance_sha256,
+                };
+                let journal = serde_json::to_vec(&pending).map_err(|e| Error::Emit {
+                    artifact: "ledger journal",
+                    reason: e.to_string(),
+                })?;
+                write::file_atomic(&write::pending_path(&ledger_path)?, &journal)?;
+                failpoint(env, "after-journal");
                 Some(line)
             };
+            write::release_dir(&out, &Staged::entries(files))?;
+            write::remove_dir(&rejected)?;
+            failpoint(env, "after-swap");
+
+            // ── ledger ───────────────────────────────────────────────────
+            clock.start(Stage::Ledger);
+            if let Some(line) = &ledger_line {
+                write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
+                failpoint(env, "after-ledger");
+                write::remove_file(&write::pending_path(&ledger_path)?)?;
+            }
+            let ledger_entry = ledger_line;
             clock.finish(Vec::new());
             digests.sort();
             Ok(Outcome {
@@ -645,6 +679,15 @@ impl Release {
                 warnings,
             })
         })
+    }
+}
+
+/// Test hook: `RELGATE_FAILPOINT=<name>` aborts the process at that point
+/// of the write (`after-journal`, `after-swap`, `after-ledger`), as a kill
+/// would, so the tests can check what the next command finds.
+fn failpoint(env: &dyn Env, name: &str) {
+    if env.var("RELGATE_FAILPOINT").as_deref() == Some(name) {
+        std::process::abort();
     }
 }
 

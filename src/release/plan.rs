@@ -8,7 +8,7 @@ use super::build::metric_fact;
 use super::compat::Explicit;
 use super::schemas::load_schemas;
 use super::staged::rejected_dir;
-use super::{Release, EXAMPLE_KEY_PEM};
+use super::{ledger_guard, Release, EXAMPLE_KEY_PEM};
 use crate::analyze::schema;
 use crate::collect::inputs::KeySource;
 use crate::collect::{self, rustdoc, Env};
@@ -18,6 +18,7 @@ use crate::gate::facts::MetricFact;
 use crate::gate::rules::Compiled;
 use crate::provenance::keys::PrivateKey;
 use crate::provenance::ledger;
+use crate::write;
 
 /// Everything a release will use, checked at preflight.
 pub struct ReleasePlan {
@@ -65,12 +66,22 @@ pub struct ReleasePlan {
     pub clean_commit: Option<String>,
     /// Warnings for the user.
     pub warnings: Vec<String>,
+    /// The locks of the release directory and the ledger, held for the
+    /// whole release (none for a plan that is only described).
+    pub(super) locks: Vec<write::Lock>,
 }
 
 impl Release {
     /// Preflight: reads and checks everything the release needs, and does
     /// no work (nothing is built, run or written).
     pub fn plan(&self, env: &dyn Env) -> Result<ReleasePlan> {
+        self.prepare(env, false)
+    }
+
+    /// [`Release::plan`]; with `locked`, the release directory's and the
+    /// ledger's locks are taken (and a killed release recovered) before the
+    /// ledger is read, and held in the plan.
+    pub(super) fn prepare(&self, env: &dyn Env, locked: bool) -> Result<ReleasePlan> {
         let mut warnings = Vec::new();
         let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
         if !collect::probe::is_file(&manifest) {
@@ -139,7 +150,36 @@ impl Release {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
             None => root.join(&contract.release.ledger),
         };
-        let (ledger_text, ledger) = collect::release::ledger(&ledger_path)?;
+        let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
+        if collect::probe::exists(&out) && !collect::probe::is_dir(&out) {
+            return Err(Error::InvalidOption(format!(
+                "--out {} exists and is not a directory",
+                out.display()
+            )));
+        }
+        let mut locks = Vec::new();
+        if locked {
+            locks.push(write::lock(&out, self.wait_lock, &|_| {})?);
+            write::recover(&out)?;
+        }
+        let mut ledger_keys = vec![key.public()];
+        for k in &self.ledger_keys {
+            ledger_keys.push(collect::inputs::public_key(k)?);
+        }
+        let first = contract.release.first_release;
+        let read = if locked && !self.dry_run {
+            ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &|_| {})?
+        } else {
+            ledger_guard::verified(&ledger_path, &ledger_keys, first)?
+        };
+        locks.extend(read.lock);
+        let (ledger_text, ledger) = (read.text, read.parsed);
+        if first && !ledger.release_ids().is_empty() {
+            warnings.push(format!(
+                "the contract says `first-release = true` but {} records releases; remove it so a lost ledger is an error",
+                ledger_path.display()
+            ));
+        }
         let (schemas_now, lock) = load_schemas(&root, &contract)?;
         let lock_rel = contract.schemas.lock.clone();
         for a in &self.artifacts {
@@ -151,7 +191,6 @@ impl Release {
                 });
             }
         }
-        let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
         let rejected = rejected_dir(&out);
         let previous_metrics = match &contract.invariants.performance_budget.previous_metrics {
             Some(p) => Some(root.join(p)),
@@ -202,6 +241,7 @@ impl Release {
             invocation_id,
             clean_commit,
             warnings,
+            locks,
         })
     }
 }

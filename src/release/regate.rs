@@ -45,6 +45,75 @@ pub struct RegateOptions {
     pub ledger: Option<PathBuf>,
     /// Gate time (default: the clock).
     pub now: Option<i64>,
+    /// More keys the ledger may be signed with (besides `keys`).
+    pub ledger_keys: Vec<PathBuf>,
+    /// How long to wait for another relgate holding the ledger (default: fail at once).
+    pub wait_lock: std::time::Duration,
+}
+
+/// The directory against checksums.txt, as `sha256sum -c` and more: it
+/// holds exactly the listed files plus checksums.txt and the provenance,
+/// each a plain file (no link, directory or special file in its place), and
+/// every listed file has the digest of its own line.
+fn binding_checks(
+    entries: &[(String, collect::artifacts::Entry)],
+    lines: &[(String, String)],
+) -> Vec<(String, bool, String)> {
+    use collect::artifacts::Entry;
+    let mut expected: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
+    expected.extend(["checksums.txt", "provenance.intoto.jsonl"]);
+    let mut problems = Vec::new();
+    for (name, entry) in entries {
+        if !expected.contains(&name.as_str()) {
+            problems.push(format!("`{name}` is not listed in checksums.txt"));
+        } else if let Some(why) = entry.refusal() {
+            problems.push(format!("`{name}` {why}"));
+        }
+    }
+    for name in &expected {
+        if !entries.iter().any(|(n, _)| n == name) {
+            problems.push(format!("`{name}` is missing"));
+        }
+    }
+    let bad_names: Vec<&str> = lines
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.contains(['/', '\\']) || *n == "." || *n == ".." || expected[lines.len()..].contains(n))
+        .collect();
+    for n in bad_names {
+        problems.push(format!(
+            "checksums.txt lists `{n}`, which cannot be a released file's name"
+        ));
+    }
+    let files = (
+        "files".to_owned(),
+        problems.is_empty(),
+        if problems.is_empty() {
+            format!("{} plain files, each listed in checksums.txt", lines.len())
+        } else {
+            problems.join("; ")
+        },
+    );
+    let mismatched: Vec<String> = lines
+        .iter()
+        .filter_map(|(name, want)| match entries.iter().find(|(n, _)| n == name) {
+            Some((_, Entry::File { sha256 })) if sha256 == want => None,
+            Some((_, Entry::File { sha256 })) => {
+                Some(format!("`{name}` has sha256 {sha256}, its line says {want}"))
+            }
+            _ => Some(format!("`{name}` is not a plain file to check")),
+        })
+        .collect();
+    let own_lines = (
+        "checksums".to_owned(),
+        mismatched.is_empty(),
+        if mismatched.is_empty() {
+            format!("each of the {} files has the digest of its own line", lines.len())
+        } else {
+            mismatched.join("; ")
+        },
+    );
+    vec![files, own_lines]
 }
 
 /// Re-checks a release directory at publish time: signature, subjects ==
@@ -53,41 +122,38 @@ pub struct RegateOptions {
 pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let dir = &opts.dir;
     let read = |name: &str, what: &'static str| collect::inputs::read(&dir.join(name), what);
-    let gate_bytes = read("gate.json", "gate.json")?;
-    let doc = crate::emit::gate::parse(&gate_bytes).map_err(|reason| Error::Input {
-        what: "gate.json",
-        path: dir.join("gate.json"),
-        reason,
-    })?;
-    let checksums = String::from_utf8(read("checksums.txt", "checksums.txt")?).map_err(|_| Error::Input {
-        what: "checksums.txt",
-        path: dir.join("checksums.txt"),
-        reason: "not UTF-8".into(),
-    })?;
-    let lines = collect::artifacts::parse_checksums(&checksums, &dir.join("checksums.txt"))?;
+    let entries = collect::artifacts::release_entries(dir)?;
+    // Nothing is read through a link, a directory or a special file.
+    let unusable: Vec<String> = ["checksums.txt", "gate.json", "provenance.intoto.jsonl"]
+        .iter()
+        .filter_map(|name| match entries.iter().find(|(n, _)| n == name) {
+            None => Some(format!("`{name}` is missing")),
+            Some((_, e)) => e.refusal().map(|why| format!("`{name}` {why}")),
+        })
+        .collect();
+    if !unusable.is_empty() {
+        return Ok(not_a_release(vec![("files".into(), false, unusable.join("; "))]));
+    }
+    let checksums = String::from_utf8(read("checksums.txt", "checksums.txt")?);
+    let lines = match checksums.map_err(|_| "not UTF-8".to_owned()).and_then(|text| {
+        collect::artifacts::parse_checksums(&text, &dir.join("checksums.txt")).map_err(|e| e.to_string())
+    }) {
+        Ok(lines) => lines,
+        Err(why) => return Ok(not_a_release(vec![("checksums".into(), false, why)])),
+    };
     let manifest = collect::manifest_or_cwd(opts.manifest_path.as_deref())?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, opts.contract.as_deref())?;
     let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
 
-    let mut checks = Vec::new();
-    // The directory holds exactly the listed files plus the two that list them.
-    let on_disk = collect::probe::dir_names(dir, "release directory")?;
-    let mut expected: Vec<String> = lines.iter().map(|(n, _)| n.clone()).collect();
-    expected.push("checksums.txt".into());
-    expected.push("provenance.intoto.jsonl".into());
-    expected.sort();
-    let extra: Vec<&String> = on_disk.iter().filter(|f| !expected.contains(f)).collect();
-    let missing: Vec<&String> = expected.iter().filter(|f| !on_disk.contains(f)).collect();
-    checks.push((
-        "files".to_owned(),
-        extra.is_empty() && missing.is_empty(),
-        if extra.is_empty() && missing.is_empty() {
-            format!("{} files, each listed in checksums.txt", lines.len())
-        } else {
-            format!("not listed in checksums.txt: {extra:?}; listed but missing: {missing:?}")
-        },
-    ));
+    let mut checks = binding_checks(&entries, &lines);
+    // The signature and subjects are checked over the plain files only; the
+    // binding checks above name everything else.
+    let plain = |name: &str| {
+        entries
+            .iter()
+            .any(|(n, e)| n == name && matches!(e, collect::artifacts::Entry::File { .. }))
+    };
     let verdict = crate::verify(
         &crate::VerifyOptions {
             provenance: dir.join("provenance.intoto.jsonl"),
@@ -99,12 +165,22 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             ledger: None,
             artifacts: lines
                 .iter()
-                .filter(|(n, _)| missing.iter().all(|m| *m != n))
+                .filter(|(n, _)| plain(n))
                 .map(|(n, _)| dir.join(n))
                 .collect(),
         },
         env,
-    )?;
+    );
+    // A provenance that is not a bundle is a tampered directory, like any
+    // other file out of place.
+    let verdict = match verdict {
+        Ok(v) => v,
+        Err(Error::Envelope(e)) => {
+            checks.push(("envelope".into(), false, e.to_string()));
+            return Ok(not_a_release(checks));
+        }
+        Err(e) => return Err(e),
+    };
     for c in &verdict.checks {
         if c.status != crate::provenance::verify::Status::Skipped {
             checks.push((
@@ -119,78 +195,84 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         .as_ref()
         .filter(|_| verdict.verified())
         .and_then(|b| serde_json::from_slice(b).ok());
-    let mut provenance = None;
-    if let Some(st) = &statement {
-        let mut subjects: Vec<(String, String)> = st["subject"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            s["name"].as_str().unwrap_or_default().to_owned(),
-                            s["digest"]["sha256"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        subjects.sort();
-        let mut listed = lines.clone();
-        listed.sort();
-        checks.push((
-            "subjects-are-checksums".into(),
-            subjects == listed,
-            if subjects == listed {
-                format!(
-                    "the {} subjects are exactly the lines of checksums.txt",
-                    subjects.len()
-                )
-            } else {
-                "the signed subjects differ from checksums.txt".into()
-            },
-        ));
-        let meta = &st["predicate"]["runDetails"]["metadata"];
-        let bundle = read("provenance.intoto.jsonl", "provenance bundle")?;
-        provenance = Some(ProvenanceFact {
-            invocation_id: meta["invocationId"].as_str().unwrap_or_default().to_owned(),
-            finished_on: meta["finishedOn"].as_str().unwrap_or_default().to_owned(),
-            sha256: sha256(&bundle),
-            keyids: Vec::new(),
-        });
-        if let Some(p) = &provenance {
-            checks.push((
-                "release-id".into(),
-                p.invocation_id == doc.release.id,
-                format!(
-                    "gate.json's release {} and the provenance's invocation {}",
-                    doc.release.id, p.invocation_id
-                ),
-            ));
-        }
+    let Some(st) = statement.filter(|_| checks.iter().all(|(_, ok, _)| *ok)) else {
+        // Nothing in the directory is trusted: gate.json is not read.
+        return Ok(not_a_release(checks));
+    };
+    let subjects = signed_subjects(&st);
+    let mut listed = lines.clone();
+    listed.sort();
+    checks.push((
+        "subjects-are-checksums".into(),
+        subjects == listed,
+        if subjects == listed {
+            format!(
+                "the {} subjects are exactly the lines of checksums.txt",
+                subjects.len()
+            )
+        } else {
+            "the signed subjects differ from checksums.txt".into()
+        },
+    ));
+    if subjects != listed {
+        return Ok(not_a_release(checks));
     }
+    // gate.json is now bound to a signed subject: its bytes are the release's.
+    let gate_bytes = read("gate.json", "gate.json")?;
+    let doc = crate::emit::gate::parse(&gate_bytes).map_err(|reason| Error::Input {
+        what: "gate.json",
+        path: dir.join("gate.json"),
+        reason,
+    })?;
+    let differences = contract_differences(&doc, &contract, opts.contract.is_some(), &manifest)?;
+    let meta = &st["predicate"]["runDetails"]["metadata"];
+    let bundle = read("provenance.intoto.jsonl", "provenance bundle")?;
+    let provenance = ProvenanceFact {
+        invocation_id: meta["invocationId"].as_str().unwrap_or_default().to_owned(),
+        finished_on: meta["finishedOn"].as_str().unwrap_or_default().to_owned(),
+        sha256: sha256(&bundle),
+        keyids: Vec::new(),
+    };
+    checks.push((
+        "release-id".into(),
+        provenance.invocation_id == doc.release.id,
+        format!(
+            "gate.json's release {} and the provenance's invocation {}",
+            doc.release.id, provenance.invocation_id
+        ),
+    ));
     let ledger_path = match &opts.ledger {
         Some(p) => p.clone(),
         None => root.join(&contract.release.ledger),
     };
-    let (_, ledger) = collect::release::ledger(&ledger_path)?;
+    let trusted = opts
+        .keys
+        .iter()
+        .chain(&opts.ledger_keys)
+        .map(|k| collect::inputs::public_key(k))
+        .collect::<Result<Vec<_>>>()?;
+    let ledger = super::ledger_guard::trusted(
+        &ledger_path,
+        &trusted,
+        contract.release.first_release,
+        opts.wait_lock,
+        &|_| {},
+    )?;
+    checks.push(super::ledger_guard::recorded_check(
+        &ledger,
+        &ledger_path,
+        &doc.facts.ledger.head,
+        (!doc.release.dry_run).then_some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
+    ));
     let mut facts = doc.facts.clone();
     facts.now = crate::emit::rfc3339(opts.now.unwrap_or_else(|| env.now()))?;
     facts.ledger = ledger_fact(
-        &ledger,
-        provenance
-            .as_ref()
-            .map(|p| (p.invocation_id.as_str(), p.sha256.as_str())),
+        &ledger.parsed,
+        Some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
     );
-    facts.provenance = provenance;
+    facts.provenance = Some(provenance);
     let now_verdict = crate::gate::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
-    let mut differences = Vec::new();
-    if contract.sha256 != doc.contract.sha256 {
-        differences.push(format!(
-            "the contract changed since the release (sha256 {} then, {} now)",
-            &doc.contract.sha256[..12.min(doc.contract.sha256.len())],
-            &contract.sha256[..12]
-        ));
-    }
+    let mut differences = differences;
     for r in &now_verdict.rules {
         let then = doc
             .rules
@@ -213,4 +295,73 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         recorded: doc.result,
         differences,
     })
+}
+
+/// A failed re-check of a directory that is not (or no longer) the signed
+/// release: nothing in it was trusted, so no rule ran.
+fn not_a_release(checks: Vec<(String, bool, String)>) -> Regate {
+    Regate {
+        checks,
+        verdict: crate::gate::Verdict {
+            result: "fail".into(),
+            now: String::new(),
+            rules: Vec::new(),
+            waivers: Vec::new(),
+        },
+        recorded: "(not read: the directory is not the signed release)".into(),
+        differences: Vec::new(),
+    }
+}
+
+/// The (name, sha256) of every signed subject, sorted.
+fn signed_subjects(st: &serde_json::Value) -> Vec<(String, String)> {
+    let mut subjects: Vec<(String, String)> = st["subject"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["name"].as_str().unwrap_or_default().to_owned(),
+                        s["digest"]["sha256"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    subjects.sort();
+    subjects
+}
+
+/// The contract now against the one gate.json records. A contract that could
+/// not be found (the defaults) where the release read one is an error, never
+/// a silent default; a changed contract is named with both digests.
+fn contract_differences(
+    doc: &crate::emit::gate::GateDoc,
+    contract: &crate::config::contract::Contract,
+    explicit: bool,
+    manifest: &Path,
+) -> Result<Vec<String>> {
+    let short = |s: &str| s.chars().take(12).collect::<String>();
+    let recorded = doc.contract.origin.as_deref();
+    if contract.origin.is_none() && !explicit {
+        if let Some(origin) = recorded {
+            return Err(Error::InvalidOption(format!(
+                "the release read its contract from `{origin}` (sha256 {}), but none is beside {}; \
+                 run from the workspace, or pass --manifest-path or --contract",
+                short(&doc.contract.sha256),
+                manifest.display()
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    if contract.sha256 != doc.contract.sha256 {
+        out.push(format!(
+            "the contract changed since the release: {} (sha256 {}) then, {} (sha256 {}) now",
+            recorded.unwrap_or("the defaults"),
+            short(&doc.contract.sha256),
+            contract.origin.as_deref().unwrap_or("the defaults"),
+            short(&contract.sha256)
+        ));
+    }
+    Ok(out)
 }

@@ -163,10 +163,18 @@ impl Ws {
         std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     }
 
-    /// Writes a contract outside the checkout (so the tree stays clean).
+    /// Writes a contract outside the checkout (so the tree stays clean);
+    /// it says `first-release = true` unless it sets `first-release` itself.
     fn contract(&self, name: &str, text: &str) -> String {
         let path = self.scratch(&format!("contracts/{name}.toml"));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = if text.contains("first-release") {
+            text.to_owned()
+        } else if text.contains("[release]\n") {
+            text.replacen("[release]\n", "[release]\nfirst-release = true\n", 1)
+        } else {
+            format!("{text}\n[release]\nfirst-release = true\n")
+        };
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_owned()
     }
@@ -919,11 +927,12 @@ fn assert_same_release(a: &Path, b: &Path) {
     assert_eq!(stable_report(a), stable_report(b), "report.md");
 }
 
+/// What a release left beside `out` besides its lock file (which stays, by design).
 fn hidden_siblings(out: &Path) -> Vec<String> {
     let prefix = format!(".{}.relgate-", out.file_name().unwrap().to_string_lossy());
     names(out.parent().unwrap())
         .into_iter()
-        .filter(|n| n.starts_with(&prefix))
+        .filter(|n| n.starts_with(&prefix) && !n.ends_with(".relgate-lock"))
         .collect()
 }
 
@@ -1588,4 +1597,499 @@ fn release_plan_prints_the_plan_and_does_no_work() {
         "{}",
         text(&o)
     );
+}
+
+/// One tampering step on a signed release directory.
+#[derive(Debug, Clone)]
+enum Tamper {
+    /// Exchange the bytes of two files.
+    Swap(usize, usize),
+    /// Copy one file's bytes over another.
+    CopyOver(usize, usize),
+    /// Rewrite a file with its own bytes (a new inode, nothing changed).
+    Rewrite(usize),
+    /// Replace a file by a symbolic link to an identical copy outside.
+    Symlink(usize),
+    /// Replace a file by a hard link to an identical copy outside.
+    HardLink(usize),
+    /// Replace a file by an empty directory.
+    Directory(usize),
+    /// Remove a file.
+    Remove(usize),
+    /// Rename a file to a name nothing lists.
+    Rename(usize),
+    /// Add a file nothing lists.
+    Extra,
+}
+
+fn tamper_strategy(n: usize) -> impl proptest::strategy::Strategy<Value = Tamper> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0..n, 0..n).prop_map(|(a, b)| Tamper::Swap(a, b)),
+        (0..n, 0..n).prop_map(|(a, b)| Tamper::CopyOver(a, b)),
+        (0..n).prop_map(Tamper::Rewrite),
+        (0..n).prop_map(Tamper::Symlink),
+        (0..n).prop_map(Tamper::HardLink),
+        (0..n).prop_map(Tamper::Directory),
+        (0..n).prop_map(Tamper::Remove),
+        (0..n).prop_map(Tamper::Rename),
+        Just(Tamper::Extra),
+    ]
+}
+
+/// Applies `ops` to `dir` (files `names`); returns whether every name still
+/// holds a plain file (no link, directory or removal happened).
+fn apply_tampering(dir: &Path, outside: &Path, names: &[String], ops: &[Tamper]) -> bool {
+    let mut plain = true;
+    for (k, op) in ops.iter().enumerate() {
+        let p = |i: usize| dir.join(&names[i]);
+        let bytes = |i: usize| std::fs::read(p(i)).ok();
+        let replace = |i: usize| {
+            let _ = std::fs::remove_file(p(i));
+            let _ = std::fs::remove_dir_all(p(i));
+        };
+        match *op {
+            Tamper::Swap(a, b) => {
+                if let (Some(x), Some(y)) = (bytes(a), bytes(b)) {
+                    if std::fs::symlink_metadata(p(a)).is_ok_and(|m| m.is_file())
+                        && std::fs::symlink_metadata(p(b)).is_ok_and(|m| m.is_file())
+                    {
+                        std::fs::write(p(a), y).unwrap();
+                        std::fs::write(p(b), x).unwrap();
+                    }
+                }
+            }
+            Tamper::CopyOver(a, b) => {
+                if let Some(x) = bytes(a) {
+                    if std::fs::symlink_metadata(p(b)).is_ok_and(|m| m.is_file()) {
+                        std::fs::write(p(b), x).unwrap();
+                    }
+                }
+            }
+            Tamper::Rewrite(a) => {
+                if let Some(x) = bytes(a) {
+                    if std::fs::symlink_metadata(p(a)).is_ok_and(|m| m.is_file()) {
+                        replace(a);
+                        std::fs::write(p(a), x).unwrap();
+                    }
+                }
+            }
+            Tamper::Symlink(a) | Tamper::HardLink(a) => {
+                let copy = outside.join(format!("copy-{k}"));
+                std::fs::write(&copy, bytes(a).unwrap_or_default()).unwrap();
+                replace(a);
+                if matches!(op, Tamper::Symlink(_)) {
+                    std::os::unix::fs::symlink(&copy, p(a)).unwrap();
+                } else {
+                    std::fs::hard_link(&copy, p(a)).unwrap();
+                }
+                plain = false;
+            }
+            Tamper::Directory(a) => {
+                replace(a);
+                std::fs::create_dir(p(a)).unwrap();
+                plain = false;
+            }
+            Tamper::Remove(a) => {
+                replace(a);
+                plain = false;
+            }
+            Tamper::Rename(a) => {
+                if std::fs::rename(p(a), dir.join(format!("renamed-{k}"))).is_ok() {
+                    plain = false;
+                }
+            }
+            Tamper::Extra => {
+                std::fs::write(dir.join(format!("extra-{k}")), b"extra\n").unwrap();
+                plain = false;
+            }
+        }
+    }
+    plain
+}
+
+/// (name, bytes) of every entry of a directory; `None` for a non-file.
+fn dir_contents(dir: &Path) -> BTreeSet<(String, Option<Vec<u8>>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            let bytes = meta.is_file().then(|| std::fs::read(e.path()).unwrap());
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn gate_dir_refuses_every_tampered_directory_and_accepts_only_the_signed_files() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let ws = Ws::new();
+    std::fs::write(ws.scratch("second.bin"), b"a second released file\n").unwrap();
+    let signed = ws.scratch("signed");
+    let out = ws
+        .release_cmd(&signed)
+        .args(["--no-build", "--artifact"])
+        .arg(&ws.artifact)
+        .arg("--artifact")
+        .arg(ws.scratch("second.bin"))
+        .arg("--key")
+        .arg(&ws.key)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_success(&ws.gate(&signed, &[]));
+    let original = dir_contents(&signed);
+    let names: Vec<String> = original.iter().map(|(n, _)| n.clone()).collect();
+    let n = names.len();
+    let mut runner = TestRunner::new(Config {
+        cases: 40,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let round = std::cell::Cell::new(0);
+    runner
+        .run(&proptest::collection::vec(tamper_strategy(n), 1..4), |ops| {
+            round.set(round.get() + 1);
+            let case = ws.scratch(&format!("tampered-{}", round.get()));
+            let outside = ws.scratch(&format!("outside-{}", round.get()));
+            std::fs::create_dir_all(&outside).unwrap();
+            copy_tree(&signed, &case);
+            let plain = apply_tampering(&case, &outside, &names, &ops);
+            let unchanged = plain && dir_contents(&case) == original;
+            let gate = ws.gate(&case, &[]);
+            let code = gate.status.code();
+            prop_assert!(
+                code == Some(if unchanged { 0 } else { 1 }),
+                "{ops:?}: unchanged={unchanged}, gate exited {code:?}\n{}",
+                text(&gate)
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::write(to.join(e.file_name()), std::fs::read(e.path()).unwrap()).unwrap();
+    }
+}
+
+/// Runs `cmd` and kills it after `secs`: a hang fails the test instead of
+/// blocking it.
+fn bounded(mut cmd: Command, secs: u64) -> Output {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("{cmd:?} ran longer than {secs}s\n{}", text(&out));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Sets the fixture's version (manifest and lock) and commits it.
+fn bump(ws: &Ws, from: &str, to: &str) {
+    ws.edit(
+        "Cargo.toml",
+        &format!("version = \"{from}\""),
+        &format!("version = \"{to}\""),
+    );
+    ws.edit(
+        "Cargo.lock",
+        &format!("version = \"{from}\""),
+        &format!("version = \"{to}\""),
+    );
+    ws.commit(to);
+}
+
+#[test]
+fn concurrent_releases_and_revokes_lose_nothing() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    let ledger = ws.ledger();
+    let mut version = "0.2.0".to_owned();
+    let mut released: Vec<(String, String)> = Vec::new(); // (version, invocation id)
+    const ROUNDS: usize = 20;
+    for round in 0..ROUNDS {
+        if round > 0 {
+            let next = format!("0.3.{round}");
+            bump(&ws, &version, &next);
+            version = next;
+        }
+        // Two releases of the same version into one directory and one
+        // ledger: one records it; the other waits and is rejected by the
+        // gate (the version is taken, exit 1) or fails at once on the lock
+        // (exit 2) — never both, and never a mix of the two.
+        let runs: Vec<(String, std::process::Child)> = (0..2)
+            .map(|k| {
+                let id = format!("urn:uuid:00000000-0000-4000-8000-{:06}{:06}", round, k);
+                let mut c = ws.release_cmd(&out);
+                c.args(["--no-build", "--artifact"])
+                    .arg(&ws.artifact)
+                    .arg("--key")
+                    .arg(&ws.key)
+                    .args(["--invocation-id", &id])
+                    .args(if k == 0 {
+                        &["--wait-lock", "30"][..]
+                    } else {
+                        &[][..]
+                    })
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped());
+                (id, c.spawn().unwrap())
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for (id, child) in runs {
+            let o = child.wait_with_output().unwrap();
+            match o.status.code() {
+                Some(0) => winners.push(id),
+                Some(1 | 2) => {}
+                other => panic!("round {round}: release exited {other:?}\n{}", text(&o)),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: {winners:?} released {version}");
+        released.push((version.clone(), winners[0].clone()));
+        assert_complete(&out, &ws.public);
+        let ledger_text = std::fs::read_to_string(&ledger).unwrap();
+        for (_, id) in &released {
+            assert!(
+                ledger_text.contains(id.as_str()),
+                "round {round}: {id} is not in the ledger"
+            );
+        }
+        let gate = read_json(&out.join("gate.json"));
+        assert_eq!(gate["release"]["id"], winners[0].as_str(), "round {round}");
+    }
+    // Two revokes at once, of two releases, 10 times: both land.
+    for pair in released.chunks(2) {
+        let children: Vec<std::process::Child> = pair
+            .iter()
+            .map(|(v, _)| {
+                let mut c = ws.cmd();
+                c.args(["ledger", "revoke", "--ledger"])
+                    .arg(&ledger)
+                    .arg("--key")
+                    .arg(&ws.key)
+                    .args([
+                        "--version",
+                        v,
+                        "--reason",
+                        "concurrency test",
+                        "--wait-lock",
+                        "30",
+                    ])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped());
+                c.spawn().unwrap()
+            })
+            .collect();
+        for child in children {
+            assert_success(&child.wait_with_output().unwrap());
+        }
+    }
+    let verify = ws
+        .cmd()
+        .args(["ledger", "verify", "--ledger"])
+        .arg(&ledger)
+        .arg("--key")
+        .arg(&ws.public)
+        .output()
+        .unwrap();
+    assert_success(&verify);
+    let ledger_text = std::fs::read_to_string(&ledger).unwrap();
+    let revocations = ledger_text
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"revocation\""))
+        .count();
+    assert_eq!(revocations, ROUNDS, "{ledger_text}");
+    assert_eq!(ledger_text.lines().count(), 2 * ROUNDS);
+    assert_exit(&ws.gate(&out, &[]), 1, "gate --dir of a revoked release");
+    assert!(hidden_siblings(&out).is_empty(), "{:?}", hidden_siblings(&out));
+}
+
+#[test]
+fn a_kill_at_any_write_step_leaves_release_and_entry_together() {
+    for point in ["after-journal", "after-swap", "after-ledger"] {
+        let ws = Ws::new();
+        let out = ws.scratch("rel");
+        let killed = ws
+            .release_cmd(&out)
+            .args(["--no-build", "--artifact"])
+            .arg(&ws.artifact)
+            .arg("--key")
+            .arg(&ws.key)
+            .env("RELGATE_FAILPOINT", point)
+            .output()
+            .unwrap();
+        assert_eq!(
+            killed.status.code(),
+            None,
+            "{point}: not killed\n{}",
+            text(&killed)
+        );
+        // The next command that touches the ledger completes or drops the append.
+        let show = ws
+            .cmd()
+            .args(["ledger", "show", "--ledger"])
+            .arg(ws.ledger())
+            .output()
+            .unwrap();
+        let journal = ws.root().join(".release-ledger.jsonl.relgate-pending");
+        assert!(!journal.exists(), "{point}: the journal is left");
+        if point == "after-journal" {
+            assert!(!out.exists(), "{point}: a directory without its entry");
+            assert!(
+                !ws.ledger().exists() || std::fs::read_to_string(ws.ledger()).unwrap().is_empty(),
+                "{point}: an entry without its directory"
+            );
+            assert_success(&ws.release(&out, &[]));
+        } else {
+            assert_success(&show);
+            assert_complete(&out, &ws.public);
+            let gate = read_json(&out.join("gate.json"));
+            let id = gate["release"]["id"].as_str().unwrap();
+            assert!(
+                text(&show).contains(id),
+                "{point}: {id} is not in the ledger\n{}",
+                text(&show)
+            );
+        }
+        assert_success(&ws.gate(&out, &[]));
+    }
+}
+
+#[test]
+fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    assert_success(&ws.release(&out, &[]));
+    let fifo = ws.scratch("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let big = ws.scratch("big.jsonl");
+    std::fs::File::create(&big).unwrap().set_len(65 << 20).unwrap();
+    let zero = PathBuf::from("/dev/zero");
+    for (bad, needle) in [
+        (&zero, "not a regular file"),
+        (&fifo, "not a regular file"),
+        (&big, "larger than"),
+    ] {
+        let mut cmds: Vec<(&str, Command)> = Vec::new();
+        for sub in ["show", "verify"] {
+            let mut c = ws.cmd();
+            c.args(["ledger", sub, "--ledger"])
+                .arg(bad)
+                .arg("--key")
+                .arg(&ws.public);
+            if sub == "show" {
+                c = ws.cmd();
+                c.args(["ledger", sub, "--ledger"]).arg(bad);
+            }
+            cmds.push(("ledger", c));
+        }
+        let mut c = ws.cmd();
+        c.args([
+            "ledger",
+            "revoke",
+            "--version",
+            "0.2.0",
+            "--reason",
+            "r",
+            "--ledger",
+        ])
+        .arg(bad)
+        .arg("--key")
+        .arg(&ws.key);
+        cmds.push(("ledger revoke", c));
+        let mut c = ws.cmd();
+        c.args(["gate", "--dir"])
+            .arg(&out)
+            .arg("--key")
+            .arg(&ws.public)
+            .arg("--manifest-path")
+            .arg(ws.manifest())
+            .arg("--ledger")
+            .arg(bad);
+        cmds.push(("gate --ledger", c));
+        let mut c = ws.release_cmd(&ws.scratch("other"));
+        c.args(["--no-build", "--artifact"])
+            .arg(&ws.artifact)
+            .arg("--key")
+            .arg(&ws.key)
+            .arg("--ledger")
+            .arg(bad);
+        cmds.push(("release --ledger", c));
+        let mut c = ws.release_cmd(&ws.scratch("other"));
+        c.args(["--no-build", "--key"])
+            .arg(&ws.key)
+            .arg("--contract")
+            .arg(bad);
+        cmds.push(("release --contract", c));
+        let mut c = ws.cmd();
+        c.args(["verify", "--provenance"])
+            .arg(bad)
+            .arg("--key")
+            .arg(&ws.public)
+            .arg(&ws.artifact);
+        cmds.push(("verify --provenance", c));
+        let mut c = ws.cmd();
+        c.args(["verify", "--provenance"])
+            .arg(out.join("provenance.intoto.jsonl"))
+            .arg("--key")
+            .arg(&ws.public)
+            .arg("--ledger")
+            .arg(bad)
+            .arg(&ws.artifact);
+        cmds.push(("verify --ledger", c));
+        if bad != &big {
+            let mut c = ws.cmd();
+            c.args(["verify", "--provenance"])
+                .arg(out.join("provenance.intoto.jsonl"))
+                .arg("--key")
+                .arg(&ws.public)
+                .arg(bad);
+            cmds.push(("verify ARTIFACT", c));
+        }
+        for (what, cmd) in cmds {
+            let o = bounded(cmd, 60);
+            assert_exit(&o, 2, &format!("{what} {}", bad.display()));
+            assert!(
+                text(&o).contains(needle),
+                "{what} {}: {}",
+                bad.display(),
+                text(&o)
+            );
+        }
+        // In a release directory, a special file where a listed one stood is a finding.
+        for name in ["gate.json", "checksums.txt", "notes.txt"] {
+            let dir = ws.scratch(&format!(
+                "special-{}-{name}",
+                bad.file_name().unwrap().to_string_lossy()
+            ));
+            copy_tree(&out, &dir);
+            std::fs::remove_file(dir.join(name)).unwrap();
+            std::os::unix::fs::symlink(bad, dir.join(name)).unwrap();
+            let mut c = ws.cmd();
+            c.args(["gate", "--dir"])
+                .arg(&dir)
+                .arg("--key")
+                .arg(&ws.public)
+                .arg("--manifest-path")
+                .arg(ws.manifest());
+            let o = bounded(c, 60);
+            assert_exit(&o, 1, &format!("gate --dir with {name} -> {}", bad.display()));
+            assert!(
+                text(&o).contains(&format!("`{name}` is a symbolic link")),
+                "{}",
+                text(&o)
+            );
+        }
+    }
 }

@@ -1,0 +1,200 @@
+//! The ledger as a release, `ledger revoke` and `gate --dir` use it: one
+//! writer at a time (a lock beside it), completed after a kill (the journal
+//! of a pending append), and verified against the trusted keys before it
+//! is believed. A missing ledger is never read as an empty history unless
+//! the contract says this is the first release.
+//!
+//! A release commits its directory and its ledger entry together: the
+//! signed entry is written to the journal `.<ledger>.relgate-pending`, the
+//! directory is swapped in, the entry is appended, the journal removed. A
+//! kill anywhere leaves a journal that [`recover`] completes (the directory
+//! holds the provenance the entry names) or drops (it does not).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::staged::sha256;
+use crate::collect;
+use crate::error::{Error, Result};
+use crate::provenance::keys::PublicKey;
+use crate::provenance::ledger::{self, Ledger, GENESIS};
+use crate::write;
+
+/// A pending append (the journal's content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pending {
+    /// The signed ledger line, with its newline.
+    pub line: String,
+    /// The release directory (absolute).
+    pub dir: String,
+    /// Hex SHA-256 of the directory's provenance.intoto.jsonl.
+    pub provenance_sha256: String,
+}
+
+/// The ledger, read under its lock after recovery and verified.
+#[derive(Debug)]
+pub struct Trusted {
+    /// Its text.
+    pub text: String,
+    /// Parsed.
+    pub parsed: Ledger,
+    /// Whether the file exists.
+    pub present: bool,
+    /// The lock, held while this value lives (none: read without it, for a plan).
+    pub lock: Option<write::Lock>,
+}
+
+/// Takes the ledger's lock (waiting up to `wait`) and completes or drops a
+/// pending append left by a killed release.
+pub fn lock(path: &Path, wait: Duration, on_wait: &dyn Fn(&Path)) -> Result<write::Lock> {
+    if collect::probe::exists(path) && !collect::probe::is_file(path) {
+        return Err(Error::Input {
+            what: "ledger",
+            path: path.to_path_buf(),
+            reason: "not a regular file (a directory, device, FIFO or socket would block or never end)"
+                .into(),
+        });
+    }
+    let lock = write::lock(path, wait, on_wait)?;
+    recover(path)?;
+    Ok(lock)
+}
+
+/// Completes or drops the journal of `path` (call holding its lock).
+pub fn recover(path: &Path) -> Result<()> {
+    let bad = |reason: String| Error::Ledger {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let journal = write::pending_path(path)?;
+    let Some(bytes) = collect::release::read_optional(&journal, "ledger journal")? else {
+        return Ok(());
+    };
+    let pending: Pending = crate::emit::strict_json::from_slice(&bytes)
+        .map_err(|e| bad(format!("its journal {} is unreadable: {e}", journal.display())))?;
+    let (text, parsed) = collect::release::ledger(path)?;
+    if text.ends_with(&pending.line) {
+        return write::remove_file(&journal);
+    }
+    let provenance = Path::new(&pending.dir).join("provenance.intoto.jsonl");
+    let landed = collect::release::read_optional(&provenance, "provenance bundle")?
+        .is_some_and(|b| sha256(&b) == pending.provenance_sha256);
+    if landed {
+        let entry = Ledger::parse(&pending.line).map_err(|e| bad(format!("its journal: {e}")))?;
+        let chains = entry.entries.first().is_some_and(|e| e.prev() == parsed.head);
+        if !chains {
+            return Err(bad(format!(
+                "the release in {} is not in the ledger and its journaled entry no longer chains to the head {}",
+                pending.dir, parsed.head
+            )));
+        }
+        write::file_atomic(path, format!("{text}{}", pending.line).as_bytes())?;
+    }
+    write::remove_file(&journal)
+}
+
+/// Reads the ledger under its lock and verifies its chain and every
+/// signature against `keys`. Missing: an error unless `first_release`.
+pub fn trusted(
+    path: &Path,
+    keys: &[PublicKey],
+    first_release: bool,
+    wait: Duration,
+    on_wait: &dyn Fn(&Path),
+) -> Result<Trusted> {
+    let lock = lock(path, wait, on_wait)?;
+    let mut read = verified(path, keys, first_release)?;
+    read.lock = Some(lock);
+    Ok(read)
+}
+
+/// [`trusted`] without the lock or recovery (what a plan reads).
+pub fn verified(path: &Path, keys: &[PublicKey], first_release: bool) -> Result<Trusted> {
+    let present = collect::probe::exists(path);
+    if !present && !first_release {
+        return Err(Error::Ledger {
+            path: path.to_path_buf(),
+            reason: "does not exist, and the contract does not say this is the first release".into(),
+        });
+    }
+    let (text, parsed) = collect::release::ledger(path)?;
+    let report = ledger::verify(&text, keys, None).map_err(|e| Error::Ledger {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if !report.ok() {
+        let problems: Vec<String> = report
+            .problems
+            .iter()
+            .take(5)
+            .map(|p| format!("line {}: {}: {}", p.line, p.kind.name(), p.detail))
+            .collect();
+        return Err(Error::Ledger {
+            path: path.to_path_buf(),
+            reason: format!(
+                "does not verify with the {} trusted key(s) (pass --ledger-key for keys that signed earlier entries): {}",
+                keys.len(),
+                problems.join("; ")
+            ),
+        });
+    }
+    Ok(Trusted {
+        text,
+        parsed,
+        present,
+        lock: None,
+    })
+}
+
+/// `gate --dir`'s check that the ledger is the one the release saw: it still
+/// holds the head gate.json recorded, and (unless a dry run) the release's
+/// own entry with its provenance digest.
+pub fn recorded_check(
+    ledger: &Trusted,
+    path: &Path,
+    recorded_head: &str,
+    own: Option<(&str, &str)>,
+) -> (String, bool, String) {
+    let head_kept = recorded_head.is_empty()
+        || recorded_head == GENESIS
+        || ledger.parsed.entries.iter().any(|e| e.hash() == recorded_head);
+    let mut problems = Vec::new();
+    if !head_kept {
+        problems.push(format!(
+            "{} does not hold the head {recorded_head} the release saw (another ledger, or history rewritten)",
+            path.display()
+        ));
+    }
+    if let Some((id, digest)) = own {
+        match ledger.parsed.find(id) {
+            None => problems.push(format!("{} does not record this release ({id})", path.display())),
+            Some(e) if e.provenance_sha256 != digest => problems.push(format!(
+                "{} records {id} with provenance sha256 {}, the directory's is {digest}",
+                path.display(),
+                e.provenance_sha256
+            )),
+            Some(_) => {}
+        }
+    }
+    (
+        "ledger".into(),
+        problems.is_empty(),
+        if problems.is_empty() {
+            format!(
+                "{} verifies ({} entries), holds the head the release saw{}",
+                path.display(),
+                ledger.parsed.entries.len(),
+                if own.is_some() {
+                    " and this release's entry"
+                } else {
+                    " (a dry run has no entry)"
+                }
+            )
+        } else {
+            problems.join("; ")
+        },
+    )
+}
