@@ -21,7 +21,7 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         // Renaming over a file only needs the directory writable: a file the
         // user may not write is refused, as writing it in place would be.
-        if meta.is_file() && !writable(path) {
+        if meta.is_file() && (meta.permissions().readonly() || !writable(path)) {
             return Err(err(std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
                 "the file exists and is not writable; relgate does not replace it",

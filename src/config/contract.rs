@@ -469,6 +469,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn budget_numbers_must_be_finite() {
+        for v in ["nan", "inf", "-inf", "-1.0"] {
+            let text = format!("[invariants.performance-budget]\nmax-build-seconds = {v}\n");
+            let err = Contract::from_toml(&text, "relgate.toml").unwrap_err();
+            assert!(err.contains("finite number"), "{v}: {err}");
+        }
+        let text = "[invariants.performance-budget]\nregression-tolerance = nan\n";
+        assert!(Contract::from_toml(text, "relgate.toml").is_err());
+    }
+
+    #[test]
+    fn workspace_metadata_keeps_the_sbom_keys_apart() {
+        let toml = "[workspace]\n[workspace.metadata.relgate]\nname = \"ws\"\nversion = \"1.2.3\"\nsupplier = \"Organization: Acme\"\n";
+        assert_eq!(Contract::from_cargo_toml(toml, "Cargo.toml").unwrap(), None);
+        let with_contract = format!("{toml}[workspace.metadata.relgate.release]\nrun-tests = false\n");
+        let c = Contract::from_cargo_toml(&with_contract, "Cargo.toml")
+            .unwrap()
+            .unwrap();
+        assert!(!c.release.run_tests);
+        let unknown = format!("{toml}bogus = 1\n");
+        assert!(Contract::from_cargo_toml(&unknown, "Cargo.toml").is_err());
+    }
+
+    #[test]
     fn defaults_turn_every_invariant_on() {
         let c = Contract::from_toml("", "relgate.toml").unwrap();
         assert!(c.invariants.tests_passed.enabled && c.invariants.schema_lock.enabled);

@@ -155,11 +155,7 @@ fn check_bounds(source: &str) -> Result<(), String> {
         match c {
             b'"' | b'\'' => quote = Some(c),
             b'(' | b'[' | b'{' => {
-                let before = &source[..i];
-                let is_macro = c == b'('
-                    && ["all", "exists", "exists_one", "map", "filter"]
-                        .iter()
-                        .any(|m| before.ends_with(&format!(".{m}")));
+                let is_macro = c == b'(' && follows_macro_name(&source[..i]);
                 open.push(is_macro);
                 if open.len() > MAX_NESTING {
                     return Err(format!("nests brackets deeper than {MAX_NESTING}"));
@@ -184,6 +180,22 @@ fn check_bounds(source: &str) -> Result<(), String> {
         i += 1;
     }
     Ok(())
+}
+
+/// Whether `before` ends with `. NAME` (spaces allowed) for a macro NAME.
+fn follows_macro_name(before: &str) -> bool {
+    let before = before.trim_end();
+    // The name is ASCII, so this is a char boundary even after multibyte text.
+    let name_len: usize = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum();
+    let name_start = before.len() - name_len;
+    let name = &before[name_start..];
+    ["all", "exists", "exists_one", "map", "filter"].contains(&name)
+        && before[..name_start].trim_end().ends_with('.')
 }
 
 /// Names bound by macros (`list.all(x, ...)`, `exists`, `exists_one`, `map`, `filter`).
@@ -558,9 +570,58 @@ pub fn eval_list(ctx: &Context, e: &Expr, rule: &str) -> Result<Arc<Vec<Value>>,
     }
 }
 
+/// Compiles one `assert` expression as a rule without `each` and
+/// type-checks it on the specimen facts (what `relgate explain` and the
+/// fuzzer exercise): every failure is a [`RuleError`], never a panic.
+pub fn compile_assert(source: &str) -> Result<(), RuleError> {
+    let assert = compile_one("expression", "assert", source, false)?;
+    type_check(&Compiled {
+        rules: vec![CompiledRule {
+            id: "expression".into(),
+            severity: Default::default(),
+            description: None,
+            assert,
+            message: None,
+            each: None,
+        }],
+        waivers: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pathological_expressions_are_refused_before_parsing() {
+        // The CEL parser panicked past column 65535 and on 100,000 parentheses;
+        // `1 + 1 + …` with 10,000 terms overflowed the evaluator's stack.
+        let long = format!("{}true", " ".repeat(70_000));
+        let deep = format!("{}true{}", "(".repeat(100_000), ")".repeat(100_000));
+        let huge_sum = vec!["1"; 10_000].join(" + ");
+        for source in [&deep, &huge_sum] {
+            assert!(compile_assert(source).is_err());
+        }
+        let parens = format!("{}true{}", "(".repeat(1000), ")".repeat(1000));
+        let sum = format!("{} == 10000", vec!["1"; 300].join(" + "));
+        let nested = "[1,2].all(a, [1,2].all(b, [1,2].all(c, [1,2].all(d, true))))".to_owned();
+        let spaced = "[1] . all (a, [1].exists( b, [1] .map(c, true).size() > 0))".to_owned();
+        for (source, why) in [
+            (long, "bytes long"),
+            (parens, "nests brackets"),
+            (sum, "operators"),
+            (nested, "nests macros"),
+            (spaced, "nests macros"),
+        ] {
+            let err = compile_assert(&source).unwrap_err();
+            assert!(err.reason.contains(why), "{why}: {err}");
+        }
+        // Within the bounds, strings may hold anything.
+        compile_assert(r#""((((((((((((((((((((((((((((((((((((((" != "a\"b(""#).unwrap();
+        compile_assert("[1,2].all(a, [3].exists(b, a < b))").unwrap();
+        // Found by the `rules` fuzz target: a multibyte character before `ll(`.
+        assert!(compile_assert("ars\u{29e}ll(a, a.size > 1)").is_err());
+    }
 
     fn facts() -> serde_json::Value {
         serde_json::json!({

@@ -205,7 +205,7 @@ fn verify_envelope(
     let short: Vec<String> = sig
         .verified_keys
         .iter()
-        .map(|k| k[..k.len().min(12)].to_owned())
+        .map(|k| k.chars().take(12).collect::<String>())
         .collect();
     checks.push(check(
         "signature",
@@ -476,4 +476,75 @@ pub fn wants_sha512(bundle: &[u8]) -> bool {
                     .any(|s| s["digest"].get("sha256").is_none() && s["digest"].get("sha512").is_some())
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provenance::dsse::{Envelope, IN_TOTO};
+    use crate::provenance::keys::PrivateKey;
+
+    fn policy() -> Policy {
+        Policy {
+            threshold: 1,
+            builder_ids: Vec::new(),
+            source_uri: None,
+            max_age: None,
+            seen_invocations: None,
+            now: 0,
+        }
+    }
+
+    fn signed(payload: &[u8], key: &PrivateKey) -> String {
+        Envelope::sign(IN_TOTO, payload, &[key]).to_json_line()
+    }
+
+    #[test]
+    fn duplicate_keys_and_a_bad_second_envelope_are_bad_input() {
+        let key = PrivateKey::from_seed([7; 32]);
+        let good = signed(
+            br#"{"_type":"https://in-toto.io/Statement/v1","subject":[]}"#,
+            &key,
+        );
+        let evil = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"{}");
+        let artifacts = [Subject {
+            name: "a".into(),
+            sha256: "00".repeat(32),
+            sha512: None,
+        }];
+        let keys = [key.public()];
+        // The first `payload` would be read by one parser, the last by another.
+        let dup_payload = good.replacen(
+            "{\"payload\":",
+            &format!("{{\"payload\":\"{evil}\",\"payload\":"),
+            1,
+        );
+        let dup_sigs = good.replacen("\"signatures\":", "\"signatures\":[],\"signatures\":", 1);
+        for bundle in [dup_payload, dup_sigs] {
+            let err = verify(bundle.as_bytes(), &keys, &artifacts, &policy()).unwrap_err();
+            assert!(err.to_string().contains("duplicate key"), "{err}");
+        }
+        // A second envelope with a payload that is not base64, after a valid one.
+        let broken = good.replacen("\"payload\":\"", "\"payload\":\"!!!", 1);
+        let bundle = format!("{good}{broken}");
+        assert!(verify(bundle.as_bytes(), &keys, &artifacts, &policy()).is_err());
+        // A signed statement that names a key twice.
+        let twice = signed(
+            br#"{"_type":"x","_type":"https://in-toto.io/Statement/v1"}"#,
+            &key,
+        );
+        let err = verify(twice.as_bytes(), &keys, &artifacts, &policy()).unwrap_err();
+        assert!(err.to_string().contains("duplicate key"), "{err}");
+    }
+
+    #[test]
+    fn ledger_lines_must_be_objects_with_an_invocation_id() {
+        assert!(ledger_invocations("[1,2]\n").is_err());
+        assert!(ledger_invocations("{\"kind\":\"release\"}\n").is_err());
+        assert!(ledger_invocations("{\"invocation_id\":\"a\",\"invocation_id\":\"b\"}\n").is_err());
+        assert_eq!(
+            ledger_invocations("{\"invocation_id\":\"a\"}\n").unwrap().len(),
+            1
+        );
+    }
 }

@@ -224,3 +224,37 @@ fn special_files_as_inputs_are_refused() {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }
+
+/// `-o` never replaces a file the user cannot write (read-only, or owned by
+/// someone else): it is refused with exit 2 and left as it was.
+#[test]
+fn a_read_only_output_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new("minimal");
+    let out_file = fx.scratch("out.json");
+    std::fs::write(&out_file, b"keep me\n").unwrap();
+    std::fs::set_permissions(&out_file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = sbom_to(&fx.manifest(), &out_file, &[]);
+    assert_error(&out, &["not writable"]);
+    assert_eq!(std::fs::read(&out_file).unwrap(), b"keep me\n");
+}
+
+/// A `license-file` that is `/dev/zero` or a FIFO is not read (it would
+/// never end or block): the SBOM is written, promptly, without its text.
+#[test]
+fn a_special_license_file_is_not_read() {
+    let fx = Fixture::new("minimal");
+    let manifest = std::fs::read_to_string(fx.manifest()).unwrap();
+    std::fs::write(
+        fx.manifest(),
+        manifest.replacen("[package]\n", "[package]\nlicense-file = \"LICENSE\"\n", 1),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fx.dir.join("LICENSE")).unwrap();
+    let started = std::time::Instant::now();
+    let out_file = fx.scratch("out.json");
+    let out = sbom_to(&fx.manifest(), &out_file, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert!(out_file.exists());
+}

@@ -2048,7 +2048,35 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
             .arg(bad)
             .arg(&ws.artifact);
         cmds.push(("verify --ledger", c));
+        let mut c = ws.release_cmd(&ws.scratch("other"));
+        c.args(["--no-build", "--artifact"])
+            .arg(&ws.artifact)
+            .arg("--key")
+            .arg(bad);
+        cmds.push(("release --key", c));
+        let mut c = ws.cmd();
+        c.args(["countersign", "--key"])
+            .arg(&ws.key)
+            .arg("-o")
+            .arg(ws.scratch("cs.jsonl"))
+            .arg(bad);
+        cmds.push(("countersign BUNDLE", c));
+        let mut c = ws.cmd();
+        c.args(["attest", "--key"])
+            .arg(&ws.key)
+            .arg("-o")
+            .arg(ws.scratch("att.jsonl"))
+            .arg("--checksums")
+            .arg(bad);
+        cmds.push(("attest --checksums", c));
         if bad != &big {
+            let mut c = ws.cmd();
+            c.args(["attest", "--key"])
+                .arg(&ws.key)
+                .arg("-o")
+                .arg(ws.scratch("att.jsonl"))
+                .arg(bad);
+            cmds.push(("attest ARTIFACT", c));
             let mut c = ws.cmd();
             c.args(["verify", "--provenance"])
                 .arg(out.join("provenance.intoto.jsonl"))
@@ -2092,4 +2120,67 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
             );
         }
     }
+}
+
+#[test]
+fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    assert_success(&ws.release(&out, &[]));
+    assert_success(&ws.gate(&out, &[]));
+    let revoke = ws
+        .cmd()
+        .args([
+            "ledger",
+            "revoke",
+            "--version",
+            "0.2.0",
+            "--reason",
+            "bad build",
+            "--ledger",
+        ])
+        .arg(ws.ledger())
+        .arg("--key")
+        .arg(&ws.key)
+        .output()
+        .unwrap();
+    assert_success(&revoke);
+    assert_exit(&ws.gate(&out, &[]), 1, "gate --dir of a revoked release");
+
+    // A typo in --ledger: no file is not an empty history (the contract
+    // allows a missing ledger here, so the release's own entry is missing).
+    let typo = ws.scratch("release-ledgr.jsonl");
+    let o = ws.gate(&out, &["--ledger", typo.to_str().unwrap()]);
+    assert_exit(&o, 1, "gate --dir with a ledger that does not record the release");
+    assert!(text(&o).contains("does not record this release"), "{}", text(&o));
+    // Without first-release, a missing ledger is an error.
+    let strict = ws.contract("strict", "version = 1\n[release]\nfirst-release = false\nrun-tests = false\nbaseline = \"none\"\n[invariants.license-allowlist]\nallow = [\"MIT\"]\n");
+    let o = ws.gate(&out, &["--ledger", typo.to_str().unwrap(), "--contract", &strict]);
+    assert_exit(&o, 2, "gate --dir with a missing ledger");
+    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+
+    // The revocation edited without re-signing: the ledger does not verify.
+    let ledger_text = std::fs::read_to_string(ws.ledger()).unwrap();
+    let edited = ws.scratch("edited.jsonl");
+    std::fs::write(&edited, ledger_text.replace("bad build", "typo, ignore")).unwrap();
+    let o = ws.gate(&out, &["--ledger", edited.to_str().unwrap()]);
+    assert_exit(&o, 2, "gate --dir with an edited ledger");
+    assert!(text(&o).contains("does not verify"), "{}", text(&o));
+
+    // Run from elsewhere without --manifest-path: no silent default contract.
+    let o = ws
+        .cmd()
+        .args(["gate", "--dir"])
+        .arg(&out)
+        .arg("--key")
+        .arg(&ws.public)
+        .current_dir(ws.scratch("home"))
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "gate --dir away from the workspace");
+    assert!(
+        text(&o).contains("the release read its contract from"),
+        "{}",
+        text(&o)
+    );
 }

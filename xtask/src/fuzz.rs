@@ -84,6 +84,8 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     run.arg(format!("-max_total_time={seconds}"))
         .arg(format!("-artifact_prefix={}/", artifacts.display()))
         .arg("-print_final_stats=1")
+        // One input running longer than this is a hang, reported as a crash.
+        .arg("-timeout=10")
         .arg(&corpus);
     if seeds.is_dir() {
         run.arg(&seeds);
