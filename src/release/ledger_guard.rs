@@ -45,6 +45,9 @@ pub struct Trusted {
     pub present: bool,
     /// The lock, held while this value lives (none: read without it, for a plan).
     pub lock: Option<write::Lock>,
+    /// Entries whose signatures could not be checked (signed by keys not
+    /// trusted here), when the caller allowed that; otherwise 0.
+    pub unknown_keys: usize,
 }
 
 /// Takes the ledger's lock (waiting up to `wait`) and completes or drops a
@@ -106,13 +109,21 @@ pub fn trusted(
     on_wait: &dyn Fn(&Path),
 ) -> Result<Trusted> {
     let lock = lock(path, wait, on_wait)?;
-    let mut read = verified(path, keys, first_release)?;
+    let mut read = verified(path, keys, first_release, false)?;
     read.lock = Some(lock);
     Ok(read)
 }
 
-/// [`trusted`] without the lock or recovery (what a plan reads).
-pub fn verified(path: &Path, keys: &[PublicKey], first_release: bool) -> Result<Trusted> {
+/// [`trusted`] without the lock or recovery (what a plan and a dry run
+/// read). With `allow_unknown_keys` (a dry run signing with the example
+/// key), entries signed by keys not trusted here are counted, not refused;
+/// every other finding (chain, sequence, a bad signature) is still an error.
+pub fn verified(
+    path: &Path,
+    keys: &[PublicKey],
+    first_release: bool,
+    allow_unknown_keys: bool,
+) -> Result<Trusted> {
     let present = collect::probe::exists(path);
     if !present && !first_release {
         return Err(Error::Ledger {
@@ -125,10 +136,17 @@ pub fn verified(path: &Path, keys: &[PublicKey], first_release: bool) -> Result<
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    if !report.ok() {
+    let unknown = |p: &&ledger::Problem| p.kind == ledger::ProblemKind::UnknownKey;
+    let unknown_keys = if allow_unknown_keys {
+        report.problems.iter().filter(unknown).count()
+    } else {
+        0
+    };
+    if report.problems.len() > unknown_keys {
         let problems: Vec<String> = report
             .problems
             .iter()
+            .filter(|p| !(allow_unknown_keys && unknown(p)))
             .take(5)
             .map(|p| format!("line {}: {}: {}", p.line, p.kind.name(), p.detail))
             .collect();
@@ -146,6 +164,7 @@ pub fn verified(path: &Path, keys: &[PublicKey], first_release: bool) -> Result<
         parsed,
         present,
         lock: None,
+        unknown_keys,
     })
 }
 

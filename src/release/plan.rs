@@ -162,7 +162,12 @@ impl Release {
             locks.push(write::lock(&out, self.wait_lock, &|_| {})?);
             write::recover(&out)?;
         }
+        // The ledger is trusted with the signing key, the contract's
+        // public key and --ledger-key: a rotated key signed earlier entries.
         let mut ledger_keys = vec![key.public()];
+        if let Some(rel) = &contract.release.public_key {
+            ledger_keys.push(collect::inputs::public_key(&root.join(rel))?);
+        }
         for k in &self.ledger_keys {
             ledger_keys.push(collect::inputs::public_key(k)?);
         }
@@ -170,8 +175,14 @@ impl Release {
         let read = if locked && !self.dry_run {
             ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &|_| {})?
         } else {
-            ledger_guard::verified(&ledger_path, &ledger_keys, first)?
+            ledger_guard::verified(&ledger_path, &ledger_keys, first, self.dry_run)?
         };
+        if read.unknown_keys > 0 {
+            warnings.push(format!(
+                "{} ledger entries are signed by keys this dry run does not trust: their signatures were not checked (pass --ledger-key or set [release] public-key)",
+                read.unknown_keys
+            ));
+        }
         locks.extend(read.lock);
         let (ledger_text, ledger) = (read.text, read.parsed);
         if first && !ledger.release_ids().is_empty() {

@@ -365,3 +365,41 @@ fn contract_differences(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_digests_are_shortened_by_characters() {
+        let contract = crate::config::contract::Contract::from_toml("", "relgate.toml").unwrap();
+        let mut doc = crate::emit::gate::GateDoc {
+            schema: crate::gate::SCHEMA.into(),
+            release: crate::emit::gate::ReleaseRef {
+                id: String::new(),
+                package: String::new(),
+                version: String::new(),
+                commit: None,
+                dry_run: false,
+            },
+            contract: crate::emit::gate::ContractRef {
+                origin: Some("relgate.toml".into()),
+                sha256: "é".repeat(40),
+            },
+            result: "pass".into(),
+            now: String::new(),
+            rules: Vec::new(),
+            waivers: Vec::new(),
+            schema_lock: Default::default(),
+            facts: Default::default(),
+        };
+        let d = contract_differences(&doc, &contract, false, Path::new("Cargo.toml")).unwrap();
+        assert!(d[0].contains(&"é".repeat(12)), "{d:?}");
+        doc.contract.sha256 = contract.sha256.clone();
+        assert!(
+            contract_differences(&doc, &contract, false, Path::new("Cargo.toml"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

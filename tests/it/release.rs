@@ -2128,6 +2128,15 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     let out = ws.scratch("rel");
     assert_success(&ws.release(&out, &[]));
     assert_success(&ws.gate(&out, &[]));
+    // A dry run (example key) reads the real ledger, says what it could not
+    // check, and still refuses a ledger whose chain is broken.
+    let dry = ws.dry_run(&ws.scratch("dry"), &["--wait-lock", "5"]);
+    assert_exit(&dry, 1, "a dry run of a version already in the ledger");
+    assert!(
+        text(&dry).contains("signatures were not checked"),
+        "{}",
+        text(&dry)
+    );
     let revoke = ws
         .cmd()
         .args([
@@ -2183,4 +2192,44 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
         "{}",
         text(&o)
     );
+}
+
+/// `ledger show` lists what a ledger says before anything is verified:
+/// a multibyte `commit` is shortened by characters, never sliced mid-byte.
+#[test]
+fn ledger_show_never_slices_a_string_mid_character() {
+    let ws = Ws::new();
+    let ledger = ws.scratch("hostile.jsonl");
+    let line = serde_json::json!({
+        "kind": "release",
+        "seq": 1,
+        "version": "1.0.0",
+        "commit": "ééééééééééééééé",
+        "invocation_id": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "provenance_sha256": "00".repeat(32),
+        "time": "2026-01-01T00:00:00Z",
+        "prev": format!("sha256:{}", "00".repeat(32)),
+        "keyid": "k",
+        "sig": "AAAA",
+    });
+    std::fs::write(&ledger, format!("{line}\n")).unwrap();
+    let o = ws
+        .cmd()
+        .args(["ledger", "show", "--ledger"])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(stdout.contains("  éééééééééééé\n"), "{stdout}");
+    // The same ledger does not verify: nothing in it is trusted.
+    let o = ws
+        .cmd()
+        .args(["ledger", "verify", "--ledger"])
+        .arg(&ledger)
+        .arg("--key")
+        .arg(&ws.public)
+        .output()
+        .unwrap();
+    assert_exit(&o, 1, "ledger verify of an unsigned ledger");
 }
