@@ -204,6 +204,10 @@ pub struct GateArgs {
     /// Gate time, RFC 3339 (default: now).
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
+    /// A ledger head seen earlier (from `ledger verify` or a report.md): the
+    /// ledger must still hold it, so a truncated or older copy is refused.
+    #[arg(long, value_name = "sha256:HEX")]
+    ledger_head: Option<String>,
     /// Another public key the ledger's entries may be signed with
     /// (a key used before a rotation); repeatable.
     #[arg(long = "ledger-key", value_name = "PUB")]
@@ -237,6 +241,7 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             now,
             ledger_keys: args.ledger_keys,
             wait_lock: std::time::Duration::from_secs(args.wait_lock),
+            ledger_head: args.ledger_head,
         },
         &SystemEnv,
     )?;
@@ -354,6 +359,21 @@ pub enum LedgerCommand {
     },
 }
 
+/// Text from a ledger for a terminal: control characters (newlines, ANSI
+/// escapes) are shown escaped, so a field cannot fake lines or colours.
+fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 /// Takes the ledger's lock and completes an append a killed release left
 /// (so what is shown is what the release directory says), when the ledger
 /// or its journal exists.
@@ -403,12 +423,12 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                         Entry::Release(r) => println!(
                             "{:>4}  {}  release  {:<12} {}  {}{}",
                             r.seq,
-                            r.time,
-                            r.version,
-                            r.invocation_id,
+                            printable(&r.time),
+                            printable(&r.version),
+                            printable(&r.invocation_id),
                             r.commit
                                 .as_deref()
-                                .map(|c| c.chars().take(12).collect::<String>())
+                                .map(|c| printable(&c.chars().take(12).collect::<String>()))
                                 .unwrap_or_else(|| "-".into()),
                             if revoked.contains_key(&r.invocation_id) {
                                 "  (revoked)"
@@ -418,7 +438,11 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                         ),
                         Entry::Revocation(r) => println!(
                             "{:>4}  {}  revoke   {:<12} {}  {}",
-                            r.seq, r.time, r.version, r.revokes, r.reason
+                            r.seq,
+                            printable(&r.time),
+                            printable(&r.version),
+                            printable(&r.revokes),
+                            printable(&r.reason)
                         ),
                     }
                 }

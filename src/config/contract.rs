@@ -59,6 +59,9 @@ pub struct Release {
     /// No release was made before: the ledger may be absent (otherwise a
     /// missing ledger is an error, never an empty history).
     pub first_release: bool,
+    /// How long the rules may run (the type check, or one gate) before the
+    /// release is refused with exit 2, e.g. `"30s"`.
+    pub rule_timeout: String,
 }
 
 impl Default for Release {
@@ -74,6 +77,7 @@ impl Default for Release {
             baseline: None,
             public_key: None,
             first_release: false,
+            rule_timeout: "30s".into(),
         }
     }
 }
@@ -402,6 +406,8 @@ impl Contract {
             }
             parse_day(&w.until).map_err(|e| format!("the waiver for `{}`: {e}", w.rule))?;
         }
+        crate::config::parse_duration(&file.release.rule_timeout)
+            .map_err(|e| format!("[release] rule-timeout: {e}"))?;
         crate::config::parse_duration(&file.invariants.ticket_ttl.max_ticket_ttl)
             .map_err(|e| format!("[invariants.ticket-ttl] max-ticket-ttl: {e}"))?;
         let budget = &file.invariants.performance_budget;

@@ -480,7 +480,21 @@ fn ttl(c: &Contract, f: &Facts) -> Outcome {
         (Ok(done), Ok(now)) => {
             let age = now - done;
             let note = Some(format!("signed {}s ago; ticket valid for {}s", age, max));
-            if age > max {
+            // Clocks differ by minutes at most; a ticket from the future is
+            // a wrong clock or a wrong --now, never a fresh ticket.
+            if age < -300 {
+                Outcome::Checked(
+                    vec![fail(
+                        &p.invocation_id,
+                        format!(
+                            "the release was signed at {}, {}s after the gate time {}: check the clock or --now",
+                            p.finished_on, -age, f.now
+                        ),
+                        json!(p),
+                    )],
+                    note,
+                )
+            } else if age > max {
                 Outcome::Checked(
                     vec![fail(
                         &p.invocation_id,

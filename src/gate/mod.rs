@@ -9,6 +9,7 @@
 //! the failing item) holds, until the end of their `until` day (UTC). An
 //! expired waiver waives nothing and fails the gate as `waiver-expired`.
 
+pub mod bounded;
 pub mod builtin;
 pub mod facts;
 pub mod rules;
@@ -208,6 +209,7 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
     }
 
     for rule in &compiled.rules {
+        bounded::note_rule(&rule.id);
         let mut pending = Vec::new();
         let message = |scope: &cel::Context, label: &str| -> Result<String, RuleError> {
             match &rule.message {

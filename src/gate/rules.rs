@@ -122,8 +122,9 @@ pub const MAX_NESTING: usize = 32;
 /// The most macros (`all`, `exists`, `map`, ...) nested in one another: each
 /// level multiplies the work by a list's length.
 pub const MAX_MACRO_NESTING: usize = 2;
-/// The most binary operators in one expression (each is a level of the
-/// evaluator's recursion).
+/// The most operators in one expression — binary and unary operators,
+/// member accesses (`.`) and indexes (`[`): each can be a level of the
+/// parser's and the evaluator's recursion (`x.size().size()…`).
 pub const MAX_OPERATORS: usize = 256;
 
 /// Bounds checked before parsing, so that no expression can overflow the
@@ -155,6 +156,12 @@ fn check_bounds(source: &str) -> Result<(), String> {
         match c {
             b'"' | b'\'' => quote = Some(c),
             b'(' | b'[' | b'{' => {
+                if c == b'[' {
+                    operators += 1;
+                    if operators > MAX_OPERATORS {
+                        return Err(format!("has more than {MAX_OPERATORS} operators"));
+                    }
+                }
                 let is_macro = c == b'(' && follows_macro_name(&source[..i]);
                 open.push(is_macro);
                 if open.len() > MAX_NESTING {
@@ -169,7 +176,7 @@ fn check_bounds(source: &str) -> Result<(), String> {
             b')' | b']' | b'}' => {
                 open.pop();
             }
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'!' | b'&' | b'|' | b'?' => {
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'<' | b'>' | b'=' | b'!' | b'&' | b'|' | b'?' | b'.' => {
                 operators += 1;
                 if operators > MAX_OPERATORS {
                     return Err(format!("has more than {MAX_OPERATORS} operators"));
@@ -315,6 +322,7 @@ fn type_check(compiled: &Compiled) -> Result<(), RuleError> {
     let mut elements = Vec::new();
     collect_elements(&value, &mut elements);
     for r in &compiled.rules {
+        super::bounded::note_rule(&r.id);
         let check_with = |it: Option<&serde_json::Value>| -> Result<(), RuleError> {
             let mut scope = ctx.new_inner_scope();
             if let Some(it) = it {
@@ -606,12 +614,17 @@ mod tests {
         let sum = format!("{} == 10000", vec!["1"; 300].join(" + "));
         let nested = "[1,2].all(a, [1,2].all(b, [1,2].all(c, [1,2].all(d, true))))".to_owned();
         let spaced = "[1] . all (a, [1].exists( b, [1] .map(c, true).size() > 0))".to_owned();
+        // Found by an adversarial pass: postfix chains overflowed the stack.
+        let chain = format!("\"x\"{} > 0", ".size()".repeat(300));
+        let index = format!("[[1]]{} == 1", "[0]".repeat(300));
         for (source, why) in [
             (long, "bytes long"),
             (parens, "nests brackets"),
             (sum, "operators"),
             (nested, "nests macros"),
             (spaced, "nests macros"),
+            (chain, "operators"),
+            (index, "operators"),
         ] {
             let err = compile_assert(&source).unwrap_err();
             assert!(err.reason.contains(why), "{why}: {err}");

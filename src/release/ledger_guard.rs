@@ -168,6 +168,28 @@ pub fn verified(
     })
 }
 
+/// `gate --dir --ledger-head`: the ledger still holds a head seen earlier.
+pub fn pinned_check(ledger: &Trusted, path: &Path, head: &str) -> (String, bool, String) {
+    let want = if head.starts_with("sha256:") {
+        head.to_owned()
+    } else {
+        format!("sha256:{head}")
+    };
+    let held = ledger.parsed.entries.iter().any(|e| e.hash() == want);
+    (
+        "ledger-head".into(),
+        held,
+        if held {
+            format!("{} still holds the pinned head {want}", path.display())
+        } else {
+            format!(
+                "{} does not hold the pinned head {want}: it is truncated, older, or another history",
+                path.display()
+            )
+        },
+    )
+}
+
 /// `gate --dir`'s check that the ledger is the one the release saw: it still
 /// holds the head gate.json recorded, and (unless a dry run) the release's
 /// own entry with its provenance digest.

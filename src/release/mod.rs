@@ -443,7 +443,8 @@ impl Release {
                 provenance: None,
                 now: crate::emit::rfc3339(env.now())?,
             };
-            let verdict = crate::gate::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
+            let verdict =
+                crate::gate::bounded::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
             let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
             let gate_json = crate::emit::gate::render(&gate_doc);
             let gate_errors = validate("relgate:gate", &gate_json)?;

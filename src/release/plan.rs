@@ -29,7 +29,7 @@ pub struct ReleasePlan {
     /// The contract.
     pub contract: Contract,
     /// Its rules, compiled and type-checked.
-    pub compiled: Compiled,
+    pub compiled: std::sync::Arc<Compiled>,
     /// The report template.
     pub template: String,
     /// The signing key (the example key on a dry run without `--key`).
@@ -89,7 +89,7 @@ impl Release {
         }
         let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
         let contract = collect::release::contract(&root, self.contract.as_deref())?;
-        let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
+        let compiled = crate::gate::bounded::compile(&contract).map_err(Error::Rule)?;
         let template = match &contract.report.template {
             Some(t) => {
                 let p = root.join(t);

@@ -49,6 +49,9 @@ pub struct RegateOptions {
     pub ledger_keys: Vec<PathBuf>,
     /// How long to wait for another relgate holding the ledger (default: fail at once).
     pub wait_lock: std::time::Duration,
+    /// A ledger head seen earlier (`sha256:…`): the ledger must still hold it,
+    /// so a truncated or older copy (missing a revocation) is refused.
+    pub ledger_head: Option<String>,
 }
 
 /// The directory against checksums.txt, as `sha256sum -c` and more: it
@@ -134,17 +137,24 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     if !unusable.is_empty() {
         return Ok(not_a_release(vec![("files".into(), false, unusable.join("; "))]));
     }
-    let checksums = String::from_utf8(read("checksums.txt", "checksums.txt")?);
-    let lines = match checksums.map_err(|_| "not UTF-8".to_owned()).and_then(|text| {
-        collect::artifacts::parse_checksums(&text, &dir.join("checksums.txt")).map_err(|e| e.to_string())
-    }) {
-        Ok(lines) => lines,
+    // checksums.txt is not signed itself: anything unreadable in it is a
+    // directory that is not the release (exit 1), like any other file.
+    let parsed = read("checksums.txt", "checksums.txt")
+        .map_err(|e| e.to_string())
+        .and_then(|b| String::from_utf8(b).map_err(|_| "checksums.txt is not UTF-8".to_owned()))
+        .and_then(|text| {
+            collect::artifacts::parse_checksums(&text, &dir.join("checksums.txt"))
+                .map(|lines| (text, lines))
+                .map_err(|e| e.to_string())
+        });
+    let (checksums_text, lines) = match parsed {
+        Ok(p) => p,
         Err(why) => return Ok(not_a_release(vec![("checksums".into(), false, why)])),
     };
     let manifest = collect::manifest_or_cwd(opts.manifest_path.as_deref())?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, opts.contract.as_deref())?;
-    let compiled = crate::gate::rules::compile(&contract).map_err(Error::Rule)?;
+    let compiled = crate::gate::bounded::compile(&contract).map_err(Error::Rule)?;
 
     let mut checks = binding_checks(&entries, &lines);
     // The signature and subjects are checked over the plain files only; the
@@ -202,19 +212,25 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let subjects = signed_subjects(&st);
     let mut listed = lines.clone();
     listed.sort();
+    // Byte for byte what a release writes: the sorted subjects as
+    // `SHA256  NAME` lines, so no byte of the unsigned file is free.
+    let canonical: String = subjects.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+    let same = subjects == listed && canonical == checksums_text;
     checks.push((
         "subjects-are-checksums".into(),
-        subjects == listed,
-        if subjects == listed {
+        same,
+        if same {
             format!(
-                "the {} subjects are exactly the lines of checksums.txt",
+                "checksums.txt is exactly the {} signed subjects, as relgate writes them",
                 subjects.len()
             )
+        } else if subjects == listed {
+            "checksums.txt lists the signed subjects but not byte for byte as relgate writes them (sorted `SHA256  NAME` lines, LF, lowercase hex, nothing else)".into()
         } else {
             "the signed subjects differ from checksums.txt".into()
         },
     ));
-    if subjects != listed {
+    if !same {
         return Ok(not_a_release(checks));
     }
     // gate.json is now bound to a signed subject: its bytes are the release's.
@@ -224,7 +240,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         path: dir.join("gate.json"),
         reason,
     })?;
-    let differences = contract_differences(&doc, &contract, opts.contract.is_some(), &manifest)?;
+    let mut differences = contract_differences(&doc, &contract, opts.contract.is_some(), &manifest)?;
     let meta = &st["predicate"]["runDetails"]["metadata"];
     let bundle = read("provenance.intoto.jsonl", "provenance bundle")?;
     let provenance = ProvenanceFact {
@@ -258,6 +274,19 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         opts.wait_lock,
         &|_| {},
     )?;
+    let contract_ledger = root.join(&contract.release.ledger);
+    if opts.ledger.is_some()
+        && std::path::absolute(&ledger_path).ok() != std::path::absolute(&contract_ledger).ok()
+    {
+        differences.push(format!(
+            "the ledger read is {}, not the contract's {}: a copy may lack later revocations (pin it with --ledger-head)",
+            ledger_path.display(),
+            contract_ledger.display()
+        ));
+    }
+    if let Some(head) = &opts.ledger_head {
+        checks.push(super::ledger_guard::pinned_check(&ledger, &ledger_path, head));
+    }
     checks.push(super::ledger_guard::recorded_check(
         &ledger,
         &ledger_path,
@@ -271,8 +300,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         Some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
     );
     facts.provenance = Some(provenance);
-    let now_verdict = crate::gate::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
-    let mut differences = differences;
+    let now_verdict = crate::gate::bounded::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
     for r in &now_verdict.rules {
         let then = doc
             .rules

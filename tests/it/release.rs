@@ -1620,6 +1620,10 @@ enum Tamper {
     Rename(usize),
     /// Add a file nothing lists.
     Extra,
+    /// Change checksums.txt's bytes but not what its lines mean (found by an
+    /// adversarial pass: CRLF, blank lines, `*` markers, uppercase hex,
+    /// another order, no final newline).
+    Reformat(u8),
 }
 
 fn tamper_strategy(n: usize) -> impl proptest::strategy::Strategy<Value = Tamper> {
@@ -1634,6 +1638,7 @@ fn tamper_strategy(n: usize) -> impl proptest::strategy::Strategy<Value = Tamper
         (0..n).prop_map(Tamper::Remove),
         (0..n).prop_map(Tamper::Rename),
         Just(Tamper::Extra),
+        (0u8..6).prop_map(Tamper::Reformat),
     ]
 }
 
@@ -1703,6 +1708,26 @@ fn apply_tampering(dir: &Path, outside: &Path, names: &[String], ops: &[Tamper])
                 std::fs::write(dir.join(format!("extra-{k}")), b"extra\n").unwrap();
                 plain = false;
             }
+            Tamper::Reformat(how) => {
+                let path = dir.join("checksums.txt");
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    let new = match how {
+                        0 => text.replace('\n', "\r\n"),
+                        1 => format!("{text}\n   \n"),
+                        2 => text.replace("  ", " *"),
+                        3 => text.to_uppercase(),
+                        4 => {
+                            let mut lines: Vec<&str> = text.lines().collect();
+                            lines.reverse();
+                            lines.iter().map(|l| format!("{l}\n")).collect()
+                        }
+                        _ => text.trim_end().to_owned(),
+                    };
+                    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                        std::fs::write(&path, new).unwrap();
+                    }
+                }
+            }
         }
     }
     plain
@@ -1744,7 +1769,7 @@ fn gate_dir_refuses_every_tampered_directory_and_accepts_only_the_signed_files()
     let names: Vec<String> = original.iter().map(|(n, _)| n.clone()).collect();
     let n = names.len();
     let mut runner = TestRunner::new(Config {
-        cases: 40,
+        cases: 64,
         failure_persistence: None,
         ..Config::default()
     });
@@ -2128,6 +2153,10 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     let out = ws.scratch("rel");
     assert_success(&ws.release(&out, &[]));
     assert_success(&ws.gate(&out, &[]));
+    // A ticket signed after the gate time is not fresh.
+    let o = ws.gate(&out, &["--now", "2001-01-01T00:00:00Z"]);
+    assert_exit(&o, 1, "gate --dir at a time before the release");
+    assert!(text(&o).contains("after the gate time"), "{}", text(&o));
     // A dry run (example key) reads the real ledger, says what it could not
     // check, and still refuses a ledger whose chain is broken.
     let dry = ws.dry_run(&ws.scratch("dry"), &["--wait-lock", "5"]);
@@ -2167,6 +2196,32 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     let o = ws.gate(&out, &["--ledger", typo.to_str().unwrap(), "--contract", &strict]);
     assert_exit(&o, 2, "gate --dir with a missing ledger");
     assert!(text(&o).contains("does not exist"), "{}", text(&o));
+
+    // A truncated copy (the release's entry without its revocation) is
+    // refused when the head seen earlier is pinned.
+    let head = ws
+        .cmd()
+        .args(["ledger", "verify", "--ledger"])
+        .arg(ws.ledger())
+        .arg("--key")
+        .arg(&ws.public)
+        .output()
+        .unwrap();
+    let head = text(&head)
+        .split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_owned();
+    let truncated = ws.scratch("truncated.jsonl");
+    let full = std::fs::read_to_string(ws.ledger()).unwrap();
+    std::fs::write(&truncated, format!("{}\n", full.lines().next().unwrap())).unwrap();
+    let o = ws.gate(
+        &out,
+        &["--ledger", truncated.to_str().unwrap(), "--ledger-head", &head],
+    );
+    assert_exit(&o, 1, "gate --dir with a truncated ledger and a pinned head");
+    assert!(text(&o).contains("does not hold the pinned head"), "{}", text(&o));
+    assert!(text(&o).contains("not the contract's"), "{}", text(&o));
 
     // The revocation edited without re-signing: the ledger does not verify.
     let ledger_text = std::fs::read_to_string(ws.ledger()).unwrap();
