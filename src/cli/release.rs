@@ -93,7 +93,9 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     for k in &args.ledger_keys {
         r = r.ledger_key(k);
     }
-    r = r.wait_lock(std::time::Duration::from_secs(args.wait_lock));
+    r = r
+        .wait_lock(std::time::Duration::from_secs(args.wait_lock))
+        .on_wait(waiting);
     if args.plan {
         let plan = r.plan(&relgate::SystemEnv)?;
         let view = plan.describe();
@@ -242,6 +244,7 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             ledger_keys: args.ledger_keys,
             wait_lock: std::time::Duration::from_secs(args.wait_lock),
             ledger_head: args.ledger_head,
+            on_wait: Some(waiting),
         },
         &SystemEnv,
     )?;
@@ -359,6 +362,14 @@ pub enum LedgerCommand {
     },
 }
 
+/// The notice printed once when a command waits for another relgate's lock.
+fn waiting(path: &std::path::Path) {
+    eprintln!(
+        "waiting for another relgate writing {} (--wait-lock)",
+        path.display()
+    );
+}
+
 /// Text from a ledger for a terminal: control characters (newlines, ANSI
 /// escapes) are shown escaped, so a field cannot fake lines or colours.
 fn printable(s: &str) -> String {
@@ -382,10 +393,7 @@ fn lock_ledger(path: &std::path::Path, wait: u64) -> Result<Option<relgate::writ
     if !relgate::collect::probe::exists(path) && !relgate::collect::probe::exists(&journal) {
         return Ok(None);
     }
-    relgate::release::ledger_guard::lock(path, std::time::Duration::from_secs(wait), &|p| {
-        eprintln!("waiting for the lock on {}", p.display())
-    })
-    .map(Some)
+    relgate::release::ledger_guard::lock(path, std::time::Duration::from_secs(wait), &waiting).map(Some)
 }
 
 fn read_ledger(path: &std::path::Path) -> Result<String, Error> {
@@ -512,7 +520,7 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                 &trusted,
                 false,
                 std::time::Duration::from_secs(wait_lock),
-                &|p| eprintln!("waiting for the lock on {}", p.display()),
+                &waiting,
             )?;
             let text = guard.text.clone();
             let l = guard.parsed.clone();

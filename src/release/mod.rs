@@ -77,6 +77,7 @@ pub struct Release {
     ledger: Option<PathBuf>,
     ledger_keys: Vec<PathBuf>,
     wait_lock: std::time::Duration,
+    on_wait: Option<fn(&std::path::Path)>,
     invocation_id: Option<String>,
 }
 
@@ -175,6 +176,12 @@ impl Release {
     /// ledger (default: fail at once).
     pub fn wait_lock(mut self, wait: std::time::Duration) -> Self {
         self.wait_lock = wait;
+        self
+    }
+    /// Called once when the release has to wait for a lock (the library
+    /// never prints; the CLI says what it is waiting for).
+    pub fn on_wait(mut self, notice: fn(&std::path::Path)) -> Self {
+        self.on_wait = Some(notice);
         self
     }
     /// The invocation id (default: `RELGATE_INVOCATION_ID`, else a random UUID).

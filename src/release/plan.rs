@@ -78,6 +78,15 @@ impl Release {
         self.prepare(env, false)
     }
 
+    /// What to do while waiting for a lock (the caller's notice, if any).
+    fn waiting(&self) -> impl Fn(&Path) + '_ {
+        move |p| {
+            if let Some(f) = self.on_wait {
+                f(p)
+            }
+        }
+    }
+
     /// [`Release::plan`]; with `locked`, the release directory's and the
     /// ledger's locks are taken (and a killed release recovered) before the
     /// ledger is read, and held in the plan.
@@ -159,7 +168,7 @@ impl Release {
         }
         let mut locks = Vec::new();
         if locked {
-            locks.push(write::lock(&out, self.wait_lock, &|_| {})?);
+            locks.push(write::lock(&out, self.wait_lock, &self.waiting())?);
             write::recover(&out)?;
         }
         // The ledger is trusted with the signing key, the contract's
@@ -173,7 +182,7 @@ impl Release {
         }
         let first = contract.release.first_release;
         let read = if locked && !self.dry_run {
-            ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &|_| {})?
+            ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &self.waiting())?
         } else {
             ledger_guard::verified(&ledger_path, &ledger_keys, first, self.dry_run)?
         };

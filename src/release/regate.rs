@@ -52,6 +52,8 @@ pub struct RegateOptions {
     /// A ledger head seen earlier (`sha256:…`): the ledger must still hold it,
     /// so a truncated or older copy (missing a revocation) is refused.
     pub ledger_head: Option<String>,
+    /// Called once when it has to wait for the ledger's lock.
+    pub on_wait: Option<fn(&Path)>,
 }
 
 /// The directory against checksums.txt, as `sha256sum -c` and more: it
@@ -272,7 +274,11 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         &trusted,
         contract.release.first_release,
         opts.wait_lock,
-        &|_| {},
+        &|p| {
+            if let Some(f) = opts.on_wait {
+                f(p)
+            }
+        },
     )?;
     let contract_ledger = root.join(&contract.release.ledger);
     if opts.ledger.is_some()

@@ -2288,3 +2288,29 @@ fn ledger_show_never_slices_a_string_mid_character() {
         .unwrap();
     assert_exit(&o, 1, "ledger verify of an unsigned ledger");
 }
+
+/// A second writer waits with a notice up to --wait-lock, then fails with
+/// exit 2; without --wait-lock it fails at once.
+#[test]
+fn a_held_lock_makes_the_second_writer_wait_then_fail() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    let holder = std::fs::File::create(ws.scratch(".rel.relgate-lock")).unwrap();
+    holder.lock().unwrap();
+    let started = Instant::now();
+    let o = ws.release(&out, &["--wait-lock", "1"]);
+    assert_exit(&o, 2, "release while another holds the lock");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        text(&o).contains("waiting for another relgate writing"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("is locked by another relgate"), "{}", text(&o));
+    let o = ws.release(&out, &[]);
+    assert_exit(&o, 2, "release without --wait-lock");
+    assert!(!text(&o).contains("waiting"), "{}", text(&o));
+    assert!(!out.exists());
+    holder.unlock().unwrap();
+    assert_success(&ws.release(&out, &[]));
+}
