@@ -11,6 +11,11 @@ pub fn is_file(path: &Path) -> bool {
     path.is_file()
 }
 
+/// A symbolic link (not followed).
+pub fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
 /// A directory (following symlinks).
 pub fn is_dir(path: &Path) -> bool {
     path.is_dir()

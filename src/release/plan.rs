@@ -160,6 +160,12 @@ impl Release {
             None => root.join(&contract.release.ledger),
         };
         let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
+        if collect::probe::is_symlink(&out) {
+            return Err(Error::InvalidOption(format!(
+                "--out {} is a symbolic link: the swap would replace the link, not the directory; pass the directory itself",
+                out.display()
+            )));
+        }
         if collect::probe::exists(&out) && !collect::probe::is_dir(&out) {
             return Err(Error::InvalidOption(format!(
                 "--out {} exists and is not a directory",
@@ -214,7 +220,9 @@ impl Release {
         let rejected = rejected_dir(&out);
         let previous_metrics = match &contract.invariants.performance_budget.previous_metrics {
             Some(p) => Some(root.join(p)),
-            None => Some(out.join("metrics.json")).filter(|p| collect::probe::is_file(p)),
+            // Anything at the previous metrics.json is read (a FIFO or a
+            // directory there is an error, never "no previous metrics").
+            None => Some(out.join("metrics.json")).filter(|p| collect::probe::exists(p)),
         }
         .map(|p| -> Result<Vec<MetricFact>> {
             let bytes = collect::inputs::read(&p, "previous metrics")?;

@@ -2000,6 +2000,42 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let big = ws.scratch("big.jsonl");
     std::fs::File::create(&big).unwrap().set_len(65 << 20).unwrap();
+    // --out as a symbolic link, and a FIFO where the previous metrics.json
+    // stood: exit 2, never a replaced link or "no previous metrics".
+    let link = ws.scratch("rel-link");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    let o = bounded(
+        {
+            let mut c = ws.release_cmd(&link);
+            c.args(["--no-build", "--artifact"])
+                .arg(&ws.artifact)
+                .arg("--key")
+                .arg(&ws.key);
+            c
+        },
+        60,
+    );
+    assert_exit(&o, 2, "release --out SYMLINK");
+    assert!(text(&o).contains("symbolic link"), "{}", text(&o));
+    let fifo_out = ws.scratch("rel-fifo");
+    copy_tree(&out, &fifo_out);
+    std::fs::remove_file(fifo_out.join("metrics.json")).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(fifo_out.join("metrics.json"))
+        .status()
+        .unwrap()
+        .success());
+    let o = bounded(
+        {
+            let mut c = ws.release_cmd(&fifo_out);
+            c.args(["--no-build", "--dry-run", "--artifact"])
+                .arg(&ws.artifact);
+            c
+        },
+        60,
+    );
+    assert_exit(&o, 2, "release over a directory whose metrics.json is a FIFO");
+    assert!(text(&o).contains("not a regular file"), "{}", text(&o));
     let zero = PathBuf::from("/dev/zero");
     for (bad, needle) in [
         (&zero, "not a regular file"),
