@@ -510,39 +510,27 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
-            let mut trusted = vec![key.public()];
-            for k in &ledger_keys {
-                trusted.push(relgate::collect::inputs::public_key(k)?);
-            }
-            // Locked from read to append: a concurrent revoke waits or fails.
-            let guard = relgate::release::ledger_guard::trusted(
-                &ledger,
-                &trusted,
-                false,
-                std::time::Duration::from_secs(wait_lock),
-                &waiting,
-            )?;
-            let text = guard.text.clone();
-            let l = guard.parsed.clone();
-            let id = match (invocation_id, version) {
-                (Some(id), _) => id,
-                (None, Some(v)) => l
-                    .entries
-                    .iter()
-                    .find_map(|e| match e {
-                        Entry::Release(r) if r.version == v => Some(r.invocation_id.clone()),
-                        _ => None,
-                    })
-                    .ok_or_else(|| {
-                        Error::InvalidOption(format!("the ledger has no release of version {v}"))
-                    })?,
+            use relgate::release::ledger_guard::{self, Target};
+            let target = match (invocation_id, version) {
+                (Some(id), _) => Target::Invocation(id),
+                (None, Some(v)) => Target::Version(v),
                 (None, None) => return Err(Error::InvalidOption("pass --invocation-id or --version".into())),
             };
-            let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-            let line =
-                ledger::append_revocation(&text, &id, &reason, &now, &key).map_err(|e| bad(&ledger, e))?;
-            relgate::write::file_atomic(&ledger, format!("{text}{line}").as_bytes())?;
-            drop(guard);
+            let id = ledger_guard::revoke(
+                &ledger_guard::Revoke {
+                    ledger: ledger.clone(),
+                    target,
+                    reason,
+                    ledger_keys: ledger_keys
+                        .iter()
+                        .map(|k| relgate::collect::inputs::public_key(k))
+                        .collect::<Result<_, _>>()?,
+                    wait: std::time::Duration::from_secs(wait_lock),
+                },
+                &key,
+                &SystemEnv,
+                &waiting,
+            )?;
             println!("revoked {id} in {}", ledger.display());
             Ok(ExitCode::SUCCESS)
         }

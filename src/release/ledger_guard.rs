@@ -239,3 +239,60 @@ pub fn recorded_check(
         },
     )
 }
+
+/// Which release `ledger revoke` withdraws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// By invocation id.
+    Invocation(String),
+    /// By version (the release of that version).
+    Version(String),
+}
+
+/// What `ledger revoke` asks for.
+#[derive(Debug, Clone)]
+pub struct Revoke {
+    /// The ledger file.
+    pub ledger: std::path::PathBuf,
+    /// The release to withdraw.
+    pub target: Target,
+    /// Why.
+    pub reason: String,
+    /// Keys besides the signing key that earlier entries may be signed with.
+    pub ledger_keys: Vec<PublicKey>,
+    /// How long to wait for another writer.
+    pub wait: Duration,
+}
+
+/// Appends a signed revocation, locked from read to append, to a ledger
+/// that verifies; returns the revoked invocation id.
+pub fn revoke(
+    req: &Revoke,
+    key: &crate::provenance::keys::PrivateKey,
+    env: &dyn collect::Env,
+    on_wait: &dyn Fn(&Path),
+) -> Result<String> {
+    let bad = |e: ledger::LedgerError| Error::Ledger {
+        path: req.ledger.clone(),
+        reason: e.to_string(),
+    };
+    let mut keys = vec![key.public()];
+    keys.extend(req.ledger_keys.iter().cloned());
+    let guard = trusted(&req.ledger, &keys, false, req.wait, on_wait)?;
+    let id = match &req.target {
+        Target::Invocation(id) => id.clone(),
+        Target::Version(v) => guard
+            .parsed
+            .entries
+            .iter()
+            .find_map(|e| match e {
+                ledger::Entry::Release(r) if &r.version == v => Some(r.invocation_id.clone()),
+                _ => None,
+            })
+            .ok_or_else(|| Error::InvalidOption(format!("the ledger has no release of version {v}")))?,
+    };
+    let now = crate::emit::rfc3339(env.now())?;
+    let line = ledger::append_revocation(&guard.text, &id, &req.reason, &now, key).map_err(bad)?;
+    write::file_atomic(&req.ledger, format!("{}{line}", guard.text).as_bytes())?;
+    Ok(id)
+}
