@@ -173,7 +173,12 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
             outcome.verdict.failed_rules().join(", "),
             outcome.dir.join("report.md").display()
         );
-        for r in outcome.verdict.rules.iter().filter(|r| r.status == "fail") {
+        for r in outcome
+            .verdict
+            .rules
+            .iter()
+            .filter(|r| r.status == relgate::gate::RuleStatus::Fail)
+        {
             for f in &r.failures {
                 println!("  {}: {}", r.id, f.message);
             }
@@ -264,12 +269,13 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             println!("{} {id}: {detail}", if *ok { "PASS" } else { "FAIL" });
         }
         for rule in &r.verdict.rules {
-            let tag = match rule.status.as_str() {
-                "fail" => "FAIL",
-                "warn" => "WARN",
-                "skipped" => "SKIP",
-                "waived" => "WAIV",
-                _ => "PASS",
+            use relgate::gate::RuleStatus;
+            let tag = match rule.status {
+                RuleStatus::Fail => "FAIL",
+                RuleStatus::Warn => "WARN",
+                RuleStatus::Skipped => "SKIP",
+                RuleStatus::Waived => "WAIV",
+                RuleStatus::Pass => "PASS",
             };
             let detail = rule
                 .failures

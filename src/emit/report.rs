@@ -87,7 +87,7 @@ impl RuleRow {
         RuleRow {
             id: r.id.clone(),
             severity: r.severity.clone(),
-            status: r.status.clone(),
+            status: r.status.as_str().to_owned(),
             detail: parts.join("<br>"),
         }
     }

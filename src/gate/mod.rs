@@ -45,8 +45,8 @@ pub struct RuleVerdict {
     pub kind: String,
     /// `deny` or `warn`.
     pub severity: String,
-    /// `pass`, `fail`, `warn` (a `warn` rule that failed), `waived` (every failure waived), `skipped`.
-    pub status: String,
+    /// What came of it.
+    pub status: RuleStatus,
     /// Unwaived failures.
     pub failures: Vec<ItemFailure>,
     /// Waived failures.
@@ -89,8 +89,106 @@ pub struct WaiverStatus {
     pub reason: String,
     /// Last day.
     pub until: String,
-    /// `used`, `unused` or `expired`.
-    pub status: String,
+    /// What became of it.
+    pub status: WaiverState,
+}
+
+/// What came of one rule. The ids are wire format (gate.json, report.md,
+/// `gate --dir`): frozen by a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleStatus {
+    /// Checked, nothing failed.
+    Pass,
+    /// A `deny` rule failed: the gate fails.
+    Fail,
+    /// A `warn` rule failed: reported only.
+    Warn,
+    /// Every failure is covered by a waiver.
+    Waived,
+    /// Not checked (turned off, not applicable); the note says why.
+    Skipped,
+}
+
+impl RuleStatus {
+    /// Every status, in report order.
+    pub const ALL: [RuleStatus; 5] = [
+        RuleStatus::Pass,
+        RuleStatus::Fail,
+        RuleStatus::Warn,
+        RuleStatus::Waived,
+        RuleStatus::Skipped,
+    ];
+
+    /// The id on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Pass => "pass",
+            RuleStatus::Fail => "fail",
+            RuleStatus::Warn => "warn",
+            RuleStatus::Waived => "waived",
+            RuleStatus::Skipped => "skipped",
+        }
+    }
+
+    /// What the status means, for `relgate explain` and the docs.
+    pub fn explain(self) -> &'static str {
+        match self {
+            RuleStatus::Pass => "the rule was checked and nothing failed",
+            RuleStatus::Fail => "a `deny` rule failed: the gate fails and nothing is signed",
+            RuleStatus::Warn => "a `warn` rule failed: reported, the gate still passes",
+            RuleStatus::Waived => {
+                "every failure is covered by an unexpired waiver (reason and until are listed)"
+            }
+            RuleStatus::Skipped => {
+                "not checked (turned off or not applicable); the note says why — never a pass"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RuleStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for RuleStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What became of one waiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverState {
+    /// It covered at least one failure.
+    Used,
+    /// Nothing it covers failed.
+    Unused,
+    /// Past its `until`: it covers nothing and fails `waiver-expired`.
+    Expired,
+}
+
+impl WaiverState {
+    /// Every state.
+    pub const ALL: [WaiverState; 3] = [WaiverState::Used, WaiverState::Unused, WaiverState::Expired];
+
+    /// The id on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Used => "used",
+            WaiverState::Unused => "unused",
+            WaiverState::Expired => "expired",
+        }
+    }
+}
+
+impl PartialEq<&str> for WaiverState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 impl Verdict {
@@ -103,7 +201,7 @@ impl Verdict {
     pub fn failed_rules(&self) -> Vec<&str> {
         self.rules
             .iter()
-            .filter(|r| r.status == "fail")
+            .filter(|r| r.status == RuleStatus::Fail)
             .map(|r| r.id.as_str())
             .collect()
     }
@@ -167,16 +265,16 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
             });
         }
         let status = match (failures.is_empty(), waived.is_empty(), severity) {
-            (false, _, Severity::Deny) => "fail",
-            (false, _, Severity::Warn) => "warn",
-            (true, false, _) => "waived",
-            (true, true, _) => "pass",
+            (false, _, Severity::Deny) => RuleStatus::Fail,
+            (false, _, Severity::Warn) => RuleStatus::Warn,
+            (true, false, _) => RuleStatus::Waived,
+            (true, true, _) => RuleStatus::Pass,
         };
         Ok(RuleVerdict {
             id: id.to_owned(),
             kind: kind.to_owned(),
             severity: severity.name().to_owned(),
-            status: status.to_owned(),
+            status,
             failures,
             waived,
             note,
@@ -189,7 +287,7 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
                 id: id.to_owned(),
                 kind: "builtin".into(),
                 severity: "deny".into(),
-                status: "skipped".into(),
+                status: RuleStatus::Skipped,
                 failures: Vec::new(),
                 waived: Vec::new(),
                 note: Some(why),
@@ -262,7 +360,11 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
         id: WAIVER_EXPIRED.into(),
         kind: "builtin".into(),
         severity: "deny".into(),
-        status: if expired.is_empty() { "pass" } else { "fail" }.into(),
+        status: if expired.is_empty() {
+            RuleStatus::Pass
+        } else {
+            RuleStatus::Fail
+        },
         failures: expired,
         waived: Vec::new(),
         note: Some(format!("{} waiver(s) in the contract", compiled.waivers.len())),
@@ -278,16 +380,15 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
             reason: w.reason.clone(),
             until: w.until.clone(),
             status: if w.until_ts < now_ts {
-                "expired"
+                WaiverState::Expired
             } else if *used {
-                "used"
+                WaiverState::Used
             } else {
-                "unused"
-            }
-            .into(),
+                WaiverState::Unused
+            },
         })
         .collect();
-    let passed = out.iter().all(|r| r.status != "fail");
+    let passed = out.iter().all(|r| r.status != RuleStatus::Fail);
     Ok(Verdict {
         result: if passed { "pass" } else { "fail" }.into(),
         now: facts.now.clone(),
@@ -401,7 +502,22 @@ mod tests {
     }
 
     fn status<'a>(v: &'a Verdict, id: &str) -> &'a str {
-        &v.rules.iter().find(|r| r.id == id).unwrap().status
+        v.rules.iter().find(|r| r.id == id).unwrap().status.as_str()
+    }
+
+    #[test]
+    fn status_ids_are_frozen_and_explained() {
+        let ids: Vec<&str> = RuleStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(ids, ["pass", "fail", "warn", "waived", "skipped"]);
+        for s in RuleStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert!(!s.explain().is_empty());
+        }
+        let ids: Vec<&str> = WaiverState::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(ids, ["used", "unused", "expired"]);
+        for s in WaiverState::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 
     #[test]

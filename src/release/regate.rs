@@ -314,7 +314,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             .find(|t| t.id == r.id)
             .map(|t| t.status.as_str())
             .unwrap_or("absent");
-        if then != r.status {
+        if r.status != then {
             let why = r
                 .failures
                 .first()

@@ -34,7 +34,7 @@ pub(super) fn mark_gate(mut stages: Vec<Stage>, verdict: &crate::gate::Verdict) 
             s.events = verdict
                 .rules
                 .iter()
-                .filter(|r| r.status == "fail")
+                .filter(|r| r.status == crate::gate::RuleStatus::Fail)
                 .map(|r| crate::emit::traces::Event {
                     name: "gate.rule.failed".into(),
                     time_unix_nanos: s.end_unix_nanos,
@@ -59,9 +59,9 @@ pub fn report_context(
     ledger: crate::emit::report::LedgerRow,
 ) -> crate::emit::report::Context {
     let mut counts = BTreeMap::new();
-    for s in ["pass", "fail", "warn", "waived", "skipped"] {
+    for s in crate::gate::RuleStatus::ALL {
         counts.insert(
-            s.to_owned(),
+            s.as_str().to_owned(),
             verdict.rules.iter().filter(|r| r.status == s).count(),
         );
     }
