@@ -141,3 +141,21 @@ pub fn ledger_fact(l: &ledger::Ledger, own: Option<(&str, &str)>) -> LedgerFact 
         head: l.head.clone(),
     }
 }
+
+/// `artifacts` as rules see them: every file staged so far, by kind.
+pub(super) fn artifact_facts(files: &[super::staged::Staged]) -> Vec<ArtifactFact> {
+    files
+        .iter()
+        .map(|f| ArtifactFact {
+            name: f.entry.name.clone(),
+            kind: match f.entry.name.as_str() {
+                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                "compat_report.json" => "compat-report",
+                _ => "binary",
+            }
+            .into(),
+            size_bytes: f.size,
+            sha256: f.sha256.clone(),
+        })
+        .collect()
+}

@@ -23,28 +23,32 @@
 //! nothing at all. Progress is reported through a callback; the library
 //! never prints.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::collect::inputs::KeySource;
 use crate::collect::{self, Env};
-use crate::config::{SbomFormat, Scope};
+use crate::config::Scope;
 use crate::emit::traces::{AttrValue, Run, RunResult};
 use crate::error::{Error, Result};
 use crate::gate::facts::*;
 use crate::provenance::ledger;
 use crate::write;
 
+mod artifacts;
 mod build;
+mod commit;
 mod compat;
 pub mod ledger_guard;
 mod metrics;
 mod plan;
 mod regate;
 mod report;
+mod sboms;
 mod schemas;
+mod sign;
 mod stage;
 mod staged;
+mod testing;
 
 use build::*;
 use compat::{merge_compat, CompatSource};
@@ -247,34 +251,8 @@ impl Release {
 
             // ── build ────────────────────────────────────────────────────
             clock.start(Stage::Build);
-            let build_start = nanos();
-            let mut binaries: Vec<PathBuf> = if self.no_build {
-                Vec::new()
-            } else {
-                if shipped.is_empty() {
-                    Vec::new()
-                } else {
-                    collect::release::build(&manifest, &shipped)?
-                }
-            };
-            let build_seconds = (nanos() - build_start) as f64 / 1e9;
-            binaries.extend(self.artifacts.iter().cloned());
-            let mut names = BTreeMap::new();
-            for b in &binaries {
-                let name = b
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
-                    return Err(Error::InvalidOption(format!(
-                        "artifact `{}` would collide with a file relgate writes; rename it",
-                        b.display()
-                    )));
-                }
-                if names.insert(name.clone(), b.clone()).is_some() {
-                    return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
-                }
-            }
+            let built = artifacts::build(&manifest, &shipped, self.no_build, &self.artifacts)?;
+            let (names, build_seconds) = (built.names, built.seconds);
             clock.finish(vec![
                 ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
                 (
@@ -285,16 +263,7 @@ impl Release {
 
             // ── test ─────────────────────────────────────────────────────
             clock.start(Stage::Test);
-            let tests = if contract.release.run_tests {
-                let cmd = contract
-                    .release
-                    .test_command
-                    .clone()
-                    .unwrap_or_else(collect::release::default_test_command);
-                collect::release::tests(&root, &cmd)
-            } else {
-                TestsFact::default()
-            };
+            let tests = testing::run(&root, &contract);
             clock.finish(vec![
                 ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
                 ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
@@ -303,40 +272,13 @@ impl Release {
 
             // ── sbom ─────────────────────────────────────────────────────
             clock.start(Stage::Sbom);
-            let model = crate::analyze::sbom::model(&facts)?;
-            // Each format is rendered twice (the second time for
-            // `canonical-format`), one format per thread.
-            let twice = |format: SbomFormat| -> Result<(Vec<u8>, bool)> {
-                let first = crate::emit::sbom(&model, format)?;
-                let again = crate::emit::sbom(&model, format)?;
-                let same = first == again;
-                Ok((first, same))
-            };
-            let (cdx, spdx) = std::thread::scope(|s| {
-                let spdx = s.spawn(|| twice(SbomFormat::SpdxJson));
-                let cdx = twice(SbomFormat::CycloneDxJson);
-                (
-                    cdx,
-                    spdx.join()
-                        .unwrap_or_else(|_| Err(Error::Inconsistent("the SPDX thread panicked".into()))),
-                )
-            });
-            let ((cdx, cdx_same), (spdx, spdx_same)) = (cdx?, spdx?);
-            let canonical_sbom = vec![
-                CanonicalFact {
-                    artifact: "sbom.cdx.json".into(),
-                    schema: None,
-                    errors: Vec::new(),
-                    reemit_identical: cdx_same,
-                },
-                CanonicalFact {
-                    artifact: "sbom.spdx.json".into(),
-                    schema: None,
-                    errors: Vec::new(),
-                    reemit_identical: spdx_same,
-                },
-            ];
-            let (packages, sbom_fact) = sbom_facts(&model, &facts);
+            let sboms::Sboms {
+                cdx,
+                spdx,
+                canonical: canonical_sbom,
+                packages,
+                fact: sbom_fact,
+            } = sboms::render(&facts)?;
 
             // ── schema lock ──────────────────────────────────────────────
             clock.start(Stage::SchemaLock);
@@ -354,33 +296,8 @@ impl Release {
 
             // ── metrics ──────────────────────────────────────────────────
             clock.start(Stage::Metrics);
-            let mut files: Vec<Staged> = Vec::new();
-            for (name, path) in &names {
-                files.push(Staged::new(name, write::Content::Copy(path.clone()), true)?);
-            }
-            files.push(Staged::new("sbom.cdx.json", write::Content::Bytes(cdx), false)?);
-            files.push(Staged::new("sbom.spdx.json", write::Content::Bytes(spdx), false)?);
-            if let Some(j) = &compat_json {
-                files.push(Staged::new(
-                    "compat_report.json",
-                    write::Content::Bytes(j.clone()),
-                    false,
-                )?);
-            }
-            let artifacts: Vec<ArtifactFact> = files
-                .iter()
-                .map(|f| ArtifactFact {
-                    name: f.entry.name.clone(),
-                    kind: match f.entry.name.as_str() {
-                        "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
-                        "compat_report.json" => "compat-report",
-                        _ => "binary",
-                    }
-                    .into(),
-                    size_bytes: f.size,
-                    sha256: f.sha256.clone(),
-                })
-                .collect();
+            let mut files = staged::evidence(&names, cdx, spdx, compat_json.as_ref())?;
+            let artifacts = artifact_facts(&files);
             let release_fact = ReleaseFact {
                 id: invocation_id.clone(),
                 package: pkg.name.clone(),
@@ -472,28 +389,7 @@ impl Release {
                 .strip_prefix(&root)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| ledger_path.display().to_string());
-            let key_hint = public_key;
-            // Paths as the user sees them from the workspace root: the same text
-            // in every checkout.
-            // (outside the workspace too, relative to its root: pasted there,
-            // the command finds the directory, and the text is the same in
-            // every checkout with the same layout).
-            let out_rel = relative_to(&root, &out).display().to_string();
-            let verify_command = format!(
-                "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
-                contract
-                    .release
-                    .builder_id
-                    .as_deref()
-                    .map(|b| format!(" --builder-id {b}"))
-                    .unwrap_or_default(),
-                contract
-                    .release
-                    .source_uri
-                    .as_deref()
-                    .map(|s| format!(" --source-uri {s}"))
-                    .unwrap_or_default(),
-            );
+            let verify_command = verify_command(&root, &out, &contract, &public_key);
             let ctx = report_context(
                 &gate_facts,
                 &verdict,
@@ -565,112 +461,46 @@ impl Release {
 
             // ── sign ─────────────────────────────────────────────────────
             clock.start(Stage::Sign);
-            files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
-            let mut digests = Staged::digests(&files);
-            let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
-            files.push(Staged::new(
-                "checksums.txt",
-                write::Content::Bytes(checksums.into_bytes()),
-                false,
-            )?);
-            digests.push(("checksums.txt".into(), files[files.len() - 1].sha256.clone()));
-            let ws = provenance_job.join().unwrap_or_else(|_| {
+            let inputs = provenance_job.join().unwrap_or_else(|_| {
                 Err(Error::Inconsistent(
                     "the provenance-inputs thread panicked".into(),
                 ))
             })?;
-            let params = crate::provenance::statement::Params {
-                subjects: digests
-                    .iter()
-                    .filter(|(n, _)| n != "checksums.txt")
-                    .map(|(n, d)| crate::provenance::statement::Subject {
-                        name: n.clone(),
-                        sha256: d.clone(),
-                        sha512: None,
-                    })
-                    .collect(),
-                builder_id: contract
-                    .release
-                    .builder_id
-                    .clone()
-                    .unwrap_or_else(|| crate::provenance::statement::DEFAULT_BUILDER_ID.into()),
-                invocation_id: invocation_id.clone(),
-                source_uri: contract.release.source_uri.clone().or(ws.origin.remote.clone()),
-                source_ref: ws.origin.reference.clone(),
-                commit: release_fact.commit.clone(),
-                workspace: ws.workspace.clone(),
-                profile: "release".into(),
-                features: Vec::new(),
-                target: ws.target.clone(),
-                lock_sha256: ws.lock_sha256.clone(),
-                rustc_version: ws.toolchain.rustc_version.clone(),
-                relgate_version: env!("CARGO_PKG_VERSION").into(),
-                started_on,
-                finished_on: env.now(),
-            };
-            let statement = crate::provenance::statement::payload(&params).map_err(|reason| Error::Emit {
-                artifact: "provenance statement",
-                reason,
-            })?;
-            let envelope = crate::provenance::dsse::Envelope::sign(
-                crate::provenance::dsse::IN_TOTO,
-                &statement,
-                &[&key],
-            );
-            let bundle = envelope.to_json_line().into_bytes();
-            let signed = Staged::new("provenance.intoto.jsonl", write::Content::Bytes(bundle), false)?;
-            let provenance_sha256 = signed.sha256.clone();
-            digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
-            files.push(signed);
+            let (mut digests, provenance_sha256) = sign::sign(
+                &mut files,
+                &sign::Signing {
+                    contract: &contract,
+                    inputs: &inputs,
+                    invocation_id: &invocation_id,
+                    commit: release_fact.commit.clone(),
+                    key: &key,
+                    started_on,
+                    finished_on: env.now(),
+                },
+            )?;
 
             // ── write ────────────────────────────────────────────────────
-            // The directory and its ledger entry commit together: the signed
-            // entry is journaled first, so a kill after the swap is completed
-            // by the next command that takes the ledger's lock.
             clock.start(Stage::Write);
-            let ledger_line = if self.dry_run {
-                None
-            } else {
-                let line = ledger::append_release(
-                    &ledger_text,
-                    &ledger::NewRelease {
-                        version: pkg.version.clone(),
-                        commit: release_fact.commit.clone(),
-                        invocation_id: invocation_id.clone(),
-                        provenance_sha256: provenance_sha256.clone(),
-                        time: crate::emit::rfc3339(env.now())?,
-                    },
-                    &key,
-                )
-                .map_err(|e| Error::Ledger {
-                    path: ledger_path.clone(),
-                    reason: e.to_string(),
-                })?;
-                let pending = ledger_guard::Pending {
-                    line: line.clone(),
-                    dir: out.display().to_string(),
+            let entry = commit::Entry {
+                path: &ledger_path,
+                text: &ledger_text,
+                release: ledger::NewRelease {
+                    version: pkg.version.clone(),
+                    commit: release_fact.commit.clone(),
+                    invocation_id: invocation_id.clone(),
                     provenance_sha256,
-                };
-                let journal = serde_json::to_vec(&pending).map_err(|e| Error::Emit {
-                    artifact: "ledger journal",
-                    reason: e.to_string(),
-                })?;
-                write::file_atomic(&write::pending_path(&ledger_path)?, &journal)?;
-                failpoint(env, "after-journal");
-                Some(line)
+                    time: crate::emit::rfc3339(env.now())?,
+                },
+                key: &key,
             };
-            write::release_dir(&out, &Staged::entries(files))?;
-            write::remove_dir(&rejected)?;
-            failpoint(env, "after-swap");
+            let entry = (!self.dry_run).then_some(entry);
+            let ledger_entry = commit::write_dir(&out, &rejected, files, entry.as_ref(), env)?;
 
             // ── ledger ───────────────────────────────────────────────────
             clock.start(Stage::Ledger);
-            if let Some(line) = &ledger_line {
-                write::file_atomic(&ledger_path, format!("{ledger_text}{line}").as_bytes())?;
-                failpoint(env, "after-ledger");
-                write::remove_file(&write::pending_path(&ledger_path)?)?;
+            if let (Some(e), Some(line)) = (&entry, &ledger_entry) {
+                commit::append(e, line, env)?;
             }
-            let ledger_entry = ledger_line;
             clock.finish(Vec::new());
             digests.sort();
             Ok(Outcome {
@@ -687,15 +517,6 @@ impl Release {
                 warnings,
             })
         })
-    }
-}
-
-/// Test hook: `RELGATE_FAILPOINT=<name>` aborts the process at that point
-/// of the write (`after-journal`, `after-swap`, `after-ledger`), as a kill
-/// would, so the tests can check what the next command finds.
-fn failpoint(env: &dyn Env, name: &str) {
-    if env.var("RELGATE_FAILPOINT").as_deref() == Some(name) {
-        std::process::abort();
     }
 }
 

@@ -124,3 +124,25 @@ pub fn report_context(
         ledger,
     }
 }
+
+/// The commands report.md tells a verifier to paste, from the workspace
+/// root: paths relative to it (the same text in every checkout with the
+/// same layout, and found when pasted there), `key_hint` as `KEY=`.
+pub fn verify_command(root: &Path, out: &Path, contract: &Contract, key_hint: &str) -> String {
+    let out_rel = relative_to(root, out).display().to_string();
+    format!(
+        "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
+        contract
+            .release
+            .builder_id
+            .as_deref()
+            .map(|b| format!(" --builder-id {b}"))
+            .unwrap_or_default(),
+        contract
+            .release
+            .source_uri
+            .as_deref()
+            .map(|s| format!(" --source-uri {s}"))
+            .unwrap_or_default(),
+    )
+}

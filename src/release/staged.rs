@@ -73,3 +73,27 @@ pub fn rejected_dir(out: &Path) -> PathBuf {
     name.push(".rejected");
     out.with_file_name(name)
 }
+
+/// The files of a release before the gate: the built binaries (copied,
+/// executable), both SBOMs and the compat report.
+pub(super) fn evidence(
+    names: &std::collections::BTreeMap<String, std::path::PathBuf>,
+    cdx: Vec<u8>,
+    spdx: Vec<u8>,
+    compat_json: Option<&Vec<u8>>,
+) -> Result<Vec<Staged>> {
+    let mut files: Vec<Staged> = Vec::new();
+    for (name, path) in names {
+        files.push(Staged::new(name, write::Content::Copy(path.clone()), true)?);
+    }
+    files.push(Staged::new("sbom.cdx.json", write::Content::Bytes(cdx), false)?);
+    files.push(Staged::new("sbom.spdx.json", write::Content::Bytes(spdx), false)?);
+    if let Some(j) = compat_json {
+        files.push(Staged::new(
+            "compat_report.json",
+            write::Content::Bytes(j.clone()),
+            false,
+        )?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,48 @@
+//! The build stage: `cargo build` of what ships (unless `--no-build`) plus
+//! the `--artifact` files, each under a file name no release file uses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::staged::RESERVED;
+use crate::collect;
+use crate::error::{Error, Result};
+
+/// What the build stage produced.
+pub(super) struct Built {
+    /// File name in the release directory → the file.
+    pub names: BTreeMap<String, PathBuf>,
+    /// Wall time of `cargo build` (0 when skipped).
+    pub seconds: f64,
+}
+
+/// Builds the binaries of `shipped` (none with `no_build`) and names every
+/// file to release; a name relgate writes itself, a hidden or empty name, or
+/// two files with one name are refused.
+pub(super) fn build(manifest: &Path, shipped: &[String], no_build: bool, extra: &[PathBuf]) -> Result<Built> {
+    let start = collect::probe::nanos();
+    let mut files: Vec<PathBuf> = if no_build || shipped.is_empty() {
+        Vec::new()
+    } else {
+        collect::release::build(manifest, shipped)?
+    };
+    let seconds = (collect::probe::nanos() - start) as f64 / 1e9;
+    files.extend(extra.iter().cloned());
+    let mut names = BTreeMap::new();
+    for b in &files {
+        let name = b
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
+            return Err(Error::InvalidOption(format!(
+                "artifact `{}` would collide with a file relgate writes; rename it",
+                b.display()
+            )));
+        }
+        if names.insert(name.clone(), b.clone()).is_some() {
+            return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
+        }
+    }
+    Ok(Built { names, seconds })
+}

@@ -1,0 +1,86 @@
+//! The sign stage: checksums.txt of every file, then the SLSA provenance
+//! over them (every file but checksums.txt is a subject), signed in a DSSE
+//! envelope.
+
+use super::staged::Staged;
+use crate::config::contract::Contract;
+use crate::error::{Error, Result};
+use crate::provenance::keys::PrivateKey;
+use crate::provenance::statement::{self, Params, Subject};
+use crate::write;
+
+/// What a release signs besides its files.
+pub(super) struct Signing<'a> {
+    /// The contract (builder id, source URI).
+    pub contract: &'a Contract,
+    /// The provenance inputs read beside the build.
+    pub inputs: &'a crate::collect::ProvenanceInputs,
+    /// The invocation id.
+    pub invocation_id: &'a str,
+    /// The released commit.
+    pub commit: Option<String>,
+    /// The signing key.
+    pub key: &'a PrivateKey,
+    /// When the release started and finished (Unix seconds, injected clock).
+    pub started_on: i64,
+    /// See `started_on`.
+    pub finished_on: i64,
+}
+
+/// Adds checksums.txt and provenance.intoto.jsonl to `files` (sorted by
+/// name first); returns every file's (name, sha256) and the provenance's
+/// sha256.
+pub(super) fn sign(files: &mut Vec<Staged>, s: &Signing) -> Result<(Vec<(String, String)>, String)> {
+    files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+    let mut digests = Staged::digests(files);
+    let checksums: String = digests.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+    files.push(Staged::new(
+        "checksums.txt",
+        write::Content::Bytes(checksums.into_bytes()),
+        false,
+    )?);
+    digests.push(("checksums.txt".into(), files[files.len() - 1].sha256.clone()));
+    let ws = s.inputs;
+    let params = Params {
+        subjects: digests
+            .iter()
+            .filter(|(n, _)| n != "checksums.txt")
+            .map(|(n, d)| Subject {
+                name: n.clone(),
+                sha256: d.clone(),
+                sha512: None,
+            })
+            .collect(),
+        builder_id: s
+            .contract
+            .release
+            .builder_id
+            .clone()
+            .unwrap_or_else(|| statement::DEFAULT_BUILDER_ID.into()),
+        invocation_id: s.invocation_id.to_owned(),
+        source_uri: s.contract.release.source_uri.clone().or(ws.origin.remote.clone()),
+        source_ref: ws.origin.reference.clone(),
+        commit: s.commit.clone(),
+        workspace: ws.workspace.clone(),
+        profile: "release".into(),
+        features: Vec::new(),
+        target: ws.target.clone(),
+        lock_sha256: ws.lock_sha256.clone(),
+        rustc_version: ws.toolchain.rustc_version.clone(),
+        relgate_version: env!("CARGO_PKG_VERSION").into(),
+        started_on: s.started_on,
+        finished_on: s.finished_on,
+    };
+    let payload = statement::payload(&params).map_err(|reason| Error::Emit {
+        artifact: "provenance statement",
+        reason,
+    })?;
+    let envelope =
+        crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &payload, &[s.key]);
+    let bundle = envelope.to_json_line().into_bytes();
+    let signed = Staged::new("provenance.intoto.jsonl", write::Content::Bytes(bundle), false)?;
+    let provenance_sha256 = signed.sha256.clone();
+    digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
+    files.push(signed);
+    Ok((digests, provenance_sha256))
+}
