@@ -99,6 +99,20 @@ pub fn manifest_or_cwd(manifest: Option<&Path>) -> Result<PathBuf> {
 
 /// Reads the workspace selected by `scope` and returns its facts.
 pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
+    gather_inner(scope, env, None)
+}
+
+/// [`gather`] with the git state already read (a release reads it once, at
+/// preflight).
+pub fn gather_with_git(scope: &Scope, env: &dyn Env, git: Option<crate::facts::Git>) -> Result<ReleaseFacts> {
+    gather_inner(scope, env, Some(git))
+}
+
+fn gather_inner(
+    scope: &Scope,
+    env: &dyn Env,
+    known_git: Option<Option<crate::facts::Git>>,
+) -> Result<ReleaseFacts> {
     let timestamp = document_timestamp(env)?;
     let manifest = manifest_path(scope)?;
     let manifest_dir = match &manifest {
@@ -117,7 +131,10 @@ pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
             let toolchain = toolchain::version(env, dir);
             let host_cfg = toolchain::cfg(env, dir, None);
             let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
-            let git = git::read(dir);
+            let git = match known_git {
+                Some(g) => g,
+                None => git::read(dir),
+            };
             // Named packages are described as cargo builds them alone, not
             // with features unified across the workspace.
             let tree = match (&toolchain, scope.packages.is_empty()) {
@@ -215,6 +232,30 @@ pub struct ProvenanceInputs {
     pub toolchain: crate::facts::Toolchain,
     /// Target triple (the host unless given).
     pub target: String,
+}
+
+/// The provenance inputs of a workspace whose facts are already gathered:
+/// git state, toolchain and target come from `facts`; only the remote and
+/// the lock file's digest are read.
+pub fn provenance_inputs_from(manifest: &Path, facts: &ReleaseFacts) -> Result<ProvenanceInputs> {
+    let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let origin = git::origin(&dir);
+    let workspace = match &origin.toplevel {
+        Some(top) => cargo::relative_path(top, manifest),
+        None => "Cargo.toml".into(),
+    };
+    let lock_sha256 = match find_lockfile(&dir) {
+        Ok(lock) => Some(artifacts::sha256_file(&lock)?),
+        Err(_) => None,
+    };
+    Ok(ProvenanceInputs {
+        git: facts.git.clone(),
+        origin,
+        workspace,
+        lock_sha256,
+        target: facts.selection.target.clone(),
+        toolchain: facts.toolchain.clone(),
+    })
 }
 
 /// Reads the workspace facts a provenance statement records. Needs no

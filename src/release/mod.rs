@@ -238,15 +238,15 @@ impl Release {
         std::thread::scope(|scope| -> Result<Outcome> {
             let compat_job =
                 scope.spawn(|| compat::members(&manifest, &explicit, &ledger, clean_commit.as_deref(), env));
-            let provenance_job = scope.spawn(|| collect::provenance_inputs(Some(&manifest), None, env));
             // ── collect ──────────────────────────────────────────────────
             clock.start(Stage::Collect);
-            let scope = Scope {
+            let wanted = Scope {
                 manifest_path: Some(manifest.clone()),
                 packages: shipped.clone(),
                 ..Scope::default()
             };
-            let facts = collect::gather(&scope, env)?;
+            // git was read once, at preflight; rustc -vV once, here.
+            let facts = collect::gather_with_git(&wanted, env, git.clone())?;
             let pkg = release_package(&facts, &contract)?;
 
             // ── build ────────────────────────────────────────────────────
@@ -461,11 +461,7 @@ impl Release {
 
             // ── sign ─────────────────────────────────────────────────────
             clock.start(Stage::Sign);
-            let inputs = provenance_job.join().unwrap_or_else(|_| {
-                Err(Error::Inconsistent(
-                    "the provenance-inputs thread panicked".into(),
-                ))
-            })?;
+            let inputs = collect::provenance_inputs_from(&manifest, &facts)?;
             let (mut digests, provenance_sha256) = sign::sign(
                 &mut files,
                 &sign::Signing {
