@@ -8,15 +8,19 @@
 //!
 //! [`Release::plan`] is preflight as one value ([`ReleasePlan`], `plan.rs`,
 //! printed by `relgate release --plan`); [`Release::run`] executes it stage
-//! by stage ([`Stage`], `stage.rs`). Each concern has its own module:
-//! `compat.rs` (every library member against its own baseline), `build.rs`
-//! (facts builders), `metrics.rs`, `schemas.rs`, `report.rs`, `staged.rs`
-//! (files hashed once) and `regate.rs` (`relgate gate --dir`).
+//! by stage ([`Stage`], `stage.rs`), holding the release directory's and
+//! the ledger's locks throughout. Each stage has its own module:
+//! `artifacts.rs` (build), `testing.rs`, `sboms.rs`, `schemas.rs`,
+//! `compat.rs` (every library member against its own baseline),
+//! `metrics.rs`, `report.rs`, `sign.rs`, `commit.rs` (write and ledger,
+//! together); `build.rs` holds the facts builders, `staged.rs` the files
+//! hashed once, `ledger_guard.rs` the locked, recovered, verified ledger,
+//! and `regate.rs` `relgate gate --dir`.
 //!
-//! Compat (rustdoc) and the provenance inputs run on their own threads
-//! beside collect, build and tests: neither depends on them. Every file is
-//! hashed once, when it is staged; the facts, `checksums.txt` and the
-//! signed subjects all read that digest.
+//! Compat (rustdoc) runs on its own thread beside collect, build and tests:
+//! it depends on none of them. git is read once (preflight) and rustc once
+//! (collect). Every file is hashed once, when it is staged; the facts,
+//! `checksums.txt` and the signed subjects all read that digest.
 //!
 //! A failed gate signs nothing and leaves the previous release directory (or
 //! none); its unsigned report goes to `<out>.rejected/`. Errors (exit 2) write
