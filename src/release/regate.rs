@@ -211,27 +211,9 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         // Nothing in the directory is trusted: gate.json is not read.
         return Ok(not_a_release(checks));
     };
-    let subjects = signed_subjects(&st);
-    let mut listed = lines.clone();
-    listed.sort();
-    // Byte for byte what a release writes: the sorted subjects as
-    // `SHA256  NAME` lines, so no byte of the unsigned file is free.
-    let canonical: String = subjects.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
-    let same = subjects == listed && canonical == checksums_text;
-    checks.push((
-        "subjects-are-checksums".into(),
-        same,
-        if same {
-            format!(
-                "checksums.txt is exactly the {} signed subjects, as relgate writes them",
-                subjects.len()
-            )
-        } else if subjects == listed {
-            "checksums.txt lists the signed subjects but not byte for byte as relgate writes them (sorted `SHA256  NAME` lines, LF, lowercase hex, nothing else)".into()
-        } else {
-            "the signed subjects differ from checksums.txt".into()
-        },
-    ));
+    let listing = checksums_check(&signed_subjects(&st), &lines, &checksums_text);
+    let same = listing.1;
+    checks.push(listing);
     if !same {
         return Ok(not_a_release(checks));
     }
@@ -259,6 +241,107 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             doc.release.id, provenance.invocation_id
         ),
     ));
+    let ledger = ledger_checks(
+        opts,
+        &root,
+        &contract,
+        &doc,
+        &provenance,
+        &mut checks,
+        &mut differences,
+    )?;
+    let mut facts = doc.facts.clone();
+    facts.now = crate::emit::rfc3339(opts.now.unwrap_or_else(|| env.now()))?;
+    facts.ledger = ledger_fact(
+        &ledger.parsed,
+        Some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
+    );
+    facts.provenance = Some(provenance);
+    let now_verdict = crate::gate::bounded::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
+    differences.extend(rule_differences(&doc, &now_verdict));
+    Ok(Regate {
+        checks,
+        verdict: now_verdict,
+        recorded: doc.result,
+        differences,
+    })
+}
+
+/// A failed re-check of a directory that is not (or no longer) the signed
+/// release: nothing in it was trusted, so no rule ran.
+fn not_a_release(checks: Vec<(String, bool, String)>) -> Regate {
+    Regate {
+        checks,
+        verdict: crate::gate::Verdict {
+            result: "fail".into(),
+            now: String::new(),
+            rules: Vec::new(),
+            waivers: Vec::new(),
+        },
+        recorded: "(not read: the directory is not the signed release)".into(),
+        differences: Vec::new(),
+    }
+}
+
+/// checksums.txt against the signed subjects: the same (name, digest) set,
+/// and byte for byte what a release writes of them (sorted `SHA256  NAME`
+/// lines), so no byte of the one unsigned file is free.
+fn checksums_check(
+    subjects: &[(String, String)],
+    lines: &[(String, String)],
+    text: &str,
+) -> (String, bool, String) {
+    let mut listed = lines.to_vec();
+    listed.sort();
+    let canonical: String = subjects.iter().map(|(n, d)| format!("{d}  {n}\n")).collect();
+    let same = subjects == listed && canonical == text;
+    let detail = if same {
+        format!(
+            "checksums.txt is exactly the {} signed subjects, as relgate writes them",
+            subjects.len()
+        )
+    } else if subjects == listed {
+        "checksums.txt lists the signed subjects but not byte for byte as relgate writes them (sorted `SHA256  NAME` lines, LF, lowercase hex, nothing else)".into()
+    } else {
+        "the signed subjects differ from checksums.txt".into()
+    };
+    ("subjects-are-checksums".into(), same, detail)
+}
+
+/// Why each rule's status now differs from the one the release recorded.
+fn rule_differences(doc: &crate::emit::gate::GateDoc, now: &crate::gate::Verdict) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in &now.rules {
+        let then = doc
+            .rules
+            .iter()
+            .find(|t| t.id == r.id)
+            .map(|t| t.status.as_str())
+            .unwrap_or("absent");
+        if r.status != then {
+            let why = r
+                .failures
+                .first()
+                .map(|f| format!(": {}", f.message))
+                .unwrap_or_default();
+            out.push(format!("{}: {then} at release, {} now{why}", r.id, r.status));
+        }
+    }
+    out
+}
+
+/// The ledger `gate --dir` trusts: locked, recovered and verified; it must
+/// hold the head the release saw (and `--ledger-head`) and the release's own
+/// entry. A `--ledger` other than the contract's is named.
+fn ledger_checks(
+    opts: &RegateOptions,
+    root: &Path,
+    contract: &crate::config::contract::Contract,
+    doc: &crate::emit::gate::GateDoc,
+    provenance: &ProvenanceFact,
+    checks: &mut Vec<(String, bool, String)>,
+    differences: &mut Vec<String>,
+) -> Result<super::ledger_guard::Trusted> {
     let ledger_path = match &opts.ledger {
         Some(p) => p.clone(),
         None => root.join(&contract.release.ledger),
@@ -299,52 +382,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
         &doc.facts.ledger.head,
         (!doc.release.dry_run).then_some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
     ));
-    let mut facts = doc.facts.clone();
-    facts.now = crate::emit::rfc3339(opts.now.unwrap_or_else(|| env.now()))?;
-    facts.ledger = ledger_fact(
-        &ledger.parsed,
-        Some((provenance.invocation_id.as_str(), provenance.sha256.as_str())),
-    );
-    facts.provenance = Some(provenance);
-    let now_verdict = crate::gate::bounded::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
-    for r in &now_verdict.rules {
-        let then = doc
-            .rules
-            .iter()
-            .find(|t| t.id == r.id)
-            .map(|t| t.status.as_str())
-            .unwrap_or("absent");
-        if r.status != then {
-            let why = r
-                .failures
-                .first()
-                .map(|f| format!(": {}", f.message))
-                .unwrap_or_default();
-            differences.push(format!("{}: {then} at release, {} now{why}", r.id, r.status));
-        }
-    }
-    Ok(Regate {
-        checks,
-        verdict: now_verdict,
-        recorded: doc.result,
-        differences,
-    })
-}
-
-/// A failed re-check of a directory that is not (or no longer) the signed
-/// release: nothing in it was trusted, so no rule ran.
-fn not_a_release(checks: Vec<(String, bool, String)>) -> Regate {
-    Regate {
-        checks,
-        verdict: crate::gate::Verdict {
-            result: "fail".into(),
-            now: String::new(),
-            rules: Vec::new(),
-            waivers: Vec::new(),
-        },
-        recorded: "(not read: the directory is not the signed release)".into(),
-        differences: Vec::new(),
-    }
+    Ok(ledger)
 }
 
 /// The (name, sha256) of every signed subject, sorted.
