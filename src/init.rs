@@ -43,8 +43,14 @@ pub fn init(opts: &InitOptions) -> Result<InitOutcome> {
     let tags = crate::collect::git::tags(&opts.dir);
     let (tag_pattern, tag_reason) = tag_pattern(&tags);
     let workflow = WORKFLOW.replacen(TAG_SLOT, &format!("\"{tag_pattern}\""), 1);
+    // A repository that already has a ledger is past its first release.
+    let contract = if crate::collect::probe::exists(&opts.dir.join("release-ledger.jsonl")) {
+        CONTRACT.replacen("\nfirst-release = true", "\n# first-release = true", 1)
+    } else {
+        CONTRACT.to_owned()
+    };
     let files = [
-        (opts.dir.join("relgate.toml"), CONTRACT.to_owned()),
+        (opts.dir.join("relgate.toml"), contract),
         (
             opts.dir.join("xtask").join("src").join("release.rs.example"),
             XTASK.to_owned(),

@@ -1223,6 +1223,10 @@ fn explain_describes_rules_and_init_writes_a_valid_contract_once() {
     for f in ["relgate.toml", "xtask/src/release.rs.example"] {
         assert!(dir.join(f).is_file(), "init did not write {f}");
     }
+    // No ledger yet: the starter contract says this is the first release,
+    // so the first `relgate release` does not stop on the missing ledger.
+    let starter = std::fs::read_to_string(dir.join("relgate.toml")).unwrap();
+    assert!(starter.contains("\nfirst-release = true\n"), "{starter}");
     // --force overwrites, with the tag filter of this repository.
     let o = relgate()
         .args(["init", "--force", "--dir"])

@@ -322,7 +322,7 @@ fn committed_copy(relgate: &Path, source: &Path, dir: &Path, manifest_name: &OsS
     let manifest = dir.join(manifest_name);
     fs::write(
         dir.join("relgate.toml"),
-        "version = 1\n[release]\nrun-tests = false\n",
+        "version = 1\n[release]\nrun-tests = false\nfirst-release = true\n",
     )
     .map_err(|e| Failure::setup(format!("cannot write relgate.toml: {e}")))?;
     let run = |program: &OsStr, args: &[&OsStr]| -> Result<()> {
