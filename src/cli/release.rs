@@ -395,6 +395,7 @@ fn printable(s: &str) -> String {
 /// (so what is shown is what the release directory says), when the ledger
 /// or its journal exists.
 fn lock_ledger(path: &std::path::Path, wait: u64) -> Result<Option<relgate::write::Lock>, Error> {
+    let path = &relgate::release::ledger_guard::resolve(path)?;
     let journal = relgate::write::pending_path(path)?;
     if !relgate::collect::probe::exists(path) && !relgate::collect::probe::exists(&journal) {
         return Ok(None);

@@ -16,6 +16,25 @@ pub fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
+/// Where a symbolic link finally points (the path itself when it is not
+/// one): writers then replace the file, not the link, and two names of one
+/// file share one lock.
+pub fn resolve_link(path: &Path) -> Result<std::path::PathBuf> {
+    if !is_symlink(path) {
+        return Ok(path.to_path_buf());
+    }
+    std::fs::canonicalize(path).map_err(|e| Error::Input {
+        what: "symbolic link",
+        path: path.to_path_buf(),
+        reason: format!("cannot be resolved: {e}"),
+    })
+}
+
+/// The canonical absolute path, when the path exists.
+pub fn canonical(path: &Path) -> Option<std::path::PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
 /// A directory (following symlinks).
 pub fn is_dir(path: &Path) -> bool {
     path.is_dir()

@@ -243,6 +243,7 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
                 let hit = match &w.matches {
                     None => true,
                     Some(m) => {
+                        bounded::note_rule(&format!("waiver for {id}"));
                         let mut inner = ctx.new_inner_scope();
                         inner.add_variable_from_value("it", p.data.clone());
                         rules::eval_bool(&inner, m, &format!("waiver for {id}"), "match")?

@@ -360,7 +360,7 @@ fn type_check(compiled: &Compiled) -> Result<(), RuleError> {
             }
         }
     }
-    Ok(())
+    check_waivers(compiled, &value, &ctx, &elements)
 }
 
 /// Every element of every list in `v`, depth first.
@@ -375,6 +375,66 @@ fn collect_elements<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::
         serde_json::Value::Object(map) => map.values().for_each(|x| collect_elements(x, out)),
         _ => {}
     }
+}
+
+/// A waiver's `match` sees one failing item of its rule: an element of a
+/// user rule's `each`, or a built-in's failure data (a fact object, a list
+/// element, or a metric with its budget). It must give a boolean for at
+/// least one such item of the specimen, so a misspelt field or a
+/// non-boolean `match` is exit 2 at preflight, like the rules.
+fn check_waivers(
+    compiled: &Compiled,
+    value: &serde_json::Value,
+    ctx: &Context,
+    elements: &[&serde_json::Value],
+) -> Result<(), RuleError> {
+    let metric = serde_json::json!({
+        "name": "m", "value": 1.0, "budget": 1.0, "previous": 1.0, "attributes": {}
+    });
+    let mut candidates: Vec<&serde_json::Value> = elements.to_vec();
+    if let serde_json::Value::Object(map) = value {
+        candidates.extend(map.values().filter(|v| v.is_object()));
+    }
+    candidates.push(&metric);
+    for w in &compiled.waivers {
+        let Some(m) = &w.matches else { continue };
+        let name = format!("waiver for {}", w.rule);
+        super::bounded::note_rule(&name);
+        let mut first_err = None;
+        let fits = candidates.iter().any(|it| {
+            let mut scope = ctx.new_inner_scope();
+            scope.add_variable_from_value("it", to_cel(it));
+            let got = m.program.execute(&scope);
+            let ok = match got {
+                Ok(Value::Bool(_))
+                | Err(
+                    ExecutionError::FunctionError { .. }
+                    | ExecutionError::DivisionByZero(_)
+                    | ExecutionError::RemainderByZero(_),
+                ) => true,
+                Ok(other) => {
+                    first_err.get_or_insert(format!("`{}` gives {other:?}, not a bool", m.source));
+                    false
+                }
+                Err(e) => {
+                    first_err.get_or_insert(format!(
+                        "`{}` does not fit the items of `{}`: {e} (the README lists the facts and their fields)",
+                        m.source, w.rule
+                    ));
+                    false
+                }
+            };
+            ok
+        });
+        if !fits {
+            return Err(RuleError {
+                rule: name,
+                field: "match",
+                reason: first_err.unwrap_or_default(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// CEL → JSON for the specimen's values (maps with string keys, lists, scalars).
@@ -599,6 +659,23 @@ pub fn compile_assert(source: &str) -> Result<(), RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiver_matches_are_type_checked_at_compile() {
+        let contract = |m: &str| {
+            let toml = format!(
+                "[invariants.license-allowlist]\nallow = [\"MIT\"]\n[[waiver]]\nrule = \"license-allowlist\"\nmatch = '{m}'\nreason = \"r\"\nuntil = \"2099-01-01\"\n"
+            );
+            Contract::from_toml(&toml, "relgate.toml").unwrap()
+        };
+        compile(&contract("it.name == \"openssl\"")).unwrap();
+        compile(&contract("it.budget > 10.0")).unwrap();
+        // Found by an adversarial pass: these passed preflight.
+        let err = compile(&contract("it.nmae == \"demo\"")).unwrap_err();
+        assert_eq!(err.field, "match", "{err}");
+        let err = compile(&contract("it.name")).unwrap_err();
+        assert!(err.reason.contains("not a bool"), "{err}");
+    }
 
     #[test]
     fn pathological_expressions_are_refused_before_parsing() {

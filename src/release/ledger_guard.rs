@@ -99,6 +99,13 @@ pub fn recover(path: &Path) -> Result<()> {
     write::remove_file(&journal)
 }
 
+/// The ledger file a path names: a symbolic link is followed, so the
+/// append replaces the real ledger (not the link) under the real ledger's
+/// lock.
+pub fn resolve(path: &Path) -> Result<std::path::PathBuf> {
+    collect::probe::resolve_link(path)
+}
+
 /// Reads the ledger under its lock and verifies its chain and every
 /// signature against `keys`. Missing: an error unless `first_release`.
 pub fn trusted(
@@ -273,12 +280,13 @@ pub fn revoke(
     on_wait: &dyn Fn(&Path),
 ) -> Result<String> {
     let bad = |e: ledger::LedgerError| Error::Ledger {
-        path: req.ledger.clone(),
+        path: req.ledger.to_path_buf(),
         reason: e.to_string(),
     };
     let mut keys = vec![key.public()];
     keys.extend(req.ledger_keys.iter().cloned());
-    let guard = trusted(&req.ledger, &keys, false, req.wait, on_wait)?;
+    let path = resolve(&req.ledger)?;
+    let guard = trusted(&path, &keys, false, req.wait, on_wait)?;
     let id = match &req.target {
         Target::Invocation(id) => id.clone(),
         Target::Version(v) => guard
@@ -293,6 +301,6 @@ pub fn revoke(
     };
     let now = crate::emit::rfc3339(env.now())?;
     let line = ledger::append_revocation(&guard.text, &id, &req.reason, &now, key).map_err(bad)?;
-    write::file_atomic(&req.ledger, format!("{}{line}", guard.text).as_bytes())?;
+    write::file_atomic(&path, format!("{}{line}", guard.text).as_bytes())?;
     Ok(id)
 }

@@ -155,10 +155,10 @@ impl Release {
             Some(g) if g.dirty => warnings.push("releasing a dirty work tree (--allow-dirty)".into()),
             _ => {}
         }
-        let ledger_path = match &self.ledger {
+        let ledger_path = ledger_guard::resolve(&match &self.ledger {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
             None => root.join(&contract.release.ledger),
-        };
+        })?;
         let out = std::path::absolute(&self.out).map_err(|e| Error::InvalidOption(format!("--out: {e}")))?;
         if collect::probe::is_symlink(&out) {
             return Err(Error::InvalidOption(format!(
@@ -242,6 +242,12 @@ impl Release {
             Some(id) if !id.trim().is_empty() => id,
             _ => collect::random_invocation_id()?,
         };
+        // It is printed (report.md, gate --dir, the ledger): printable text only.
+        if id_is_unprintable(&invocation_id) {
+            return Err(Error::InvalidOption(format!(
+                "invocation id {invocation_id:?} has whitespace or control characters; use a URI such as urn:uuid:..."
+            )));
+        }
 
         // Compat (rustdoc, minutes on a cold cache) and the provenance inputs
         // do not depend on the build or the tests: they run beside them.
@@ -410,4 +416,9 @@ impl ReleasePlan {
         }
         out
     }
+}
+
+fn id_is_unprintable(id: &str) -> bool {
+    id.chars()
+        .any(|c| c.is_control() || c.is_whitespace() || ('\u{200b}'..='\u{206f}').contains(&c))
 }

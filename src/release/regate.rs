@@ -125,6 +125,18 @@ fn binding_checks(
 /// checksums.txt == the directory's files, then every rule again on the
 /// recorded facts with a fresh `now`, `ledger` and `provenance`.
 pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
+    if let Some(head) = &opts.ledger_head {
+        let hex = head.strip_prefix("sha256:").unwrap_or(head);
+        if hex.len() != 64
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(Error::InvalidOption(format!(
+                "--ledger-head `{head}` is not `sha256:` and 64 lowercase hex digits (as `relgate ledger verify` prints it)"
+            )));
+        }
+    }
     let dir = &opts.dir;
     let read = |name: &str, what: &'static str| collect::inputs::read(&dir.join(name), what);
     let entries = collect::artifacts::release_entries(dir)?;
@@ -342,10 +354,10 @@ fn ledger_checks(
     checks: &mut Vec<(String, bool, String)>,
     differences: &mut Vec<String>,
 ) -> Result<super::ledger_guard::Trusted> {
-    let ledger_path = match &opts.ledger {
+    let ledger_path = super::ledger_guard::resolve(&match &opts.ledger {
         Some(p) => p.clone(),
         None => root.join(&contract.release.ledger),
-    };
+    })?;
     let trusted = opts
         .keys
         .iter()
@@ -363,10 +375,12 @@ fn ledger_checks(
             }
         },
     )?;
-    let contract_ledger = root.join(&contract.release.ledger);
-    if opts.ledger.is_some()
-        && std::path::absolute(&ledger_path).ok() != std::path::absolute(&contract_ledger).ok()
-    {
+    let contract_ledger = super::ledger_guard::resolve(&root.join(&contract.release.ledger))?;
+    let same_file = |a: &Path, b: &Path| match (collect::probe::canonical(a), collect::probe::canonical(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    };
+    if opts.ledger.is_some() && !same_file(&ledger_path, &contract_ledger) {
         differences.push(format!(
             "the ledger read is {}, not the contract's {}: a copy may lack later revocations (pin it with --ledger-head)",
             ledger_path.display(),

@@ -2354,3 +2354,49 @@ fn a_held_lock_makes_the_second_writer_wait_then_fail() {
     holder.unlock().unwrap();
     assert_success(&ws.release(&out, &[]));
 }
+
+/// Found by the second adversarial pass: a `--ledger` that is a symbolic
+/// link was replaced by a file, so a revocation never reached the real
+/// ledger and the revoked release stayed publishable.
+#[test]
+fn a_symlinked_ledger_is_followed_not_replaced() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    assert_success(&ws.release(&out, &[]));
+    let link = ws.scratch("link.jsonl");
+    std::os::unix::fs::symlink(ws.ledger(), &link).unwrap();
+    let revoke = ws
+        .cmd()
+        .args([
+            "ledger",
+            "revoke",
+            "--version",
+            "0.2.0",
+            "--reason",
+            "via a link",
+            "--ledger",
+        ])
+        .arg(&link)
+        .arg("--key")
+        .arg(&ws.key)
+        .output()
+        .unwrap();
+    assert_success(&revoke);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(ws.ledger())
+        .unwrap()
+        .contains("via a link"));
+    assert_exit(
+        &ws.gate(&out, &[]),
+        1,
+        "gate --dir of a release revoked through a link",
+    );
+    // Malformed --ledger-head and a control character in an invocation id: exit 2.
+    assert_exit(
+        &ws.gate(&out, &["--ledger-head", "sha256:abc"]),
+        2,
+        "a malformed --ledger-head",
+    );
+    let o = ws.dry_run(&ws.scratch("dry"), &["--invocation-id", "x\u{1b}[31mred"]);
+    assert_exit(&o, 2, "an invocation id with an escape character");
+}
