@@ -238,6 +238,12 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// The command's output (stdout and stderr) says `needle`.
+fn assert_says(out: &Output, needle: &str) {
+    let said = text(out);
+    assert!(said.contains(needle), "expected {needle:?} in:\n{said}");
+}
+
 fn assert_exit(out: &Output, code: i32, what: &str) {
     assert_eq!(out.status.code(), Some(code), "{what}: {}", text(out));
 }
@@ -2020,7 +2026,7 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
         60,
     );
     assert_exit(&o, 2, "release --out SYMLINK");
-    assert!(text(&o).contains("symbolic link"), "{}", text(&o));
+    assert_says(&o, "symbolic link");
     let fifo_out = ws.scratch("rel-fifo");
     copy_tree(&out, &fifo_out);
     std::fs::remove_file(fifo_out.join("metrics.json")).unwrap();
@@ -2039,7 +2045,7 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
         60,
     );
     assert_exit(&o, 2, "release over a directory whose metrics.json is a FIFO");
-    assert!(text(&o).contains("not a regular file"), "{}", text(&o));
+    assert_says(&o, "not a regular file");
     let zero = PathBuf::from("/dev/zero");
     for (bad, needle) in [
         (&zero, "not a regular file"),
@@ -2178,11 +2184,7 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
                 .arg(ws.manifest());
             let o = bounded(c, 60);
             assert_exit(&o, 1, &format!("gate --dir with {name} -> {}", bad.display()));
-            assert!(
-                text(&o).contains(&format!("`{name}` is a symbolic link")),
-                "{}",
-                text(&o)
-            );
+            assert_says(&o, &format!("`{name}` is a symbolic link"));
         }
     }
 }
@@ -2196,16 +2198,12 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     // A ticket signed after the gate time is not fresh.
     let o = ws.gate(&out, &["--now", "2001-01-01T00:00:00Z"]);
     assert_exit(&o, 1, "gate --dir at a time before the release");
-    assert!(text(&o).contains("after the gate time"), "{}", text(&o));
+    assert_says(&o, "after the gate time");
     // A dry run (example key) reads the real ledger, says what it could not
     // check, and still refuses a ledger whose chain is broken.
     let dry = ws.dry_run(&ws.scratch("dry"), &["--wait-lock", "5"]);
     assert_exit(&dry, 1, "a dry run of a version already in the ledger");
-    assert!(
-        text(&dry).contains("signatures were not checked"),
-        "{}",
-        text(&dry)
-    );
+    assert_says(&dry, "signatures were not checked");
     let revoke = ws
         .cmd()
         .args([
@@ -2230,12 +2228,12 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     let typo = ws.scratch("release-ledgr.jsonl");
     let o = ws.gate(&out, &["--ledger", typo.to_str().unwrap()]);
     assert_exit(&o, 1, "gate --dir with a ledger that does not record the release");
-    assert!(text(&o).contains("does not record this release"), "{}", text(&o));
+    assert_says(&o, "does not record this release");
     // Without first-release, a missing ledger is an error.
     let strict = ws.contract("strict", "version = 1\n[release]\nfirst-release = false\nrun-tests = false\nbaseline = \"none\"\n[invariants.license-allowlist]\nallow = [\"MIT\"]\n");
     let o = ws.gate(&out, &["--ledger", typo.to_str().unwrap(), "--contract", &strict]);
     assert_exit(&o, 2, "gate --dir with a missing ledger");
-    assert!(text(&o).contains("does not exist"), "{}", text(&o));
+    assert_says(&o, "does not exist");
 
     // A truncated copy (the release's entry without its revocation) is
     // refused when the head seen earlier is pinned.
@@ -2260,8 +2258,8 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
         &["--ledger", truncated.to_str().unwrap(), "--ledger-head", &head],
     );
     assert_exit(&o, 1, "gate --dir with a truncated ledger and a pinned head");
-    assert!(text(&o).contains("does not hold the pinned head"), "{}", text(&o));
-    assert!(text(&o).contains("not the contract's"), "{}", text(&o));
+    assert_says(&o, "does not hold the pinned head");
+    assert_says(&o, "not the contract's");
 
     // The revocation edited without re-signing: the ledger does not verify.
     let ledger_text = std::fs::read_to_string(ws.ledger()).unwrap();
@@ -2269,7 +2267,7 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     std::fs::write(&edited, ledger_text.replace("bad build", "typo, ignore")).unwrap();
     let o = ws.gate(&out, &["--ledger", edited.to_str().unwrap()]);
     assert_exit(&o, 2, "gate --dir with an edited ledger");
-    assert!(text(&o).contains("does not verify"), "{}", text(&o));
+    assert_says(&o, "does not verify");
 
     // Run from elsewhere without --manifest-path: no silent default contract.
     let o = ws
@@ -2282,11 +2280,7 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
         .output()
         .unwrap();
     assert_exit(&o, 2, "gate --dir away from the workspace");
-    assert!(
-        text(&o).contains("the release read its contract from"),
-        "{}",
-        text(&o)
-    );
+    assert_says(&o, "the release read its contract from");
 }
 
 /// `ledger show` lists what a ledger says before anything is verified:
@@ -2341,12 +2335,8 @@ fn a_held_lock_makes_the_second_writer_wait_then_fail() {
     let o = ws.release(&out, &["--wait-lock", "1"]);
     assert_exit(&o, 2, "release while another holds the lock");
     assert!(started.elapsed() >= std::time::Duration::from_secs(1));
-    assert!(
-        text(&o).contains("waiting for another relgate writing"),
-        "{}",
-        text(&o)
-    );
-    assert!(text(&o).contains("is locked by another relgate"), "{}", text(&o));
+    assert_says(&o, "waiting for another relgate writing");
+    assert_says(&o, "is locked by another relgate");
     let o = ws.release(&out, &[]);
     assert_exit(&o, 2, "release without --wait-lock");
     assert!(!text(&o).contains("waiting"), "{}", text(&o));
