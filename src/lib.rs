@@ -195,6 +195,25 @@ pub fn countersign(
 
 /// Verifies a provenance bundle against pinned keys, artifacts and policy.
 pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify::Verdict> {
+    verify_with(opts, None, env)
+}
+
+/// [`verify`] with the artifacts' digests already computed (`gate --dir`
+/// hashes the release directory once, for the binding checks, and reuses
+/// the digests); `opts.artifacts` is then not read.
+pub fn verify_digests(
+    opts: &VerifyOptions,
+    digests: Vec<provenance::statement::Subject>,
+    env: &dyn Env,
+) -> Result<provenance::verify::Verdict> {
+    verify_with(opts, Some(digests), env)
+}
+
+fn verify_with(
+    opts: &VerifyOptions,
+    digests: Option<Vec<provenance::statement::Subject>>,
+    env: &dyn Env,
+) -> Result<provenance::verify::Verdict> {
     if opts.keys.is_empty() {
         return Err(Error::InvalidOption(
             "pass at least one --key PUB to verify against".into(),
@@ -208,11 +227,7 @@ pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify:
         )));
     }
     let bundle = collect::inputs::read(&opts.provenance, "provenance bundle")?;
-    let keys = opts
-        .keys
-        .iter()
-        .map(|k| collect::inputs::public_key(k))
-        .collect::<Result<Vec<_>>>()?;
+    let keys = collect::inputs::public_keys(&opts.keys)?;
     let seen = match &opts.ledger {
         None => None,
         Some(path) => {
@@ -231,8 +246,10 @@ pub fn verify(opts: &VerifyOptions, env: &dyn Env) -> Result<provenance::verify:
             )
         }
     };
-    let sha512 = provenance::verify::wants_sha512(&bundle);
-    let artifacts = collect::artifacts::digest_paths(&opts.artifacts, sha512)?;
+    let artifacts = match digests {
+        Some(d) => d,
+        None => collect::artifacts::digest_paths(&opts.artifacts, provenance::verify::wants_sha512(&bundle))?,
+    };
     let policy = provenance::verify::Policy {
         threshold: opts.threshold,
         builder_ids: opts.builder_ids.clone(),

@@ -192,7 +192,12 @@ pub fn pending_path(ledger: &Path) -> Result<PathBuf> {
 
 /// Removes a file if it exists.
 pub fn remove_file(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
+    absent_is_done(path, std::fs::remove_file(path))
+}
+
+/// A removal that found nothing to remove succeeded.
+fn absent_is_done(path: &Path, removed: std::io::Result<()>) -> Result<()> {
+    match removed {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Write {
@@ -327,14 +332,7 @@ pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
 
 /// Removes a directory if it exists (a stale rejected report after a release).
 pub fn remove_dir(path: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::Write {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+    absent_is_done(path, std::fs::remove_dir_all(path))
 }
 
 /// Swaps two paths atomically; `false` when the platform cannot.

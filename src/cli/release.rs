@@ -391,18 +391,6 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-/// Takes the ledger's lock and completes an append a killed release left
-/// (so what is shown is what the release directory says), when the ledger
-/// or its journal exists.
-fn lock_ledger(path: &std::path::Path, wait: u64) -> Result<Option<relgate::write::Lock>, Error> {
-    let path = &relgate::release::ledger_guard::resolve(path)?;
-    let journal = relgate::write::pending_path(path)?;
-    if !relgate::collect::probe::exists(path) && !relgate::collect::probe::exists(&journal) {
-        return Ok(None);
-    }
-    relgate::release::ledger_guard::lock(path, std::time::Duration::from_secs(wait), &waiting).map(Some)
-}
-
 fn read_ledger(path: &std::path::Path) -> Result<String, Error> {
     let bytes = relgate::collect::inputs::read(path, "ledger")?;
     relgate::provenance::ledger::text_from_bytes(&bytes)
@@ -425,7 +413,11 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             format,
             wait_lock,
         } => {
-            let _lock = lock_ledger(&ledger, wait_lock)?;
+            let _lock = relgate::release::ledger_guard::lock_if_present(
+                &ledger,
+                std::time::Duration::from_secs(wait_lock),
+                &waiting,
+            )?;
             let text = read_ledger(&ledger)?;
             let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
             if format == "json" {
@@ -472,12 +464,13 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             format,
             wait_lock,
         } => {
-            let _lock = lock_ledger(&ledger, wait_lock)?;
+            let _lock = relgate::release::ledger_guard::lock_if_present(
+                &ledger,
+                std::time::Duration::from_secs(wait_lock),
+                &waiting,
+            )?;
             let text = read_ledger(&ledger)?;
-            let keys = keys
-                .iter()
-                .map(|k| relgate::collect::inputs::public_key(k))
-                .collect::<Result<Vec<_>, _>>()?;
+            let keys = relgate::collect::inputs::public_keys(&keys)?;
             let report = ledger::verify(&text, &keys, head.as_deref()).map_err(|e| bad(&ledger, e))?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
@@ -528,10 +521,7 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
                     ledger: ledger.clone(),
                     target,
                     reason,
-                    ledger_keys: ledger_keys
-                        .iter()
-                        .map(|k| relgate::collect::inputs::public_key(k))
-                        .collect::<Result<_, _>>()?,
+                    ledger_keys: relgate::collect::inputs::public_keys(&ledger_keys)?,
                     wait: std::time::Duration::from_secs(wait_lock),
                 },
                 &key,

@@ -140,7 +140,7 @@ pub fn verified_checksums(path: &Path, sha512: bool) -> Result<Vec<Subject>> {
     Ok(out)
 }
 
-const NOT_REGULAR: &str = "not a regular file (a directory, device, FIFO or socket would block or never end)";
+use super::inputs::NOT_REGULAR;
 
 /// Opens a regular file for reading (following symbolic links). A FIFO,
 /// device, socket or directory is refused before it is opened, and the open

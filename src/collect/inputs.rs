@@ -39,9 +39,7 @@ pub fn read_limited(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u
     };
     let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
     if !meta.is_file() {
-        return Err(err(
-            "not a regular file (a directory, device, FIFO or socket would block or never end)".into(),
-        ));
+        return Err(err(NOT_REGULAR.into()));
     }
     let too_big = || {
         err(format!(
@@ -101,6 +99,15 @@ pub fn private_key(source: &KeySource, env: &dyn Env, warnings: &mut Vec<String>
         }
     }
 }
+
+/// Loads public key files, in order.
+pub fn public_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>> {
+    paths.iter().map(|p| public_key(p)).collect()
+}
+
+/// Why a special file is refused as an input: it could block or never end.
+pub const NOT_REGULAR: &str =
+    "not a regular file (a directory, device, FIFO or socket would block or never end)";
 
 /// Loads a public key file.
 pub fn public_key(path: &Path) -> Result<PublicKey> {

@@ -57,13 +57,23 @@ pub fn lock(path: &Path, wait: Duration, on_wait: &dyn Fn(&Path)) -> Result<writ
         return Err(Error::Input {
             what: "ledger",
             path: path.to_path_buf(),
-            reason: "not a regular file (a directory, device, FIFO or socket would block or never end)"
-                .into(),
+            reason: collect::inputs::NOT_REGULAR.into(),
         });
     }
     let lock = write::lock(path, wait, on_wait)?;
     recover(path)?;
     Ok(lock)
+}
+
+/// [`lock`] for a command that only reads the ledger: nothing is locked (or
+/// created) when neither the ledger nor its journal exists.
+pub fn lock_if_present(path: &Path, wait: Duration, on_wait: &dyn Fn(&Path)) -> Result<Option<write::Lock>> {
+    let path = resolve(path)?;
+    let journal = write::pending_path(&path)?;
+    if !collect::probe::exists(&path) && !collect::probe::exists(&journal) {
+        return Ok(None);
+    }
+    lock(&path, wait, on_wait).map(Some)
 }
 
 /// Completes or drops the journal of `path` (call holding its lock).
@@ -135,7 +145,7 @@ pub fn verified(
     if !present && !first_release {
         return Err(Error::Ledger {
             path: path.to_path_buf(),
-            reason: "does not exist, and the contract does not say this is the first release".into(),
+            reason: "does not exist, and the contract does not say this is the first release (if nothing was released before, set `[release] first-release = true`; otherwise restore the ledger)".into(),
         });
     }
     let (text, parsed) = collect::release::ledger(path)?;

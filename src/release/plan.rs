@@ -183,9 +183,7 @@ impl Release {
         if let Some(rel) = &contract.release.public_key {
             ledger_keys.push(collect::inputs::public_key(&root.join(rel))?);
         }
-        for k in &self.ledger_keys {
-            ledger_keys.push(collect::inputs::public_key(k)?);
-        }
+        ledger_keys.extend(collect::inputs::public_keys(&self.ledger_keys)?);
         let first = contract.release.first_release;
         let read = if locked && !self.dry_run {
             ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &self.waiting())?

@@ -90,14 +90,10 @@ fn binding_checks(
             "checksums.txt lists `{n}`, which cannot be a released file's name"
         ));
     }
-    let files = (
-        "files".to_owned(),
-        problems.is_empty(),
-        if problems.is_empty() {
-            format!("{} plain files, each listed in checksums.txt", lines.len())
-        } else {
-            problems.join("; ")
-        },
+    let files = check(
+        "files",
+        problems,
+        format!("{} plain files, each listed in checksums.txt", lines.len()),
     );
     let mismatched: Vec<String> = lines
         .iter()
@@ -109,16 +105,19 @@ fn binding_checks(
             _ => Some(format!("`{name}` is not a plain file to check")),
         })
         .collect();
-    let own_lines = (
-        "checksums".to_owned(),
-        mismatched.is_empty(),
-        if mismatched.is_empty() {
-            format!("each of the {} files has the digest of its own line", lines.len())
-        } else {
-            mismatched.join("; ")
-        },
+    let own_lines = check(
+        "checksums",
+        mismatched,
+        format!("each of the {} files has the digest of its own line", lines.len()),
     );
     vec![files, own_lines]
+}
+
+/// A check that passes when nothing was found (`passed` is its detail),
+/// else fails listing what was.
+fn check(id: &str, problems: Vec<String>, passed: String) -> (String, bool, String) {
+    let ok = problems.is_empty();
+    (id.to_owned(), ok, if ok { passed } else { problems.join("; ") })
 }
 
 /// Re-checks a release directory at publish time: signature, subjects ==
@@ -171,14 +170,23 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let compiled = crate::gate::bounded::compile(&contract).map_err(Error::Rule)?;
 
     let mut checks = binding_checks(&entries, &lines);
-    // The signature and subjects are checked over the plain files only; the
+    // The signature and subjects are checked over the plain files listed,
+    // with the digests just computed (each file is hashed once); the
     // binding checks above name everything else.
-    let plain = |name: &str| {
-        entries
-            .iter()
-            .any(|(n, e)| n == name && matches!(e, collect::artifacts::Entry::File { .. }))
-    };
-    let verdict = crate::verify(
+    let digests = lines
+        .iter()
+        .filter_map(|(name, _)| match entries.iter().find(|(n, _)| n == name) {
+            Some((_, collect::artifacts::Entry::File { sha256 })) => {
+                Some(crate::provenance::statement::Subject {
+                    name: name.clone(),
+                    sha256: sha256.clone(),
+                    sha512: None,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let verdict = crate::verify_digests(
         &crate::VerifyOptions {
             provenance: dir.join("provenance.intoto.jsonl"),
             keys: opts.keys.clone(),
@@ -187,12 +195,9 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             source_uri: None,
             max_age: None,
             ledger: None,
-            artifacts: lines
-                .iter()
-                .filter(|(n, _)| plain(n))
-                .map(|(n, _)| dir.join(n))
-                .collect(),
+            artifacts: Vec::new(),
         },
+        digests,
         env,
     );
     // A provenance that is not a bundle is a tampered directory, like any
@@ -358,12 +363,8 @@ fn ledger_checks(
         Some(p) => p.clone(),
         None => root.join(&contract.release.ledger),
     })?;
-    let trusted = opts
-        .keys
-        .iter()
-        .chain(&opts.ledger_keys)
-        .map(|k| collect::inputs::public_key(k))
-        .collect::<Result<Vec<_>>>()?;
+    let mut trusted = collect::inputs::public_keys(&opts.keys)?;
+    trusted.extend(collect::inputs::public_keys(&opts.ledger_keys)?);
     let ledger = super::ledger_guard::trusted(
         &ledger_path,
         &trusted,
