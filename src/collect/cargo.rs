@@ -70,6 +70,21 @@ pub struct Input<'a> {
     pub git: Option<Git>,
     /// Document timestamp.
     pub timestamp: i64,
+    /// The workspace's feature resolver, which decides how named packages
+    /// are pruned (see [`FeatureResolver`]).
+    pub resolver: FeatureResolver,
+}
+
+/// The workspace's feature resolver (`resolver = ...`, or the root's edition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureResolver {
+    /// Resolver 1: the facts are pruned to `cargo tree`'s list afterwards
+    /// ([`keep_only`]); `facts_from` keeps every edge of the resolve that
+    /// holds on the target or the host.
+    V1,
+    /// Resolver 2 or 3: `facts_from` replays cargo's feature resolution for
+    /// the named packages ([`super::features`]).
+    V2,
 }
 
 /// Builds [`ReleaseFacts`] from raw inputs. `read_text` reads a license file.
@@ -84,6 +99,7 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         toolchain,
         git,
         timestamp,
+        resolver,
     } = input;
     let root_dir = PathBuf::from(metadata.workspace_root.as_std_path());
     let mut warnings = Vec::new();
@@ -138,7 +154,14 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
                     DependencyKind::Build => (toolchain.host.as_str(), &host_cfg),
                     _ => (target.as_str(), &target_cfg),
                 };
-                if !k.target.as_ref().is_none_or(|p| p.matches(platform_name, cfg)) {
+                // Under resolver 1 `cargo tree` bounds the package set, and a
+                // package may be built on the host (below a build dependency
+                // or proc-macro): an edge for either platform is kept.
+                let on_host = resolver == FeatureResolver::V1
+                    && k.target
+                        .as_ref()
+                        .is_none_or(|p| p.matches(&toolchain.host, &host_cfg));
+                if !k.target.as_ref().is_none_or(|p| p.matches(platform_name, cfg)) && !on_host {
                     continue;
                 }
                 match k.kind {
@@ -214,6 +237,39 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
     }
 
     let roots = select_roots(scope, &members)?;
+    if resolver == FeatureResolver::V2 {
+        let cargo_roots: Vec<&cargo_metadata::PackageId> = metadata
+            .packages
+            .iter()
+            .map(|p| &p.id)
+            .filter(|cid| ids.get(cid).is_some_and(|id| roots.contains(id)))
+            .collect();
+        let built = super::features::selected(
+            &metadata,
+            &cargo_roots,
+            &scope.features,
+            &super::features::Platformed {
+                triple: &target,
+                cfg: &target_cfg,
+            },
+            &super::features::Platformed {
+                triple: &toolchain.host,
+                cfg: &host_cfg,
+            },
+        )?;
+        let keep: BTreeSet<PackageId> = built.packages.iter().map(id_of).collect::<Result<_>>()?;
+        retain(&mut packages, &keep);
+        // The edges cargo follows, each on the side it is built for (a build
+        // dependency's own dependencies are chosen by the host's cfg).
+        for p in packages.values_mut() {
+            p.deps.clear();
+        }
+        for ((from, to), kinds) in &built.edges {
+            if let Some(p) = packages.get_mut(&id_of(from)?) {
+                p.deps.insert(id_of(to)?, *kinds);
+            }
+        }
+    }
     let relgate_meta = metadata.workspace_metadata.get("relgate");
     let meta_str = |key: &str| {
         relgate_meta
@@ -463,6 +519,9 @@ pub fn tree(
         args.push("-p".into());
         args.push(p.clone());
     }
+    if scope.packages.is_empty() {
+        args.push("--workspace".into());
+    }
     args.extend(scope.features.cargo_args());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, cwd, &[])?;
@@ -558,14 +617,19 @@ pub fn keep_only(facts: &mut crate::facts::ReleaseFacts, entries: &[TreeEntry]) 
         };
         keep.insert(chosen);
     }
-    facts.packages.retain(|id, _| keep.contains(id));
-    for p in facts.packages.values_mut() {
-        p.deps.retain(|d, _| keep.contains(d));
-    }
+    retain(&mut facts.packages, &keep);
     if let Some(missing) = facts.roots.iter().find(|r| !keep.contains(*r)) {
         return Err(Error::Inconsistent(format!(
             "cargo tree does not list the selected package {missing}"
         )));
     }
     Ok(())
+}
+
+/// Keeps only the packages in `keep`, and the edges between them.
+fn retain(packages: &mut BTreeMap<PackageId, Package>, keep: &BTreeSet<PackageId>) {
+    packages.retain(|id, _| keep.contains(id));
+    for p in packages.values_mut() {
+        p.deps.retain(|d, _| keep.contains(d));
+    }
 }

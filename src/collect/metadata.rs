@@ -59,6 +59,45 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// Path of `Cargo.toml`.
     pub manifest_path: Utf8PathBuf,
+    /// `[features]`, with the implicit feature of each optional dependency.
+    #[serde(default)]
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
+    /// Declared dependencies (read by [`super::features`]).
+    #[serde(default)]
+    pub dependencies: Vec<DeclaredDep>,
+    /// `edition` (its default resolver).
+    #[serde(default)]
+    pub edition: String,
+}
+
+/// One declared dependency, as far as feature resolution reads it. The
+/// requirement and the platform stay text until a followed edge needs them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeclaredDep {
+    /// The package's name.
+    pub name: String,
+    /// The version requirement.
+    #[serde(default)]
+    pub req: String,
+    /// `null` (normal), `"build"` or `"dev"`.
+    pub kind: Option<String>,
+    /// `package = ...` renames: the name the parent uses.
+    pub rename: Option<String>,
+    /// `optional = true`.
+    #[serde(default)]
+    pub optional: bool,
+    /// `default-features`.
+    #[serde(default = "yes")]
+    pub uses_default_features: bool,
+    /// `features = [...]`.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// `[target.'cfg(...)'.dependencies]`.
+    pub target: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A target's kinds.
@@ -90,6 +129,9 @@ pub struct Node {
 /// One resolved dependency edge.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NodeDep {
+    /// The extern crate name the parent uses.
+    #[serde(default)]
+    pub name: String,
     /// The dependency.
     pub pkg: PackageId,
     /// Kinds and platforms of the edge.

@@ -1,9 +1,10 @@
 //! The only phase that reads the outside world.
 //!
 //! [`gather`] runs one `cargo metadata --locked` and, at the same time on
-//! other threads, `rustc -vV`, `rustc --print cfg`, git and (when
-//! packages are named) `cargo tree -e normal,build`, whose package set the
-//! facts are pruned to ([`cargo::keep_only`]); then reads
+//! another thread, `rustc -vV`, `rustc --print cfg` and git; works out
+//! what cargo builds for the selected packages by replaying its feature
+//! resolver over the metadata ([`features`]; a resolver-1 workspace asks
+//! `cargo tree -e normal,build` and is pruned by [`cargo::keep_only`]); reads
 //! `Cargo.lock` and the license files it needs, and turns all of it into
 //! [`ReleaseFacts`]. Platform-specific dependencies are decided here, from
 //! rustc's cfg values: normal dependencies for the target, build
@@ -21,6 +22,7 @@
 
 pub mod artifacts;
 pub mod cargo;
+pub mod features;
 pub mod git;
 pub mod inputs;
 pub mod lockfile;
@@ -135,19 +137,10 @@ fn gather_inner(
                 Some(g) => g,
                 None => git::read(dir),
             };
-            // Named packages are described as cargo builds them alone, not
-            // with features unified across the workspace.
-            let tree = match (&toolchain, scope.packages.is_empty()) {
-                (Ok(t), false) => {
-                    let target = scope.target.as_deref().unwrap_or(&t.host);
-                    Some(cargo::tree(scope, manifest.as_deref(), target, env, dir))
-                }
-                _ => None,
-            };
-            (toolchain, host_cfg, target_cfg, git, tree)
+            (toolchain, host_cfg, target_cfg, git)
         });
         let metadata = cargo::metadata(scope, manifest.as_deref(), env, dir);
-        let (toolchain, host_cfg, target_cfg, git, tree) = side
+        let (toolchain, host_cfg, target_cfg, git) = side
             .join()
             .map_err(|_| Error::Inconsistent("the toolchain/git collector thread panicked".into()))?;
         let toolchain = toolchain?;
@@ -166,6 +159,15 @@ fn gather_inner(
             workspace_root.join("Cargo.lock")
         };
         let lock = lockfile::read(&lock_path)?;
+        let resolver = feature_resolver(&workspace_root, &metadata)?;
+        // Named packages are described as cargo builds them alone, not with
+        // features unified across the workspace: replayed from the metadata
+        // (resolver 2 and 3), or listed by `cargo tree` (resolver 1, with
+        // `--workspace` when no package is named).
+        let tree = (resolver == cargo::FeatureResolver::V1).then(|| {
+            let target = scope.target.as_deref().unwrap_or(&toolchain.host);
+            cargo::tree(scope, manifest.as_deref(), target, env, dir)
+        });
         let target = scope.target.clone().unwrap_or_else(|| toolchain.host.clone());
         let input = cargo::Input {
             metadata,
@@ -177,12 +179,45 @@ fn gather_inner(
             toolchain,
             git,
             timestamp,
+            resolver,
         };
         let mut facts = cargo::facts_from(input, &read_text_file)?;
         if let Some(tree) = tree {
             cargo::keep_only(&mut facts, &tree?)?;
         }
         Ok(facts)
+    })
+}
+
+/// The workspace's feature resolver: `resolver` in the root manifest's
+/// `[workspace]` or `[package]`, else the root package's edition (2021 and
+/// later mean 2); a virtual workspace without `resolver` uses 1, as cargo does.
+fn feature_resolver(root: &Path, metadata: &metadata::Metadata) -> Result<cargo::FeatureResolver> {
+    let path = root.join("Cargo.toml");
+    let bytes = inputs::read_limited(&path, "workspace manifest", inputs::MAX_DOCUMENT)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Input {
+        what: "workspace manifest",
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let declared = ["workspace", "package"]
+        .iter()
+        .find_map(|t| doc.get(*t)?.get("resolver")?.as_str().map(str::to_owned));
+    let v1 = match declared {
+        Some(r) => r == "1",
+        None => {
+            let root_id = metadata.resolve.as_ref().and_then(|r| r.root.as_ref());
+            let edition = root_id
+                .and_then(|id| metadata.packages.iter().find(|p| &p.id == id))
+                .map(|p| p.edition.as_str());
+            !matches!(edition, Some(e) if e >= "2021")
+        }
+    };
+    Ok(if v1 {
+        cargo::FeatureResolver::V1
+    } else {
+        cargo::FeatureResolver::V2
     })
 }
 

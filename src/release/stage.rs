@@ -29,7 +29,7 @@ pub enum Progress {
 pub enum Stage {
     /// Contract, rules, key, lock, git, ledger, paths: everything checked before work.
     Preflight,
-    /// `cargo metadata`, `cargo tree` of what ships, toolchain, git.
+    /// `cargo metadata` (features replayed for what ships), toolchain, git.
     Collect,
     /// `cargo build --release --locked` of the shipped packages.
     Build,
@@ -82,7 +82,7 @@ impl Stage {
     pub fn explain(self) -> &'static str {
         match self {
             Stage::Preflight => "checks the contract (rules type-checked), key, Cargo.lock, git tree, ledger, schemas and paths before any work",
-            Stage::Collect => "reads cargo metadata, cargo tree of the shipped packages, the toolchain and git",
+            Stage::Collect => "reads cargo metadata (and works out what cargo builds for the shipped packages), the toolchain and git",
             Stage::Build => "builds the shipped packages with cargo build --release --locked",
             Stage::Test => "runs the test command and reads libtest's counts",
             Stage::Sbom => "renders the CycloneDX and SPDX SBOMs of what ships",

@@ -12,7 +12,7 @@ use std::time::Instant;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::support::{assert_success, json, relgate, repo, validator_python, Fixture};
+use crate::support::{assert_success, cargo_tree_set, json, relgate, repo, validator_python, Fixture};
 
 /// Commit dates are fixed so two checkouts of the fixture get the same commit.
 const GIT_DATE: &str = "2023-11-14T22:13:20+00:00";
@@ -1310,35 +1310,6 @@ fn schema_check_classifies_a_removed_property_as_breaking() {
     assert!(stdout.contains("schemas/demo.schema.json"), "{}", text(&o));
 }
 
-/// The package set of `cargo tree -p app -e normal,build` (run by the test,
-/// not by relgate): what the shipped binary is built from.
-fn cargo_tree_set(root: &Path, package: &str) -> BTreeSet<(String, String)> {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--locked",
-            "--prefix=none",
-            "--edges=normal,build",
-            "--format={p}",
-            "-p",
-            package,
-        ])
-        .current_dir(root)
-        .output()
-        .unwrap();
-    assert_success(&out);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            let name = parts.next()?;
-            let version = parts.next()?.strip_prefix('v')?;
-            Some((name.to_owned(), version.to_owned()))
-        })
-        .collect()
-}
-
 /// Every package an SBOM describes: metadata.component and components.
 fn sbom_set(doc: &Value) -> BTreeSet<(String, String)> {
     let root = &doc["metadata"]["component"];
@@ -1433,7 +1404,7 @@ fn a_multi_member_release_ships_what_cargo_builds_and_checks_every_library() {
     // The SBOM is what app is built from: cargo tree's set, extra not in it.
     let rejected_dir = rejected(&out);
     let sbom = read_json(&rejected_dir.join("sbom.cdx.json"));
-    let want = cargo_tree_set(ws.root(), "app");
+    let want = cargo_tree_set(ws.root(), &["-p", "app"]).expect("cargo tree");
     assert_eq!(sbom_set(&sbom), want);
     assert!(!want.iter().any(|(n, _)| n == "extra"), "{want:?}");
     assert_eq!(sbom["metadata"]["component"]["name"], "app");
@@ -1459,7 +1430,10 @@ fn a_multi_member_release_ships_what_cargo_builds_and_checks_every_library() {
         .output()
         .unwrap();
     assert_success(&one);
-    assert_eq!(sbom_set(&json(&one.stdout)), cargo_tree_set(ws.root(), "gamma"));
+    assert_eq!(
+        sbom_set(&json(&one.stdout)),
+        cargo_tree_set(ws.root(), &["-p", "gamma"]).expect("cargo tree")
+    );
 
     // An explicit baseline is never ignored, and one that does not exist
     // fails the gate for every member instead of passing as a first release.

@@ -2,7 +2,7 @@
 //! dependencies in and marked, features and target honoured, licenses and
 //! suppliers normalized, path and git packages qualified.
 
-use crate::support::{cdx_components, json, sbom, Fixture};
+use crate::support::{cargo_tree_set, cdx_components, json, relgate, sbom, Fixture};
 
 /// The SPDX package named `name`.
 fn spdx_package(doc: &serde_json::Value, name: &str) -> serde_json::Value {
@@ -207,4 +207,113 @@ fn suppliers_are_never_noassertion() {
         pkg("itoa")["supplier"],
         "Person: David Tolnay (dtolnay@gmail.com)"
     );
+}
+
+/// Every package a CycloneDX document names: the root and its components.
+fn name_versions(doc: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
+    let root = &doc["metadata"]["component"];
+    let mut set: std::collections::BTreeSet<_> = cdx_components(doc).into_iter().collect();
+    set.insert((
+        root["name"].as_str().unwrap().to_owned(),
+        root["version"].as_str().unwrap().to_owned(),
+    ));
+    set
+}
+
+/// `relgate sbom -p X` describes exactly what `cargo tree -p X -e
+/// normal,build` lists — cargo is the oracle — for members of a workspace
+/// written to exercise the feature resolver (`dep:`, `d/f`, weak `d?/f`,
+/// renames, `default-features = false`, build dependencies and proc-macros
+/// resolved apart, cfg-specific and optional dependencies only another
+/// member enables), under several feature selections and targets. Where
+/// cargo refuses a selection, relgate must refuse it too (exit 2).
+#[test]
+fn per_package_sboms_list_exactly_what_cargo_tree_lists() {
+    let fx = Fixture::new("features");
+    compare_with_cargo_tree(&fx);
+}
+
+/// The same comparison under resolver 1, which unifies features
+/// differently (relgate asks `cargo tree` there).
+#[test]
+fn resolver_one_workspaces_list_what_cargo_tree_lists() {
+    let fx = Fixture::new("features");
+    let manifest = fx.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("resolver = \"2\"", "resolver = \"1\"")).unwrap();
+    compare_with_cargo_tree(&fx);
+}
+
+fn compare_with_cargo_tree(fx: &Fixture) {
+    let root = fx.manifest().parent().unwrap().to_path_buf();
+    let selections: [&[&str]; 7] = [
+        &[],
+        &["--all-features"],
+        &["--no-default-features"],
+        &["--features", "tls"],
+        &["--features", "net/tls,core-lib/extra"],
+        &["--no-default-features", "--target", "x86_64-pc-windows-msvc"],
+        &["--all-features", "--target", "aarch64-apple-darwin"],
+    ];
+    let mut wrong = Vec::new();
+    let mut compared = 0;
+    for package in ["app", "tool", "core-lib", "codegen", "derive-it"] {
+        for selection in selections {
+            let mut args = vec!["-p", package];
+            args.extend_from_slice(selection);
+            let want = cargo_tree_set(&root, &args);
+            let out = relgate()
+                .args(["sbom", "--format", "cyclonedx-json", "--manifest-path"])
+                .arg(fx.manifest())
+                .args(&args)
+                .output()
+                .unwrap();
+            match want {
+                None if out.status.code() == Some(2) => {}
+                None => wrong.push(format!(
+                    "{args:?}: cargo refuses it, relgate exits {:?}",
+                    out.status.code()
+                )),
+                Some(_) if !out.status.success() => wrong.push(format!(
+                    "{args:?}: relgate failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )),
+                Some(want) => {
+                    compared += 1;
+                    let got = name_versions(&json(&out.stdout));
+                    if got != want {
+                        wrong.push(format!(
+                            "{args:?}: only cargo tree: {:?}; only relgate: {:?}",
+                            want.difference(&got).collect::<Vec<_>>(),
+                            got.difference(&want).collect::<Vec<_>>()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // The workspace view: every member built together, as `cargo tree --workspace`.
+    for selection in [
+        &[][..],
+        &["--all-features"],
+        &["--target", "x86_64-pc-windows-msvc"],
+    ] {
+        let mut args = vec!["--workspace"];
+        args.extend_from_slice(selection);
+        let want = cargo_tree_set(&root, &args).expect("cargo tree --workspace");
+        let got: std::collections::BTreeSet<(String, String)> =
+            cdx_components(&json(&sbom(&fx.manifest(), "cyclonedx-json", selection)))
+                .into_iter()
+                .collect();
+        if got != want {
+            wrong.push(format!(
+                "{args:?}: only cargo tree: {:?}; only relgate: {:?}",
+                want.difference(&got).collect::<Vec<_>>(),
+                got.difference(&want).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The selections are not all refused: most of them were compared.
+    assert!(compared >= 20, "only {compared} selections compared");
 }

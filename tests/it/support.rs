@@ -171,3 +171,36 @@ pub fn cdx_components(doc: &serde_json::Value) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// The package set of `cargo tree -e normal,build ARGS` in `root` (run by
+/// the test, not by relgate: cargo is the oracle for what a package is
+/// built from), or `None` when cargo refuses the arguments.
+pub fn cargo_tree_set(root: &Path, args: &[&str]) -> Option<std::collections::BTreeSet<(String, String)>> {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--locked",
+            "--prefix=none",
+            "--edges=normal,build",
+            "--format={p}",
+        ])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return None;
+    }
+    Some(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let mut parts = l.split_whitespace();
+                let name = parts.next()?;
+                let version = parts.next()?.strip_prefix('v')?;
+                Some((name.to_owned(), version.to_owned()))
+            })
+            .collect(),
+    )
+}

@@ -44,6 +44,10 @@ commands:
       published pairs, --workspace on 8 members, the current side vs one
       plain cargo rustdoc build; then the diff phase on syn's rustdoc JSON
       with all features (benches/compat_diff.rs).
+  bench release [--runs N] [--manifest-path PATH]
+      Time `relgate release --no-build --dry-run` (baseline cached after one
+      warm-up) side by side with `cargo metadata` on a committed temporary
+      copy of the workspace (default fixtures/large/Cargo.toml).
   release [--key KEY] [--out DIR] [--baseline SPEC] [--no-build] [--allow-dirty]
       Release relgate itself with relgate's library (relgate.toml): build,
       test, SBOMs, compat, schema lock, metrics, gate, report, sign, and an

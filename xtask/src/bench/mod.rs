@@ -424,7 +424,7 @@ fn release(opts: &Options) -> Result<ExitCode> {
         "relgate release --no-build: {} cargo metadata wall",
         ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
     );
-    println!("target: <= 1.3x cargo metadata");
+    println!("target: <= 1.2x cargo metadata");
     Ok(ExitCode::SUCCESS)
 }
 
