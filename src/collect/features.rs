@@ -46,6 +46,9 @@ enum Side {
     Host,
 }
 
+/// A package built on one side.
+type Unit = (usize, Side);
+
 /// A platform: its triple and `rustc --print cfg`.
 pub struct Platformed<'a> {
     /// Target triple.
@@ -95,7 +98,9 @@ pub fn selected(
     }
     let mut requested: BTreeMap<(usize, Side), BTreeSet<String>> = BTreeMap::new();
     let mut work = Vec::new();
-    let mut edges: BTreeMap<(usize, usize), DepKinds> = BTreeMap::new();
+    // unit → (dependency unit, declared as a build dependency).
+    let mut unit_edges: BTreeMap<Unit, BTreeSet<(Unit, bool)>> = BTreeMap::new();
+    let mut starts: Vec<Unit> = Vec::new();
     for root in roots {
         let i = graph.index(root)?;
         let pkg = &metadata.packages[i];
@@ -112,14 +117,23 @@ pub fn selected(
         if !features.no_default_features {
             wanted.insert("default".into());
         }
-        // A proc-macro is built for the host, even as the selected package.
-        let side = if graph.proc_macro[i] {
-            Side::Host
+        // A selected proc-macro is built for the host; cargo also activates
+        // its features as a normal unit, so its dependencies' features
+        // unify with the target's (what it builds is found from the host
+        // unit only, below).
+        let sides: &[Side] = if graph.proc_macro[i] {
+            &[Side::Host, Side::Target]
         } else {
-            Side::Target
+            &[Side::Target]
         };
-        requested.entry((i, side)).or_default().extend(wanted);
-        work.push((i, side));
+        for side in sides {
+            requested
+                .entry((i, *side))
+                .or_default()
+                .extend(wanted.iter().cloned());
+            work.push((i, *side));
+        }
+        starts.push((i, sides[0]));
     }
     while let Some(unit) = work.pop() {
         let (i, side) = unit;
@@ -141,18 +155,13 @@ pub fn selected(
                 child_features.extend(extra.iter().cloned());
             }
             for child in graph.edges_for(i, dep, metadata)? {
-                let kinds = edges.entry((i, child)).or_default();
-                if build {
-                    kinds.build = true;
-                } else {
-                    kinds.normal = true;
-                }
                 let child_side = if build || side == Side::Host || graph.proc_macro[child] {
                     Side::Host
                 } else {
                     Side::Target
                 };
                 let key = (child, child_side);
+                unit_edges.entry(unit).or_default().insert((key, build));
                 let fresh = !requested.contains_key(&key);
                 let entry = requested.entry(key).or_default();
                 let before = entry.len();
@@ -163,9 +172,25 @@ pub fn selected(
             }
         }
     }
+    // What is built: the units reachable from the selected packages' own.
+    let mut seen: BTreeSet<Unit> = starts.iter().copied().collect();
+    let mut edges: BTreeMap<(usize, usize), DepKinds> = BTreeMap::new();
+    while let Some(unit) = starts.pop() {
+        for &(child, build) in unit_edges.get(&unit).into_iter().flatten() {
+            let kinds = edges.entry((unit.0, child.0)).or_default();
+            if build {
+                kinds.build = true;
+            } else {
+                kinds.normal = true;
+            }
+            if seen.insert(child) {
+                starts.push(child);
+            }
+        }
+    }
     let id = |i: usize| metadata.packages[i].id.clone();
     Ok(Built {
-        packages: requested.keys().map(|(i, _)| id(*i)).collect(),
+        packages: seen.iter().map(|(i, _)| id(*i)).collect(),
         edges: edges.into_iter().map(|((a, b), k)| ((id(a), id(b)), k)).collect(),
     })
 }

@@ -66,10 +66,14 @@ pub fn cfg(env: &dyn Env, cwd: &Path, target: Option<&str>) -> Result<Vec<Cfg>> 
             },
         });
     }
-    parse_cfg(&String::from_utf8_lossy(&out.stdout)).map_err(|reason| Error::ToolOutput {
+    let mut cfg = parse_cfg(&String::from_utf8_lossy(&out.stdout)).map_err(|reason| Error::ToolOutput {
         program: format!("{rustc} --print cfg"),
         reason,
-    })
+    })?;
+    // `cfg(true)` (a boolean literal cargo accepts) is parsed as a name;
+    // it holds everywhere, `cfg(false)` nowhere.
+    cfg.push(Cfg::Name("true".into()));
+    Ok(cfg)
 }
 
 /// Parses `rustc --print cfg` output.
