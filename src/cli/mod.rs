@@ -366,24 +366,8 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
     };
     let verdict = relgate::verify(&opts, &SystemEnv)?;
     let verified = verdict.verified();
-    let statement = verdict
-        .statement
-        .as_ref()
-        .filter(|_| verified && args.print_statement)
-        .map(|b| serde_json::from_slice::<serde_json::Value>(b).unwrap_or(serde_json::Value::Null));
     if args.format == "json" {
-        let checks: Vec<_> = verdict
-            .checks
-            .iter()
-            .map(|c| serde_json::json!({"id": c.id, "status": c.status.name(), "detail": c.detail}))
-            .collect();
-        let doc = serde_json::json!({
-            "verified": verified,
-            "envelopes": verdict.envelopes,
-            "failed": verdict.failed(),
-            "checks": checks,
-            "statement": statement,
-        });
+        let doc = verdict.summary(args.print_statement);
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         let mut report = String::new();

@@ -140,18 +140,7 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
         eprintln!("warning: {w}");
     }
     if args.format == "json" {
-        let doc = serde_json::json!({
-            "released": outcome.released,
-            "result": outcome.verdict.result,
-            "dir": outcome.dir,
-            "package": outcome.package,
-            "version": outcome.version,
-            "invocation_id": outcome.invocation_id,
-            "failed_rules": outcome.verdict.failed_rules(),
-            "files": outcome.files.iter().map(|(n, d)| serde_json::json!({"name": n, "sha256": d})).collect::<Vec<_>>(),
-            "keyid": outcome.keyid,
-            "ledger": outcome.ledger_entry.as_ref().map(|_| outcome.ledger_path.clone()),
-        });
+        let doc = outcome.summary();
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if outcome.released {
         println!(
@@ -255,14 +244,7 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
     )?;
     let passed = r.passed();
     if args.format == "json" {
-        let doc = serde_json::json!({
-            "publishable": passed,
-            "recorded": r.recorded,
-            "result": r.verdict.result,
-            "checks": r.checks.iter().map(|(id, ok, d)| serde_json::json!({"id": id, "pass": ok, "detail": d})).collect::<Vec<_>>(),
-            "differences": r.differences,
-            "rules": r.verdict.rules,
-        });
+        let doc = r.summary();
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         for (id, ok, detail) in &r.checks {

@@ -45,6 +45,11 @@ pub trait Env: Sync {
     fn var(&self, name: &str) -> Option<String>;
     /// The current time in Unix seconds.
     fn now(&self) -> i64;
+    /// The current time in Unix nanoseconds, for span and stage timings
+    /// (documented timing fields); the system clock unless overridden.
+    fn now_nanos(&self) -> u128 {
+        probe::nanos()
+    }
 }
 
 /// The real process environment and clock.

@@ -7,11 +7,13 @@
 //! `label`, `value`, `budget`), `artifacts`, `verify_command`, `ledger`.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::contract::Contract;
 use crate::error::{Error, Result};
-use crate::gate::facts::{ArtifactFact, CompatFact, ReleaseFact, SbomFact, SchemaLockFact};
+use crate::gate::facts::*;
 use crate::gate::{RuleVerdict, WaiverStatus};
 
 /// The built-in template.
@@ -143,4 +145,122 @@ pub fn check_template(template: &str) -> std::result::Result<(), String> {
     env.add_template("report.md", template)
         .map(|_| ())
         .map_err(|e| format!("{e:#}"))
+}
+
+// ── the view-model: facts and verdict → Context ──────────────────────
+
+/// The report's context from the facts and verdict.
+pub fn context(
+    facts: &Facts,
+    verdict: &crate::gate::Verdict,
+    contract: &Contract,
+    compat_note: String,
+    verify_command: String,
+    ledger: LedgerRow,
+) -> Context {
+    let mut counts = BTreeMap::new();
+    for s in crate::gate::RuleStatus::ALL {
+        counts.insert(
+            s.as_str().to_owned(),
+            verdict.rules.iter().filter(|r| r.status == s).count(),
+        );
+    }
+    let b = &contract.invariants.performance_budget;
+    let budget = |m: &MetricFact| -> Option<String> {
+        match m.name.as_str() {
+            "release.artifact.size" => b.max_artifact_bytes.map(|v| format!("≤ {v} By")),
+            "release.build.duration" => b.max_build_seconds.map(|v| format!("≤ {v} s")),
+            "relgate.peak_rss" => b.max_peak_rss_bytes.map(|v| format!("≤ {v} By")),
+            "relgate.cpu.time" => b.max_cpu_seconds.map(|v| format!("≤ {v} s")),
+            _ => None,
+        }
+    };
+    let metrics = facts
+        .metrics
+        .iter()
+        .map(|m| {
+            let attrs: Vec<String> = m.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let label = if attrs.is_empty() {
+                m.name.clone()
+            } else {
+                format!("{} ({})", m.name, attrs.join(", "))
+            };
+            let value = if m.value.fract() == 0.0 {
+                format!("{} {}", m.value as i64, m.unit)
+            } else {
+                format!("{:.3} {}", m.value, m.unit)
+            };
+            crate::emit::report::MetricRow {
+                label,
+                value,
+                budget: budget(m),
+            }
+        })
+        .collect();
+    let mut contract_ref = BTreeMap::new();
+    contract_ref.insert("origin".to_owned(), contract.origin.clone());
+    contract_ref.insert("sha256".to_owned(), Some(contract.sha256.clone()));
+    Context {
+        release: facts.release.clone(),
+        passed: verdict.passed(),
+        failed: verdict.failed_rules().into_iter().map(str::to_owned).collect(),
+        counts,
+        now: verdict.now.clone(),
+        contract: contract_ref,
+        rules: verdict.rules.clone(),
+        rule_rows: verdict
+            .rules
+            .iter()
+            .map(crate::emit::report::RuleRow::of)
+            .collect(),
+        waivers: verdict.waivers.clone(),
+        compat: facts.compat.clone(),
+        compat_note,
+        schema_lock: facts.schema_lock.clone(),
+        sbom: facts.sbom.clone(),
+        metrics,
+        artifacts: facts.artifacts.clone(),
+        verify_command,
+        ledger,
+    }
+}
+
+/// The commands report.md tells a verifier to paste, from the workspace
+/// root: paths relative to it (the same text in every checkout with the
+/// same layout, and found when pasted there), `key_hint` as `KEY=`.
+pub fn verify_command(root: &Path, out: &Path, contract: &Contract, key_hint: &str) -> String {
+    let out_rel = relative_to(root, out).display().to_string();
+    format!(
+        "# from the workspace root\nKEY={key_hint}\nrelgate gate --dir {out_rel} --key \"$KEY\"\n(cd {out_rel} && sha256sum -c checksums.txt && relgate verify --provenance provenance.intoto.jsonl --key \"$KEY\"{}{} $(cut -c67- checksums.txt))",
+        contract
+            .release
+            .builder_id
+            .as_deref()
+            .map(|b| format!(" --builder-id {b}"))
+            .unwrap_or_default(),
+        contract
+            .release
+            .source_uri
+            .as_deref()
+            .map(|s| format!(" --source-uri {s}"))
+            .unwrap_or_default(),
+    )
+}
+
+/// `path` as seen from `base` (both absolute): `a/b`, `../x/y`.
+fn relative_to(base: &Path, path: &Path) -> PathBuf {
+    let b: Vec<_> = base.components().collect();
+    let p: Vec<_> = path.components().collect();
+    let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }

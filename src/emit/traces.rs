@@ -437,6 +437,30 @@ pub fn render(run: &Run) -> Vec<u8> {
     out
 }
 
+/// Marks the gate span of a failed release: its error names the failed
+/// rules, one `gate.rule.failed` event per rule.
+pub fn mark_gate(mut stages: Vec<Stage>, verdict: &crate::gate::Verdict) -> Vec<Stage> {
+    if !verdict.passed() {
+        if let Some(s) = stages.iter_mut().find(|s| s.name == "gate") {
+            s.error = Some(format!("failed rules: {}", verdict.failed_rules().join(", ")));
+            s.events = verdict
+                .rules
+                .iter()
+                .filter(|r| r.status == crate::gate::RuleStatus::Fail)
+                .map(|r| Event {
+                    name: "gate.rule.failed".into(),
+                    time_unix_nanos: s.end_unix_nanos,
+                    attributes: vec![
+                        ("rule.id".into(), AttrValue::Str(r.id.clone())),
+                        ("rule.failures".into(), AttrValue::Int(r.failures.len() as i64)),
+                    ],
+                })
+                .collect();
+        }
+    }
+    stages
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! expired waiver waives nothing and fails the gate as `waiver-expired`.
 
 pub mod bounded;
+pub mod build;
 pub mod builtin;
 pub mod facts;
 pub mod rules;

@@ -85,6 +85,24 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// `relgate verify --format json`'s document; `print_statement` adds the
+    /// verified statement (only ever the signed bytes, and only when verified).
+    pub fn summary(&self, print_statement: bool) -> serde_json::Value {
+        let verified = self.verified();
+        let statement = self
+            .statement
+            .as_ref()
+            .filter(|_| verified && print_statement)
+            .map(|b| serde_json::from_slice::<serde_json::Value>(b).unwrap_or(serde_json::Value::Null));
+        serde_json::json!({
+            "verified": verified,
+            "envelopes": self.envelopes,
+            "failed": self.failed(),
+            "checks": self.checks.iter().map(|c| serde_json::json!({"id": c.id, "status": c.status.name(), "detail": c.detail})).collect::<Vec<_>>(),
+            "statement": statement,
+        })
+    }
+
     /// True when no check failed and the signature passed.
     pub fn verified(&self) -> bool {
         self.checks.iter().all(|c| c.status != Status::Fail)

@@ -2,9 +2,10 @@
 //! the `--artifact` files, each under a file name no release file uses.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::staged::RESERVED;
+use super::ReleasePlan;
 use crate::collect;
 use crate::error::{Error, Result};
 
@@ -19,14 +20,20 @@ pub(super) struct Built {
 /// Builds the binaries of `shipped` (none with `no_build`) and names every
 /// file to release; a name relgate writes itself, a hidden or empty name, or
 /// two files with one name are refused.
-pub(super) fn build(manifest: &Path, shipped: &[String], no_build: bool, extra: &[PathBuf]) -> Result<Built> {
-    let start = collect::probe::nanos();
+pub(super) fn build(
+    plan: &ReleasePlan,
+    no_build: bool,
+    extra: &[PathBuf],
+    env: &dyn collect::Env,
+) -> Result<Built> {
+    let shipped = &plan.shipped;
+    let start = env.now_nanos();
     let mut files: Vec<PathBuf> = if no_build || shipped.is_empty() {
         Vec::new()
     } else {
-        collect::release::build(manifest, shipped)?
+        collect::release::build(&plan.manifest, shipped)?
     };
-    let seconds = (collect::probe::nanos() - start) as f64 / 1e9;
+    let seconds = (env.now_nanos() - start) as f64 / 1e9;
     files.extend(extra.iter().cloned());
     let mut names = BTreeMap::new();
     for b in &files {

@@ -8,20 +8,15 @@ use crate::collect::{self, Env};
 use crate::config::CompatOptions;
 use crate::error::{Error, Result};
 use crate::gate::facts::{CompatChangeFact, CompatFact, SchemaLockFact};
-use crate::provenance::ledger;
 
 /// Every publishable library member against its own baseline: the
 /// explicit one (`--baseline` or the contract), else the last ledger
 /// release's commit (when the member existed there), else its highest
 /// earlier tag, else its previous version on crates.io. `None` when the
 /// baseline is `none`.
-pub(super) fn members(
-    manifest: &Path,
-    explicit: &Explicit,
-    ledger: &ledger::Ledger,
-    clean_commit: Option<&str>,
-    env: &dyn Env,
-) -> Result<ReleaseCompat> {
+pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<ReleaseCompat> {
+    let (manifest, explicit, ledger) = (&plan.manifest, &plan.explicit, &plan.ledger);
+    let clean_commit = plan.clean_commit.as_deref();
     let (libs, skipped) = rustdoc::workspace_libraries(manifest, env)?;
     let fixed = match explicit {
         Explicit::None => {
@@ -49,7 +44,7 @@ pub(super) fn members(
         .last_release()
         .and_then(|e| e.commit.clone())
         .filter(|c| collect::git::has_commit(dir, c));
-    let shared = crate::shared_version(&libs);
+    let shared = crate::command::compat::shared_version(&libs);
     let decide = |info: &rustdoc::CrateInfo| -> Result<rustdoc::MemberBaseline> {
         if let Some(b) = &fixed {
             return Ok(rustdoc::MemberBaseline::Found(b.clone()));
@@ -71,7 +66,7 @@ pub(super) fn members(
         target: None,
     };
     Ok(ReleaseCompat {
-        members: crate::compat_members(&opts, &libs, &decide, clean_commit, env),
+        members: crate::command::compat::compat_members(&opts, &libs, &decide, clean_commit, env),
         not_compared: Vec::new(),
         skipped,
     })
@@ -117,6 +112,22 @@ pub(super) struct MergedCompat {
     pub(super) source: Option<CompatSource>,
     /// Why `release.package` was not compared, for report.md.
     pub(super) note: String,
+}
+
+impl MergedCompat {
+    /// `compat_report.json` checked: valid against its schema, and the same
+    /// bytes when rendered again from what it was rendered from.
+    pub(super) fn canonical(&self) -> Result<Option<crate::gate::facts::CanonicalFact>> {
+        let Some(json) = &self.json else { return Ok(None) };
+        let again = self.source.as_ref().map(CompatSource::render).transpose()?;
+        super::schemas::canonical_check(
+            "compat_report.json",
+            "relgate:compat_report",
+            json,
+            again.as_ref() == Some(json),
+        )
+        .map(Some)
+    }
 }
 
 /// `compat_report.json`: one report, or one per member.

@@ -2,10 +2,12 @@
 //! release measured. Sizes and counts are reproducible; durations, CPU and
 //! memory are flagged `timing`.
 
-use super::build::metric;
+use super::schemas::canonical_check;
 use crate::emit::metrics::{Metric, MetricsDoc, ReleaseRef};
 use crate::emit::traces::Stage as Span;
-use crate::gate::facts::{ArtifactFact, SbomFact, TestsFact};
+use crate::error::Result;
+use crate::gate::build::{metric, metric_fact};
+use crate::gate::facts::{ArtifactFact, CanonicalFact, MetricFact, SbomFact, TestsFact};
 
 /// What the metrics are computed from.
 pub(super) struct Inputs<'a> {
@@ -19,6 +21,34 @@ pub(super) struct Inputs<'a> {
     pub(super) release: ReleaseRef,
     /// relgate's own peak RSS (bytes) and CPU time (seconds), when known.
     pub(super) usage: (Option<u64>, Option<f64>),
+}
+
+/// `metrics.json`, `metrics.prom` and the metrics as rules see them.
+pub(super) struct Rendered {
+    pub(super) json: Vec<u8>,
+    pub(super) prom: Vec<u8>,
+    pub(super) facts: Vec<MetricFact>,
+}
+
+/// The metrics stage's output, and `metrics.json`'s canonical check (valid
+/// against its schema, the same bytes when rendered again).
+pub(super) fn render(i: &Inputs) -> Result<(Rendered, CanonicalFact)> {
+    let doc = document(i);
+    let json = crate::emit::metrics::render_json(&doc);
+    let canonical = canonical_check(
+        "metrics.json",
+        "relgate:metrics",
+        &json,
+        crate::emit::metrics::render_json(&doc) == json,
+    )?;
+    Ok((
+        Rendered {
+            prom: crate::emit::metrics::render_prom(&doc),
+            facts: doc.metrics.iter().cloned().map(metric_fact).collect(),
+            json,
+        },
+        canonical,
+    ))
 }
 
 /// The metrics document of a release.

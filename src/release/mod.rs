@@ -8,12 +8,13 @@
 //!
 //! [`Release::plan`] is preflight as one value ([`ReleasePlan`], `plan.rs`,
 //! printed by `relgate release --plan`); [`Release::run`] executes it stage
-//! by stage ([`Stage`], `stage.rs`), holding the release directory's and
-//! the ledger's locks throughout. Each stage has its own module:
-//! `artifacts.rs` (build), `testing.rs`, `sboms.rs`, `schemas.rs`,
-//! `compat.rs` (every library member against its own baseline),
-//! `metrics.rs`, `report.rs`, `sign.rs`, `commit.rs` (write and ledger,
-//! together); `build.rs` holds the facts builders, `staged.rs` the files
+//! by stage ([`Stage`], `stage.rs`) over the one borrowed plan, which holds
+//! the release directory's and the ledger's locks throughout. Each stage
+//! has its own module and takes `&ReleasePlan`: `artifacts.rs` (build),
+//! `testing.rs`, `sboms.rs`, `schemas.rs`, `compat.rs` (every library
+//! member against its own baseline), `metrics.rs`, `sign.rs`, `commit.rs`
+//! (write and ledger, together). The facts builders are in `gate/build.rs`,
+//! report.md's view-model in `emit/report.rs`; `staged.rs` holds the files
 //! hashed once, `ledger_guard.rs` the locked, recovered, verified ledger,
 //! and `regate.rs` `relgate gate --dir`.
 //!
@@ -32,34 +33,34 @@ use std::path::PathBuf;
 use crate::collect::inputs::KeySource;
 use crate::collect::{self, Env};
 use crate::config::Scope;
-use crate::emit::traces::{AttrValue, Run, RunResult};
+use crate::emit::traces::AttrValue;
 use crate::error::{Error, Result};
 use crate::gate::facts::*;
 use crate::provenance::ledger;
 use crate::write;
 
 mod artifacts;
-mod build;
 mod commit;
 mod compat;
 pub mod ledger_guard;
 mod metrics;
 mod plan;
 mod regate;
-mod report;
+mod reporting;
 mod sboms;
 mod schemas;
 mod sign;
 mod stage;
 mod staged;
 mod testing;
+mod verdict;
 
-use build::*;
-use compat::{merge_compat, CompatSource};
+pub use crate::emit::report::context as report_context;
+use crate::emit::traces::mark_gate;
+use crate::gate::build::*;
+use compat::merge_compat;
 pub use plan::ReleasePlan;
 pub use regate::{regate, Regate, RegateOptions};
-pub use report::report_context;
-use report::*;
 use schemas::*;
 pub use schemas::{schema_status, validate};
 use stage::*;
@@ -114,6 +115,24 @@ pub struct Outcome {
     pub keyid: Option<String>,
     /// Warnings.
     pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// `relgate release --format json`'s document.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "released": self.released,
+            "result": self.verdict.result,
+            "dir": self.dir,
+            "package": self.package,
+            "version": self.version,
+            "invocation_id": self.invocation_id,
+            "failed_rules": self.verdict.failed_rules(),
+            "files": self.files.iter().map(|(n, d)| serde_json::json!({"name": n, "sha256": d})).collect::<Vec<_>>(),
+            "keyid": self.keyid,
+            "ledger": self.ledger_entry.as_ref().map(|_| self.ledger_path.clone()),
+        })
+    }
 }
 
 impl Release {
@@ -200,10 +219,11 @@ impl Release {
 
     /// Runs the pipeline.
     pub fn run(&self, env: &dyn Env, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
-        let run_start = nanos();
+        let run_start = env.now_nanos();
         // The provenance's times both come from the injected clock.
         let started_on = env.now();
         let mut clock = Clock {
+            env,
             stages: Vec::new(),
             progress,
             current: None,
@@ -212,50 +232,28 @@ impl Release {
 
         // ── preflight ────────────────────────────────────────────────
         clock.start(Stage::Preflight);
-        let ReleasePlan {
-            manifest,
-            root,
-            contract,
-            compiled,
-            template,
-            key,
-            public_key,
-            explicit,
-            shipped,
-            git,
-            ledger_path,
-            ledger_text,
-            ledger,
-            schemas_now,
-            lock,
-            lock_rel,
-            out,
-            rejected,
-            previous_metrics,
-            invocation_id,
-            clean_commit,
-            warnings: planned_warnings,
-            locks: _locks,
-        } = self.prepare(env, true)?;
-        warnings.extend(planned_warnings);
+        let plan = self.prepare(env, true)?;
+        let plan = &plan;
+        warnings.extend(plan.warnings.iter().cloned());
+        let contract = &plan.contract;
+        let git = plan.git.as_ref();
 
         std::thread::scope(|scope| -> Result<Outcome> {
-            let compat_job =
-                scope.spawn(|| compat::members(&manifest, &explicit, &ledger, clean_commit.as_deref(), env));
+            let compat_job = scope.spawn(|| compat::members(plan, env));
             // ── collect ──────────────────────────────────────────────────
             clock.start(Stage::Collect);
             let wanted = Scope {
-                manifest_path: Some(manifest.clone()),
-                packages: shipped.clone(),
+                manifest_path: Some(plan.manifest.clone()),
+                packages: plan.shipped.clone(),
                 ..Scope::default()
             };
             // git was read once, at preflight; rustc -vV once, here.
-            let facts = collect::gather_with_git(&wanted, env, git.clone())?;
-            let pkg = release_package(&facts, &contract)?;
+            let facts = collect::gather_with_git(&wanted, env, plan.git.clone())?;
+            let pkg = release_package(&facts, contract)?;
 
             // ── build ────────────────────────────────────────────────────
             clock.start(Stage::Build);
-            let built = artifacts::build(&manifest, &shipped, self.no_build, &self.artifacts)?;
+            let built = artifacts::build(plan, self.no_build, &self.artifacts, env)?;
             let (names, build_seconds) = (built.names, built.seconds);
             clock.finish(vec![
                 ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
@@ -267,7 +265,7 @@ impl Release {
 
             // ── test ─────────────────────────────────────────────────────
             clock.start(Stage::Test);
-            let tests = testing::run(&root, &contract);
+            let tests = testing::run(plan);
             clock.finish(vec![
                 ("cicd.pipeline.task.type".into(), AttrValue::Str("test".into())),
                 ("release.tests.passed".into(), AttrValue::Int(tests.passed as i64)),
@@ -286,7 +284,7 @@ impl Release {
 
             // ── schema lock ──────────────────────────────────────────────
             clock.start(Stage::SchemaLock);
-            let schema_lock = schema_lock_fact(lock.as_ref(), &schemas_now, &lock_rel)?;
+            let schema_lock = schema_lock_fact(plan)?;
 
             // ── compat ───────────────────────────────────────────────────
             clock.start(Stage::Compat);
@@ -294,6 +292,7 @@ impl Release {
                 .join()
                 .unwrap_or_else(|_| Err(Error::Inconsistent("the compat thread panicked".into())))?;
             let merged = merge_compat(release_compat, &pkg.name, &schema_lock)?;
+            let compat_canonical = merged.canonical()?;
             let (report, compat, compat_json, compat_note) =
                 (merged.report, merged.fact, merged.json, merged.note);
             let previous_version = report.as_ref().map(|r| r.old_version.clone());
@@ -303,15 +302,15 @@ impl Release {
             let mut files = staged::evidence(&names, cdx, spdx, compat_json.as_ref())?;
             let artifacts = artifact_facts(&files);
             let release_fact = ReleaseFact {
-                id: invocation_id.clone(),
+                id: plan.invocation_id.clone(),
                 package: pkg.name.clone(),
                 version: pkg.version.clone(),
                 previous_version,
-                commit: git.as_ref().map(|g| g.commit.clone()),
-                tag: git.as_ref().and_then(|g| g.tag.clone()),
+                commit: git.map(|g| g.commit.clone()),
+                tag: git.and_then(|g| g.tag.clone()),
                 dry_run: self.dry_run,
             };
-            let metrics_doc = metrics::document(&metrics::Inputs {
+            let rendered = metrics::render(&metrics::Inputs {
                 artifacts: &artifacts,
                 sbom: &sbom_fact,
                 compat_changes: compat.changes.len(),
@@ -319,37 +318,20 @@ impl Release {
                 build_seconds: (!self.no_build).then_some(build_seconds),
                 stages: &clock.stages,
                 release: crate::emit::metrics::ReleaseRef {
-                    id: invocation_id.clone(),
+                    id: plan.invocation_id.clone(),
                     version: pkg.version.clone(),
                     commit: release_fact.commit.clone(),
                 },
                 usage: collect::release::usage(),
-            });
-            let metrics_json = crate::emit::metrics::render_json(&metrics_doc);
-            let metrics_prom = crate::emit::metrics::render_prom(&metrics_doc);
+            })?;
+            let metrics::Rendered {
+                json: metrics_json,
+                prom: metrics_prom,
+                facts: metric_facts,
+            } = rendered.0;
             let mut canonical = canonical_sbom;
-            canonical.push(canonical_check(
-                "metrics.json",
-                "relgate:metrics",
-                &metrics_json,
-                crate::emit::metrics::render_json(&metrics_doc) == metrics_json,
-            )?);
-            if let Some(j) = &compat_json {
-                canonical.push(canonical_check(
-                    "compat_report.json",
-                    "relgate:compat_report",
-                    j,
-                    merged
-                        .source
-                        .as_ref()
-                        .map(CompatSource::render)
-                        .transpose()?
-                        .as_ref()
-                        == Some(j),
-                )?);
-            }
-            let metric_facts: Vec<MetricFact> =
-                metrics_doc.metrics.iter().cloned().map(metric_fact).collect();
+            canonical.push(rendered.1);
+            canonical.extend(compat_canonical);
 
             // ── gate ─────────────────────────────────────────────────────
             clock.start(Stage::Gate);
@@ -360,28 +342,18 @@ impl Release {
                 compat: compat.clone(),
                 sbom: sbom_fact.clone(),
                 metrics: metric_facts,
-                previous_metrics,
+                previous_metrics: plan.previous_metrics.clone(),
                 tests: TestsFact {
                     required: contract.release.run_tests,
                     ..tests
                 },
-                ledger: ledger_fact(&ledger, None),
+                ledger: ledger_fact(&plan.ledger, None),
                 schema_lock: schema_lock.clone(),
                 canonical,
                 provenance: None,
                 now: crate::emit::rfc3339(env.now())?,
             };
-            let verdict =
-                crate::gate::bounded::evaluate(&contract, &compiled, &gate_facts).map_err(Error::Rule)?;
-            let gate_doc = crate::emit::gate::doc(&verdict, &gate_facts, &contract);
-            let gate_json = crate::emit::gate::render(&gate_doc);
-            let gate_errors = validate("relgate:gate", &gate_json)?;
-            if !gate_errors.is_empty() {
-                return Err(Error::Inconsistent(format!(
-                    "gate.json does not validate against its own schema: {}",
-                    gate_errors.join("; ")
-                )));
-            }
+            let (verdict, gate_json) = verdict::decide(plan, &gate_facts)?;
             clock.finish(vec![(
                 "release.gate.result".into(),
                 AttrValue::Str(verdict.result.clone()),
@@ -389,25 +361,7 @@ impl Release {
 
             // ── report ───────────────────────────────────────────────────
             clock.start(Stage::Report);
-            let ledger_rel = ledger_path
-                .strip_prefix(&root)
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| ledger_path.display().to_string());
-            let verify_command = verify_command(&root, &out, &contract, &public_key);
-            let ctx = report_context(
-                &gate_facts,
-                &verdict,
-                &contract,
-                compat_note.clone(),
-                verify_command,
-                crate::emit::report::LedgerRow {
-                    path: ledger_rel,
-                    head: ledger.head.clone(),
-                    entries: ledger.entries.len(),
-                    seq: ledger.entries.len() + 1,
-                },
-            );
-            let report_md = crate::emit::report::render(&template, &ctx)?;
+            let report_md = reporting::report_md(plan, &gate_facts, &verdict, compat_note)?;
             for (name, bytes) in [
                 ("metrics.json", metrics_json),
                 ("metrics.prom", metrics_prom),
@@ -418,26 +372,15 @@ impl Release {
             }
             clock.finish(Vec::new());
             let passed = verdict.passed();
-            let trace = Run {
-                invocation_id: invocation_id.clone(),
-                pipeline: "release".into(),
-                service_version: env!("CARGO_PKG_VERSION").into(),
-                commit: release_fact.commit.clone(),
-                version: pkg.version.clone(),
-                result: if passed {
-                    RunResult::Success
-                } else {
-                    RunResult::Failure
-                },
-                stages: mark_gate(clock.stages.clone(), &verdict),
-                start_unix_nanos: run_start,
-                end_unix_nanos: nanos(),
-            };
-            files.push(Staged::new(
-                "traces.ndjson",
-                write::Content::Bytes(crate::emit::traces::render(&trace)),
-                false,
-            )?);
+            let trace = reporting::trace(
+                plan,
+                release_fact.commit.clone(),
+                &pkg.version,
+                mark_gate(clock.stages.clone(), &verdict),
+                passed,
+                (run_start, env.now_nanos()),
+            );
+            files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
 
             if !passed {
                 clock.start(Stage::Write);
@@ -446,18 +389,18 @@ impl Release {
                     .filter(|f| !names.contains_key(&f.entry.name))
                     .collect();
                 let digests = Staged::digests(&kept);
-                write::release_dir(&rejected, &Staged::entries(kept))?;
+                write::release_dir(&plan.rejected, &Staged::entries(kept))?;
                 clock.finish(Vec::new());
                 return Ok(Outcome {
                     verdict,
                     released: false,
-                    dir: rejected,
+                    dir: plan.rejected.clone(),
                     package: pkg.name,
                     version: pkg.version,
-                    invocation_id,
+                    invocation_id: plan.invocation_id.clone(),
                     files: digests,
                     ledger_entry: None,
-                    ledger_path,
+                    ledger_path: plan.ledger_path.clone(),
                     keyid: None,
                     warnings,
                 });
@@ -465,15 +408,15 @@ impl Release {
 
             // ── sign ─────────────────────────────────────────────────────
             clock.start(Stage::Sign);
-            let inputs = collect::provenance_inputs_from(&manifest, &facts)?;
+            let inputs = collect::provenance_inputs_from(&plan.manifest, &facts)?;
             let (mut digests, provenance_sha256) = sign::sign(
                 &mut files,
                 &sign::Signing {
-                    contract: &contract,
+                    contract,
                     inputs: &inputs,
-                    invocation_id: &invocation_id,
+                    invocation_id: &plan.invocation_id,
                     commit: release_fact.commit.clone(),
-                    key: &key,
+                    key: &plan.key,
                     started_on,
                     finished_on: env.now(),
                 },
@@ -482,19 +425,19 @@ impl Release {
             // ── write ────────────────────────────────────────────────────
             clock.start(Stage::Write);
             let entry = commit::Entry {
-                path: &ledger_path,
-                text: &ledger_text,
+                path: &plan.ledger_path,
+                text: &plan.ledger_text,
                 release: ledger::NewRelease {
                     version: pkg.version.clone(),
                     commit: release_fact.commit.clone(),
-                    invocation_id: invocation_id.clone(),
+                    invocation_id: plan.invocation_id.clone(),
                     provenance_sha256,
                     time: crate::emit::rfc3339(env.now())?,
                 },
-                key: &key,
+                key: &plan.key,
             };
             let entry = (!self.dry_run).then_some(entry);
-            let ledger_entry = commit::write_dir(&out, &rejected, files, entry.as_ref(), env)?;
+            let ledger_entry = commit::write_dir(&plan.out, &plan.rejected, files, entry.as_ref(), env)?;
 
             // ── ledger ───────────────────────────────────────────────────
             clock.start(Stage::Ledger);
@@ -506,14 +449,14 @@ impl Release {
             Ok(Outcome {
                 verdict,
                 released: true,
-                dir: out,
+                dir: plan.out.clone(),
                 package: pkg.name,
                 version: pkg.version,
-                invocation_id,
+                invocation_id: plan.invocation_id.clone(),
                 files: digests,
                 ledger_entry,
-                ledger_path,
-                keyid: Some(key.keyid().to_owned()),
+                ledger_path: plan.ledger_path.clone(),
+                keyid: Some(plan.key.keyid().to_owned()),
                 warnings,
             })
         })

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::build::metric_fact;
 use super::compat::Explicit;
 use super::schemas::load_schemas;
 use super::staged::rejected_dir;
@@ -14,6 +13,7 @@ use crate::collect::inputs::KeySource;
 use crate::collect::{self, rustdoc, Env};
 use crate::config::contract::Contract;
 use crate::error::{Error, Result};
+use crate::gate::build::metric_fact;
 use crate::gate::facts::MetricFact;
 use crate::gate::rules::Compiled;
 use crate::provenance::keys::PrivateKey;
@@ -67,7 +67,9 @@ pub struct ReleasePlan {
     /// Warnings for the user.
     pub warnings: Vec<String>,
     /// The locks of the release directory and the ledger, held for the
-    /// whole release (none for a plan that is only described).
+    /// whole release (none for a plan that is only described): never read,
+    /// released when the plan is dropped at the end of `Release::run`.
+    #[allow(dead_code)]
     pub(super) locks: Vec<write::Lock>,
 }
 

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::build::ledger_fact;
 use super::staged::sha256;
 use crate::collect::{self, Env};
 use crate::error::{Error, Result};
+use crate::gate::build::ledger_fact;
 use crate::gate::facts::*;
 
 /// What `relgate gate --dir` found.
@@ -27,6 +27,18 @@ impl Regate {
     /// Publishable: verification passed and the gate passes now.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|(_, ok, _)| *ok) && self.verdict.passed()
+    }
+
+    /// `relgate gate --dir --format json`'s document.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "publishable": self.passed(),
+            "recorded": self.recorded,
+            "result": self.verdict.result,
+            "checks": self.checks.iter().map(|(id, ok, d)| serde_json::json!({"id": id, "pass": ok, "detail": d})).collect::<Vec<_>>(),
+            "differences": self.differences,
+            "rules": self.verdict.rules,
+        })
     }
 }
 

@@ -2,10 +2,10 @@
 //! twice (one format per thread) so `canonical-format` can tell whether the
 //! bytes are reproducible.
 
-use super::build::sbom_facts;
 use crate::config::SbomFormat;
 use crate::error::{Error, Result};
 use crate::facts::ReleaseFacts;
+use crate::gate::build::sbom_facts;
 use crate::gate::facts::{CanonicalFact, PackageFact, SbomFact};
 
 /// The two SBOMs and what the gate learns from them.

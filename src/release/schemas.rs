@@ -9,11 +9,9 @@ use crate::config::contract::Contract;
 use crate::error::{Error, Result};
 use crate::gate::facts::*;
 
-pub(super) fn schema_lock_fact(
-    lock: Option<&schema::Lock>,
-    now: &[schema::Current],
-    lock_rel: &str,
-) -> Result<SchemaLockFact> {
+/// The schema-lock stage: the schemas now against the lock.
+pub(super) fn schema_lock_fact(plan: &super::ReleasePlan) -> Result<SchemaLockFact> {
+    let (lock, now, lock_rel) = (plan.lock.as_ref(), &plan.schemas_now, plan.lock_rel.as_str());
     let names: Vec<String> = now.iter().map(|c| c.name.clone()).collect();
     let Some(lock) = lock else {
         return Ok(SchemaLockFact {

@@ -116,12 +116,12 @@ pub const STAGES: [&str; 13] = [
 ];
 
 pub(super) struct Clock<'a> {
+    /// Where the time comes from (the injected environment).
+    pub(super) env: &'a dyn crate::collect::Env,
     pub(super) stages: Vec<Span>,
     pub(super) progress: &'a mut dyn FnMut(Progress),
     pub(super) current: Option<(&'static str, u128)>,
 }
-
-pub(super) use crate::collect::probe::nanos;
 
 impl Clock<'_> {
     pub(super) fn start(&mut self, stage: Stage) {
@@ -133,12 +133,12 @@ impl Clock<'_> {
             index,
             total: STAGES.len(),
         });
-        self.current = Some((stage, nanos()));
+        self.current = Some((stage, self.env.now_nanos()));
     }
 
     pub(super) fn finish(&mut self, attributes: Vec<(String, AttrValue)>) {
         if let Some((stage, start)) = self.current.take() {
-            let end = nanos();
+            let end = self.env.now_nanos();
             (self.progress)(Progress::Finished {
                 stage,
                 seconds: (end - start) as f64 / 1e9,

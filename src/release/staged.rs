@@ -1,6 +1,7 @@
 //! Files bound for the release directory, each hashed once when staged:
 //! the facts, `checksums.txt` and the signed subjects all read that digest.
 
+use crate::gate::facts::ArtifactFact;
 use std::path::{Path, PathBuf};
 
 use crate::collect;
@@ -96,4 +97,22 @@ pub(super) fn evidence(
         )?);
     }
     Ok(files)
+}
+
+/// `artifacts` as rules see them: every file staged so far, by kind.
+pub(super) fn artifact_facts(files: &[Staged]) -> Vec<ArtifactFact> {
+    files
+        .iter()
+        .map(|f| ArtifactFact {
+            name: f.entry.name.clone(),
+            kind: match f.entry.name.as_str() {
+                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                "compat_report.json" => "compat-report",
+                _ => "binary",
+            }
+            .into(),
+            size_bytes: f.size,
+            sha256: f.sha256.clone(),
+        })
+        .collect()
 }

@@ -2,14 +2,13 @@
 //! --workspace --locked`) in the workspace root, its counts read from
 //! libtest's `test result:` lines; not run when `run-tests = false`.
 
-use std::path::Path;
-
+use super::ReleasePlan;
 use crate::collect;
-use crate::config::contract::Contract;
 use crate::gate::facts::TestsFact;
 
 /// Runs the tests the contract asks for.
-pub(super) fn run(root: &Path, contract: &Contract) -> TestsFact {
+pub(super) fn run(plan: &ReleasePlan) -> TestsFact {
+    let contract = &plan.contract;
     if !contract.release.run_tests {
         return TestsFact::default();
     }
@@ -18,5 +17,5 @@ pub(super) fn run(root: &Path, contract: &Contract) -> TestsFact {
         .test_command
         .clone()
         .unwrap_or_else(collect::release::default_test_command);
-    collect::release::tests(root, &cmd)
+    collect::release::tests(&plan.root, &cmd)
 }

@@ -1,4 +1,5 @@
-//! Builders of the gate's facts from what the release collected: the
+//! Builders of the gate's facts from what a release collected (called by
+//! `release`, which owns the staged files and hands over plain values): the
 //! release package, the SBOM summary, metrics and the ledger.
 
 use crate::config::contract::Contract;
@@ -7,12 +8,17 @@ use crate::error::{Error, Result};
 use crate::gate::facts::*;
 use crate::provenance::ledger;
 
-pub(super) struct PackageRef {
-    pub(super) name: String,
-    pub(super) version: String,
+/// The package that carries the release version.
+pub struct PackageRef {
+    /// Its name.
+    pub name: String,
+    /// Its version: the release's.
+    pub version: String,
 }
 
-pub(super) fn release_package(facts: &crate::facts::ReleaseFacts, contract: &Contract) -> Result<PackageRef> {
+/// The release's package: `[release] package`, else the root package,
+/// else the only member.
+pub fn release_package(facts: &crate::facts::ReleaseFacts, contract: &Contract) -> Result<PackageRef> {
     // Every member, also those the shipped packages do not reach.
     let members: Vec<&crate::facts::PackageId> = facts.workspace.members.iter().collect();
     let pick = |p: &crate::facts::PackageId| PackageRef {
@@ -45,7 +51,8 @@ pub(super) fn release_package(facts: &crate::facts::ReleaseFacts, contract: &Con
     }
 }
 
-pub(super) fn sbom_facts(
+/// `packages` and `sbom` as rules see them, from the SBOM model.
+pub fn sbom_facts(
     model: &crate::analyze::sbom::Sbom,
     facts: &crate::facts::ReleaseFacts,
 ) -> (Vec<PackageFact>, SbomFact) {
@@ -103,14 +110,16 @@ pub(super) fn sbom_facts(
     (packages, sbom)
 }
 
-pub(super) fn metric(name: &str, unit: &str, value: f64, attrs: &[(&str, &str)], timing: bool) -> Metric {
+/// A metric point; `timing` marks it as a documented timing field.
+pub fn metric(name: &str, unit: &str, value: f64, attrs: &[(&str, &str)], timing: bool) -> Metric {
     Metric {
         timing,
         ..Metric::new(name, unit, value, attrs)
     }
 }
 
-pub(super) fn metric_fact(m: Metric) -> MetricFact {
+/// A metric as rules see it.
+pub fn metric_fact(m: Metric) -> MetricFact {
     MetricFact {
         name: m.name,
         unit: m.unit,
@@ -140,22 +149,4 @@ pub fn ledger_fact(l: &ledger::Ledger, own: Option<(&str, &str)>) -> LedgerFact 
         revoked: l.revoked().into_keys().collect(),
         head: l.head.clone(),
     }
-}
-
-/// `artifacts` as rules see them: every file staged so far, by kind.
-pub(super) fn artifact_facts(files: &[super::staged::Staged]) -> Vec<ArtifactFact> {
-    files
-        .iter()
-        .map(|f| ArtifactFact {
-            name: f.entry.name.clone(),
-            kind: match f.entry.name.as_str() {
-                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
-                "compat_report.json" => "compat-report",
-                _ => "binary",
-            }
-            .into(),
-            size_bytes: f.size,
-            sha256: f.sha256.clone(),
-        })
-        .collect()
 }
