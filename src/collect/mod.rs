@@ -106,19 +106,47 @@ pub fn manifest_or_cwd(manifest: Option<&Path>) -> Result<PathBuf> {
 
 /// Reads the workspace selected by `scope` and returns its facts.
 pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
-    gather_inner(scope, env, None)
+    gather_inner(scope, env, None, None)
 }
 
 /// [`gather`] with the git state already read (a release reads it once, at
-/// preflight).
-pub fn gather_with_git(scope: &Scope, env: &dyn Env, git: Option<crate::facts::Git>) -> Result<ReleaseFacts> {
-    gather_inner(scope, env, Some(git))
+/// preflight) and, when given, `cargo metadata` already run.
+pub fn gather_with_git(
+    scope: &Scope,
+    env: &dyn Env,
+    git: Option<crate::facts::Git>,
+    prefetched: Option<Prefetched>,
+) -> Result<ReleaseFacts> {
+    gather_inner(scope, env, Some(git), prefetched)
+}
+
+/// `cargo metadata --locked` run ahead of time (a release starts it before
+/// preflight, so the longest read overlaps the checks); [`gather_with_git`]
+/// uses it only for the same manifest and the default features.
+pub struct Prefetched {
+    manifest: PathBuf,
+    metadata: Result<metadata::Metadata>,
+}
+
+/// Runs `cargo metadata --locked` for the absolute `manifest`, with the
+/// default features, on the caller's thread.
+pub fn prefetch_metadata(manifest: &Path, env: &dyn Env) -> Prefetched {
+    let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let scope = Scope {
+        manifest_path: Some(manifest.to_path_buf()),
+        ..Scope::default()
+    };
+    Prefetched {
+        manifest: manifest.to_path_buf(),
+        metadata: cargo::metadata(&scope, Some(manifest), env, &dir),
+    }
 }
 
 fn gather_inner(
     scope: &Scope,
     env: &dyn Env,
     known_git: Option<Option<crate::facts::Git>>,
+    prefetched: Option<Prefetched>,
 ) -> Result<ReleaseFacts> {
     let timestamp = document_timestamp(env)?;
     let manifest = manifest_path(scope)?;
@@ -144,7 +172,14 @@ fn gather_inner(
             };
             (toolchain, host_cfg, target_cfg, git)
         });
-        let metadata = cargo::metadata(scope, manifest.as_deref(), env, dir);
+        let reusable = prefetched.filter(|p| {
+            manifest.as_deref() == Some(p.manifest.as_path())
+                && scope.features == crate::config::Features::default()
+        });
+        let metadata = match reusable {
+            Some(p) => p.metadata,
+            None => cargo::metadata(scope, manifest.as_deref(), env, dir),
+        };
         let (toolchain, host_cfg, target_cfg, git) = side
             .join()
             .map_err(|_| Error::Inconsistent("the toolchain/git collector thread panicked".into()))?;
@@ -277,9 +312,12 @@ pub struct ProvenanceInputs {
 /// The provenance inputs of a workspace whose facts are already gathered:
 /// git state, toolchain and target come from `facts`; only the remote and
 /// the lock file's digest are read.
-pub fn provenance_inputs_from(manifest: &Path, facts: &ReleaseFacts) -> Result<ProvenanceInputs> {
+pub fn provenance_inputs_from(
+    manifest: &Path,
+    facts: &ReleaseFacts,
+    origin: git::Origin,
+) -> Result<ProvenanceInputs> {
     let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-    let origin = git::origin(&dir);
     let workspace = match &origin.toplevel {
         Some(top) => cargo::relative_path(top, manifest),
         None => "Cargo.toml".into(),

@@ -219,6 +219,20 @@ impl Release {
 
     /// Runs the pipeline.
     pub fn run(&self, env: &dyn Env, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
+        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
+        std::thread::scope(|s| {
+            // cargo metadata, the longest read, starts now and overlaps preflight.
+            let prefetch = s.spawn(|| collect::prefetch_metadata(&manifest, env));
+            self.run_stages(env, progress, prefetch)
+        })
+    }
+
+    fn run_stages(
+        &self,
+        env: &dyn Env,
+        progress: &mut dyn FnMut(Progress),
+        prefetch: std::thread::ScopedJoinHandle<'_, collect::Prefetched>,
+    ) -> Result<Outcome> {
         let run_start = env.now_nanos();
         // The provenance's times both come from the injected clock.
         let started_on = env.now();
@@ -248,7 +262,7 @@ impl Release {
                 ..Scope::default()
             };
             // git was read once, at preflight; rustc -vV once, here.
-            let facts = collect::gather_with_git(&wanted, env, plan.git.clone())?;
+            let facts = collect::gather_with_git(&wanted, env, plan.git.clone(), prefetch.join().ok())?;
             let pkg = release_package(&facts, contract)?;
 
             // ── build ────────────────────────────────────────────────────
@@ -408,7 +422,7 @@ impl Release {
 
             // ── sign ─────────────────────────────────────────────────────
             clock.start(Stage::Sign);
-            let inputs = collect::provenance_inputs_from(&plan.manifest, &facts)?;
+            let inputs = collect::provenance_inputs_from(&plan.manifest, &facts, plan.origin.clone())?;
             let (mut digests, provenance_sha256) = sign::sign(
                 &mut files,
                 &sign::Signing {

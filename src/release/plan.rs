@@ -42,6 +42,8 @@ pub struct ReleasePlan {
     pub shipped: Vec<String>,
     /// The git state.
     pub git: Option<crate::facts::Git>,
+    /// Where the checkout came from (tag or branch, remote, top level).
+    pub origin: collect::git::Origin,
     /// The ledger file.
     pub ledger_path: PathBuf,
     /// Its text, as read.
@@ -137,7 +139,13 @@ impl Release {
                 fix: "run `cargo generate-lockfile`, review and commit Cargo.lock".into(),
             });
         }
-        let git = collect::git::read(&root);
+        // The checkout's state and its origin (for the provenance), read
+        // side by side, once.
+        let (git, origin) = std::thread::scope(|s| {
+            let origin = s.spawn(|| collect::git::origin(&root));
+            let git = collect::git::read(&root);
+            (git, origin.join().unwrap_or_default())
+        });
         match &git {
             Some(g) if g.dirty && !self.allow_dirty => return Err(Error::Preflight {
                 reason:
@@ -263,6 +271,7 @@ impl Release {
             explicit,
             shipped,
             git,
+            origin,
             ledger_path,
             ledger_text,
             ledger,
