@@ -106,18 +106,26 @@ pub fn manifest_or_cwd(manifest: Option<&Path>) -> Result<PathBuf> {
 
 /// Reads the workspace selected by `scope` and returns its facts.
 pub fn gather(scope: &Scope, env: &dyn Env) -> Result<ReleaseFacts> {
-    gather_inner(scope, env, None, None)
+    gather_inner(scope, env, None, &mut || None)
 }
+
+/// What a release already read at preflight: the git state, the toolchain
+/// and the host's cfg values.
+pub type Known = (
+    Option<crate::facts::Git>,
+    crate::facts::Toolchain,
+    Vec<toolchain::Cfg>,
+);
 
 /// [`gather`] with the git state already read (a release reads it once, at
 /// preflight) and, when given, `cargo metadata` already run.
 pub fn gather_with_git(
     scope: &Scope,
     env: &dyn Env,
-    git: Option<crate::facts::Git>,
-    prefetched: Option<Prefetched>,
+    known: Known,
+    prefetched: &mut dyn FnMut() -> Option<Prefetched>,
 ) -> Result<ReleaseFacts> {
-    gather_inner(scope, env, Some(git), prefetched)
+    gather_inner(scope, env, Some(known), prefetched)
 }
 
 /// `cargo metadata --locked` run ahead of time (a release starts it before
@@ -145,8 +153,8 @@ pub fn prefetch_metadata(manifest: &Path, env: &dyn Env) -> Prefetched {
 fn gather_inner(
     scope: &Scope,
     env: &dyn Env,
-    known_git: Option<Option<crate::facts::Git>>,
-    prefetched: Option<Prefetched>,
+    known: Option<Known>,
+    prefetched: &mut dyn FnMut() -> Option<Prefetched>,
 ) -> Result<ReleaseFacts> {
     let timestamp = document_timestamp(env)?;
     let manifest = manifest_path(scope)?;
@@ -163,16 +171,19 @@ fn gather_inner(
     // core cargo leaves free.
     std::thread::scope(|s| {
         let side = s.spawn(|| {
-            let toolchain = toolchain::version(env, dir);
-            let host_cfg = toolchain::cfg(env, dir, None);
-            let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
-            let git = match known_git {
-                Some(g) => g,
-                None => git::read(dir),
+            let (toolchain, git, host_cfg) = match known {
+                Some((g, t, c)) => (Ok(t), g, Ok(c)),
+                None => (
+                    toolchain::version(env, dir),
+                    git::read(dir),
+                    toolchain::cfg(env, dir, None),
+                ),
             };
+            let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
             (toolchain, host_cfg, target_cfg, git)
         });
-        let reusable = prefetched.filter(|p| {
+        // Joined only now, so the side thread's reads run beside it.
+        let reusable = prefetched().filter(|p| {
             manifest.as_deref() == Some(p.manifest.as_path())
                 && scope.features == crate::config::Features::default()
         });

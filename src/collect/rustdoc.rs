@@ -276,7 +276,33 @@ pub type Skipped = Vec<(String, String)>;
 /// Every publishable library member of the workspace (sorted by name),
 /// and the members left out with the reason.
 pub fn workspace_libraries(manifest: &Path, env: &dyn Env) -> Result<(Vec<CrateInfo>, Skipped)> {
+    libraries_of(&no_deps(manifest, env)?)
+}
+
+/// The workspace's members as a release sees them, from one `cargo
+/// metadata --no-deps`: those with a binary target, and the library
+/// members as [`workspace_libraries`] lists them.
+pub struct Members {
+    /// Members with a binary target, by name.
+    pub binaries: Vec<String>,
+    /// Library members, by name.
+    pub libraries: Vec<CrateInfo>,
+    /// Members with no library to compare, and why.
+    pub skipped: Skipped,
+}
+
+/// [`Members`] of the workspace of `manifest`.
+pub fn members(manifest: &Path, env: &dyn Env) -> Result<Members> {
     let meta = no_deps(manifest, env)?;
+    let (libraries, skipped) = libraries_of(&meta)?;
+    Ok(Members {
+        binaries: binaries_of(&meta),
+        libraries,
+        skipped,
+    })
+}
+
+fn libraries_of(meta: &NoDeps) -> Result<(Vec<CrateInfo>, Skipped)> {
     let mut libs = Vec::new();
     let mut skipped = Vec::new();
     for p in meta
@@ -301,8 +327,7 @@ pub fn workspace_libraries(manifest: &Path, env: &dyn Env) -> Result<(Vec<CrateI
 
 /// The workspace members with a binary target, by name (what a release
 /// builds when the contract names no packages).
-pub fn member_binaries(manifest: &Path, env: &dyn Env) -> Result<Vec<String>> {
-    let meta = no_deps(manifest, env)?;
+fn binaries_of(meta: &NoDeps) -> Vec<String> {
     let mut out: Vec<String> = meta
         .packages
         .iter()
@@ -311,7 +336,7 @@ pub fn member_binaries(manifest: &Path, env: &dyn Env) -> Result<Vec<String>> {
         .map(|p| p.name.clone())
         .collect();
     out.sort();
-    Ok(out)
+    out
 }
 
 /// Where a member's baseline comes from when none was given.

@@ -26,7 +26,7 @@ pub fn compat(opts: &CompatOptions, env: &dyn Env) -> Result<analyze::compat::Re
             }
         },
     };
-    compat_against(opts, &info, baseline, None, env)
+    compat_against(opts, &info, baseline, None, None, env)
 }
 
 fn compat_manifest(opts: &CompatOptions) -> Result<std::path::PathBuf> {
@@ -128,7 +128,7 @@ pub fn compat_workspace(opts: &CompatOptions, env: &dyn Env) -> Result<Workspace
         None => rustdoc::member_baseline(info, shared, env),
     };
     Ok(WorkspaceCompat {
-        members: compat_members(opts, &selected, &decide, None, env),
+        members: compat_members(opts, &selected, &decide, None, None, env),
         skipped,
     })
 }
@@ -148,6 +148,7 @@ pub(crate) fn compat_members(
     selected: &[collect::rustdoc::CrateInfo],
     decide: &(dyn Fn(&collect::rustdoc::CrateInfo) -> Result<collect::rustdoc::MemberBaseline> + Sync),
     clean_commit: Option<&str>,
+    toolchain: Option<&crate::facts::Toolchain>,
     env: &dyn Env,
 ) -> Vec<MemberCompat> {
     use collect::rustdoc;
@@ -168,7 +169,7 @@ pub(crate) fn compat_members(
             }
             Err(e) => return failed(e),
         };
-        match compat_against(opts, info, baseline, clean_commit, env) {
+        match compat_against(opts, info, baseline, clean_commit, toolchain, env) {
             Ok(r) => MemberCompat::Compared(Box::new(r)),
             Err(e) => failed(e),
         }
@@ -210,6 +211,7 @@ pub(crate) fn compat_against(
     info: &collect::rustdoc::CrateInfo,
     baseline: collect::rustdoc::Baseline,
     clean_commit: Option<&str>,
+    toolchain: Option<&crate::facts::Toolchain>,
     env: &dyn Env,
 ) -> Result<analyze::compat::Report> {
     use collect::rustdoc;
@@ -218,11 +220,13 @@ pub(crate) fn compat_against(
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    // `rustc -vV` is needed before documenting only for a clean commit (its
-    // cache key); otherwise it runs beside the current side's rustdoc.
-    let early = match clean_commit {
-        Some(_) => Some(collect::toolchain::version(env, &dir)?),
-        None => None,
+    // `rustc -vV` (when the caller has not read it) is needed before
+    // documenting only for a clean commit (its cache key); otherwise it
+    // runs beside the current side's rustdoc.
+    let early = match (toolchain, clean_commit) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(_)) => Some(collect::toolchain::version(env, &dir)?),
+        (None, None) => None,
     };
     let scratch = info
         .target_dir

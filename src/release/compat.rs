@@ -17,7 +17,7 @@ use crate::gate::facts::{CompatChangeFact, CompatFact, SchemaLockFact};
 pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<ReleaseCompat> {
     let (manifest, explicit, ledger) = (&plan.manifest, &plan.explicit, &plan.ledger);
     let clean_commit = plan.clean_commit.as_deref();
-    let (libs, skipped) = rustdoc::workspace_libraries(manifest, env)?;
+    let (libs, skipped) = (plan.members.libraries.clone(), plan.members.skipped.clone());
     let fixed = match explicit {
         Explicit::None => {
             return Ok(ReleaseCompat {
@@ -66,7 +66,14 @@ pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<Releas
         target: None,
     };
     Ok(ReleaseCompat {
-        members: crate::command::compat::compat_members(&opts, &libs, &decide, clean_commit, env),
+        members: crate::command::compat::compat_members(
+            &opts,
+            &libs,
+            &decide,
+            clean_commit,
+            Some(&plan.toolchain),
+            env,
+        ),
         not_compared: Vec::new(),
         skipped,
     })

@@ -19,8 +19,10 @@
 //! and `regate.rs` `relgate gate --dir`.
 //!
 //! Compat (rustdoc) runs on its own thread beside collect, build and tests:
-//! it depends on none of them. git is read once (preflight) and rustc once
-//! (collect). Every file is hashed once, when it is staged; the facts,
+//! it depends on none of them. `cargo metadata` starts before preflight, on
+//! its own thread; git, `rustc -vV` and the members (`cargo metadata
+//! --no-deps`) are read once, at preflight, and reused by collect and
+//! compat. Every file is hashed once, when it is staged; the facts,
 //! `checksums.txt` and the signed subjects all read that digest.
 //!
 //! A failed gate signs nothing and leaves the previous release directory (or
@@ -261,8 +263,12 @@ impl Release {
                 packages: plan.shipped.clone(),
                 ..Scope::default()
             };
-            // git was read once, at preflight; rustc -vV once, here.
-            let facts = collect::gather_with_git(&wanted, env, plan.git.clone(), prefetch.join().ok())?;
+            // git and rustc were read once, at preflight; cargo metadata
+            // has been running since the start, joined inside gather.
+            let known = (plan.git.clone(), plan.toolchain.clone(), plan.host_cfg.clone());
+            let mut prefetch = Some(prefetch);
+            let mut prefetched = || prefetch.take().and_then(|h| h.join().ok());
+            let facts = collect::gather_with_git(&wanted, env, known, &mut prefetched)?;
             let pkg = release_package(&facts, contract)?;
 
             // ── build ────────────────────────────────────────────────────

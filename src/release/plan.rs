@@ -44,6 +44,12 @@ pub struct ReleasePlan {
     pub git: Option<crate::facts::Git>,
     /// Where the checkout came from (tag or branch, remote, top level).
     pub origin: collect::git::Origin,
+    /// `rustc -vV`, read once.
+    pub toolchain: crate::facts::Toolchain,
+    /// `rustc --print cfg` for the host, read once.
+    pub host_cfg: Vec<collect::toolchain::Cfg>,
+    /// The members: what has a binary, the libraries compat checks.
+    pub(super) members: rustdoc::Members,
     /// The ledger file.
     pub ledger_path: PathBuf,
     /// Its text, as read.
@@ -125,8 +131,9 @@ impl Release {
         let explicit = Explicit::parse(self.baseline.as_deref().or(contract.release.baseline.as_deref()))?;
         // What ships: the contract's packages, else every member with a
         // binary. The SBOM describes exactly these, as cargo builds them.
+        let members = rustdoc::members(&manifest, env)?;
         let shipped = if contract.release.packages.is_empty() {
-            rustdoc::member_binaries(&manifest, env)?
+            members.binaries.clone()
         } else {
             contract.release.packages.clone()
         };
@@ -141,11 +148,22 @@ impl Release {
         }
         // The checkout's state and its origin (for the provenance), read
         // side by side, once.
-        let (git, origin) = std::thread::scope(|s| {
+        // (and the toolchain, which collect and compat then reuse).
+        let (git, origin, toolchain) = std::thread::scope(|s| {
             let origin = s.spawn(|| collect::git::origin(&root));
+            let toolchain = s.spawn(|| {
+                Ok((
+                    collect::toolchain::version(env, &root)?,
+                    collect::toolchain::cfg(env, &root, None)?,
+                ))
+            });
             let git = collect::git::read(&root);
-            (git, origin.join().unwrap_or_default())
+            let toolchain = toolchain
+                .join()
+                .unwrap_or_else(|_| Err(Error::Inconsistent("the toolchain thread panicked".into())));
+            (git, origin.join().unwrap_or_default(), toolchain)
         });
+        let (toolchain, host_cfg) = toolchain?;
         match &git {
             Some(g) if g.dirty && !self.allow_dirty => return Err(Error::Preflight {
                 reason:
@@ -272,6 +290,9 @@ impl Release {
             shipped,
             git,
             origin,
+            toolchain,
+            host_cfg,
+            members,
             ledger_path,
             ledger_text,
             ledger,
