@@ -21,7 +21,9 @@ fn main() {
     // `cargo test --all-targets` runs this binary with no arguments and no
     // `--bench`: there is nothing to measure then, and nothing failed.
     if std::env::args().len() == 1 {
-        eprintln!("compat_diff: not run (no inputs); `cargo xtask bench compat` runs it with syn's rustdoc JSON");
+        eprintln!(
+            "compat_diff: not run (no inputs); `cargo xtask bench compat` runs it with syn's rustdoc JSON"
+        );
         return;
     }
     let args: Vec<String> = std::env::args()
