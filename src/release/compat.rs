@@ -17,7 +17,7 @@ use crate::gate::facts::{CompatChangeFact, CompatFact, SchemaLockFact};
 pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<ReleaseCompat> {
     let (manifest, explicit, ledger) = (&plan.manifest, &plan.explicit, &plan.ledger);
     let clean_commit = plan.clean_commit.as_deref();
-    let (libs, skipped) = (plan.members.libraries.clone(), plan.members.skipped.clone());
+    let (libs, skipped) = (&plan.members.libraries, plan.members.skipped.clone());
     let fixed = match explicit {
         Explicit::None => {
             return Ok(ReleaseCompat {
@@ -44,7 +44,7 @@ pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<Releas
         .last_release()
         .and_then(|e| e.commit.clone())
         .filter(|c| collect::git::has_commit(dir, c));
-    let shared = crate::command::compat::shared_version(&libs);
+    let shared = crate::command::compat::shared_version(libs);
     let decide = |info: &rustdoc::CrateInfo| -> Result<rustdoc::MemberBaseline> {
         if let Some(b) = &fixed {
             return Ok(rustdoc::MemberBaseline::Found(b.clone()));
@@ -68,7 +68,7 @@ pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<Releas
     Ok(ReleaseCompat {
         members: crate::command::compat::compat_members(
             &opts,
-            &libs,
+            libs,
             &decide,
             clean_commit,
             Some(&plan.toolchain),

@@ -211,6 +211,24 @@ impl Ws {
             .unwrap()
     }
 
+    /// `relgate ledger revoke --version V --reason R --ledger L --key KEY`.
+    fn revoke_cmd(&self, version: &str, reason: &str, ledger: &Path) -> Command {
+        let mut c = self.cmd();
+        c.args([
+            "ledger",
+            "revoke",
+            "--version",
+            version,
+            "--reason",
+            reason,
+            "--ledger",
+        ])
+        .arg(ledger)
+        .arg("--key")
+        .arg(&self.key);
+        c
+    }
+
     fn gate(&self, dir: &Path, extra: &[&str]) -> Output {
         self.cmd()
             .args(["gate", "--dir"])
@@ -2039,20 +2057,7 @@ fn special_and_oversized_files_are_refused_by_every_command_that_reads_them() {
             }
             cmds.push(("ledger", c));
         }
-        let mut c = ws.cmd();
-        c.args([
-            "ledger",
-            "revoke",
-            "--version",
-            "0.2.0",
-            "--reason",
-            "r",
-            "--ledger",
-        ])
-        .arg(bad)
-        .arg("--key")
-        .arg(&ws.key);
-        cmds.push(("ledger revoke", c));
+        cmds.push(("ledger revoke", ws.revoke_cmd("0.2.0", "r", bad)));
         let mut c = ws.cmd();
         c.args(["gate", "--dir"])
             .arg(&out)
@@ -2179,19 +2184,7 @@ fn gate_dir_trusts_only_the_ledger_and_contract_the_release_saw() {
     assert_exit(&dry, 1, "a dry run of a version already in the ledger");
     assert_says(&dry, "signatures were not checked");
     let revoke = ws
-        .cmd()
-        .args([
-            "ledger",
-            "revoke",
-            "--version",
-            "0.2.0",
-            "--reason",
-            "bad build",
-            "--ledger",
-        ])
-        .arg(ws.ledger())
-        .arg("--key")
-        .arg(&ws.key)
+        .revoke_cmd("0.2.0", "bad build", &ws.ledger())
         .output()
         .unwrap();
     assert_success(&revoke);
@@ -2329,22 +2322,7 @@ fn a_symlinked_ledger_is_followed_not_replaced() {
     assert_success(&ws.release(&out, &[]));
     let link = ws.scratch("link.jsonl");
     std::os::unix::fs::symlink(ws.ledger(), &link).unwrap();
-    let revoke = ws
-        .cmd()
-        .args([
-            "ledger",
-            "revoke",
-            "--version",
-            "0.2.0",
-            "--reason",
-            "via a link",
-            "--ledger",
-        ])
-        .arg(&link)
-        .arg("--key")
-        .arg(&ws.key)
-        .output()
-        .unwrap();
+    let revoke = ws.revoke_cmd("0.2.0", "via a link", &link).output().unwrap();
     assert_success(&revoke);
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert!(std::fs::read_to_string(ws.ledger())
