@@ -10,9 +10,11 @@
 //! printed by `relgate release --plan`); [`Release::run`] executes it stage
 //! by stage ([`Stage`], `stage.rs`) over the one borrowed plan, which holds
 //! the release directory's and the ledger's locks throughout. Each stage
-//! has its own module and takes `&ReleasePlan`: `artifacts.rs` (build),
-//! `testing.rs`, `sboms.rs`, `schemas.rs`, `compat.rs` (every library
-//! member against its own baseline), `metrics.rs`, `sign.rs`, `commit.rs`
+//! has its own module (those that need preflight's decisions take
+//! `&ReleasePlan`): `artifacts.rs` (build), `testing.rs`, `sboms.rs`,
+//! `schemas.rs`, `compat.rs` (every library member against its own
+//! baseline), `metrics.rs`, `verdict.rs` (the gate and gate.json),
+//! `reporting.rs` (report.md and traces.ndjson), `sign.rs`, `commit.rs`
 //! (write and ledger, together). The facts builders are in `gate/build.rs`,
 //! report.md's view-model in `emit/report.rs`; `staged.rs` holds the files
 //! hashed once, `ledger_guard.rs` the locked, recovered, verified ledger,
