@@ -180,7 +180,10 @@ fn gather_inner(
                 ),
             };
             let target_cfg = scope.target.as_deref().map(|t| toolchain::cfg(env, dir, Some(t)));
-            (toolchain, host_cfg, target_cfg, git)
+            // Read beside cargo too: the lock file found first is almost
+            // always the workspace's (checked below, once metadata says).
+            let lock = lockfile::read(&lock_path);
+            (toolchain, host_cfg, target_cfg, git, lock)
         });
         // Joined only now, so the side thread's reads run beside it.
         let reusable = prefetched().filter(|p| {
@@ -191,7 +194,7 @@ fn gather_inner(
             Some(p) => p.metadata,
             None => cargo::metadata(scope, manifest.as_deref(), env, dir),
         };
-        let (toolchain, host_cfg, target_cfg, git) = side
+        let (toolchain, host_cfg, target_cfg, git, lock) = side
             .join()
             .map_err(|_| Error::Inconsistent("the toolchain/git collector thread panicked".into()))?;
         let toolchain = toolchain?;
@@ -202,14 +205,13 @@ fn gather_inner(
         };
         let metadata = metadata?;
         let workspace_root = PathBuf::from(metadata.workspace_root.as_std_path());
-        let lock_path = if lock_path.parent() == Some(workspace_root.as_path()) {
-            lock_path
+        let lock = if lock_path.parent() == Some(workspace_root.as_path()) {
+            lock?
         } else {
             // The lock file found first belongs to an enclosing directory, not
             // this workspace; cargo's --locked run proves one exists at the root.
-            workspace_root.join("Cargo.lock")
+            lockfile::read(&workspace_root.join("Cargo.lock"))?
         };
-        let lock = lockfile::read(&lock_path)?;
         let resolver = feature_resolver(&workspace_root, &metadata)?;
         // Named packages are described as cargo builds them alone, not with
         // features unified across the workspace: replayed from the metadata

@@ -176,7 +176,11 @@ struct NoDepsTarget {
 
 /// Reads the package (`-p`, or the only/root library member) from `cargo metadata --no-deps`.
 pub fn crate_info(manifest: &Path, package: Option<&str>, env: &dyn Env) -> Result<CrateInfo> {
-    let meta = no_deps(manifest, env)?;
+    select_package(&no_deps(manifest, env)?, manifest, package)
+}
+
+/// The package of `manifest`'s workspace that [`crate_info`] picks.
+fn select_package(meta: &NoDeps, manifest: &Path, package: Option<&str>) -> Result<CrateInfo> {
     let members: Vec<&NoDepsPackage> = meta
         .packages
         .iter()
@@ -940,7 +944,7 @@ pub fn baseline_snapshot(
                     rel.display()
                 )));
             }
-            let info = crate_info(&manifest, Some(&current.name), env)?;
+            let info = git_crate_info(&manifest, current, &commit, &rel, rustc_version, env)?;
             let (json, choice) = cached_or(&info, &format!("git {commit}"))?;
             Ok((json, Some(info), choice))
         }
@@ -948,6 +952,45 @@ pub fn baseline_snapshot(
             registry_snapshot(current, version, features, target, rustc_version, env)
         }
     }
+}
+
+/// [`crate_info`] of the member at `manifest` in a commit's extracted tree.
+/// The commit's files never change, so `cargo metadata --no-deps` of the
+/// tree is cached beside its rustdoc snapshots (keyed by commit, member
+/// path and toolchain): a warm run asks cargo nothing for the baseline.
+fn git_crate_info(
+    manifest: &Path,
+    current: &CrateInfo,
+    commit: &str,
+    rel: &Path,
+    rustc_version: &str,
+    env: &dyn Env,
+) -> Result<CrateInfo> {
+    let key = cache_path(
+        current,
+        &format!("git facts {commit} {}", rel.display()),
+        &Features::default(),
+        None,
+        rustc_version,
+    );
+    let cached = std::fs::read(&key)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<NoDeps>(&b).ok())
+        .filter(|m| m.packages.iter().all(|p| p.manifest_path.is_file()));
+    let meta = match cached {
+        Some(m) => m,
+        None => {
+            let stdout =
+                cargo_metadata(manifest, true, env)?.map_err(|stderr| Error::CargoMetadata { stderr })?;
+            let meta = serde_json::from_slice::<NoDeps>(&stdout).map_err(|e| Error::ToolOutput {
+                program: "cargo metadata".into(),
+                reason: e.to_string(),
+            })?;
+            store_snapshot(&key, &stdout);
+            meta
+        }
+    };
+    select_package(&meta, manifest, Some(&current.name))
 }
 
 /// A version published on crates.io, documented through a placeholder

@@ -25,7 +25,10 @@ fn rustc(env: &dyn Env) -> String {
 
 /// `rustc -vV`: release and host triple.
 pub fn version(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
-    let rustc = rustc(env);
+    version_of(rustc(env), cwd)
+}
+
+fn version_of(rustc: String, cwd: &Path) -> Result<Toolchain> {
     let out = run(&rustc, &["-vV"], cwd, &[])?;
     if !out.status.success() {
         return Err(Error::ToolOutput {
@@ -46,6 +49,38 @@ pub fn version(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
             reason: "`rustc -vV` printed no release or host line".into(),
         }),
     }
+}
+
+/// `rustc -vV` and the host's `rustc --print cfg`, the way a release reads
+/// them: the first run (through the rustup proxy, when there is one) also
+/// prints the sysroot, and `-vV` then asks that toolchain's own rustc, so
+/// the proxy starts once instead of twice.
+pub fn version_and_host_cfg(env: &dyn Env, cwd: &Path) -> Result<(Toolchain, Vec<Cfg>)> {
+    let proxy = rustc(env);
+    let out = run(&proxy, &["--print", "sysroot", "--print", "cfg"], cwd, &[])?;
+    if !out.status.success() {
+        return Err(Error::ToolOutput {
+            program: proxy,
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (sysroot, cfg_text) = text.split_once('\n').unwrap_or((text.as_ref(), ""));
+    let own = Path::new(sysroot.trim())
+        .join("bin")
+        .join(format!("rustc{}", std::env::consts::EXE_SUFFIX));
+    let mut cfg = parse_cfg(cfg_text).map_err(|reason| Error::ToolOutput {
+        program: format!("{proxy} --print cfg"),
+        reason,
+    })?;
+    cfg.push(Cfg::Name("true".into()));
+    // Only `rustc` from PATH may be the proxy; `$RUSTC` is asked as given.
+    let rustc = if proxy == "rustc" && own.is_file() {
+        own.to_string_lossy().into_owned()
+    } else {
+        proxy
+    };
+    Ok((version_of(rustc, cwd)?, cfg))
 }
 
 /// `rustc --print cfg [--target T]`.
@@ -83,4 +118,22 @@ pub fn parse_cfg(text: &str) -> std::result::Result<Vec<Cfg>, String> {
         .filter(|l| !l.is_empty())
         .map(|l| l.parse::<Cfg>().map_err(|e| format!("`{l}`: {e}")))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::SystemEnv;
+
+    /// The one-proxy read says what the two separate reads say.
+    #[test]
+    fn one_proxy_start_reads_what_two_reads_do() {
+        let dir = std::env::temp_dir();
+        let (toolchain, cfg_once) = version_and_host_cfg(&SystemEnv, &dir).unwrap();
+        assert_eq!(toolchain, version(&SystemEnv, &dir).unwrap());
+        assert_eq!(cfg_once, cfg(&SystemEnv, &dir, None).unwrap());
+        assert!(cfg_once
+            .iter()
+            .any(|c| matches!(c, Cfg::KeyPair(k, _) if k == "target_os")));
+    }
 }

@@ -151,12 +151,7 @@ impl Release {
         // (and the toolchain, which collect and compat then reuse).
         let (git, origin, toolchain) = std::thread::scope(|s| {
             let origin = s.spawn(|| collect::git::origin(&root));
-            let toolchain = s.spawn(|| {
-                Ok((
-                    collect::toolchain::version(env, &root)?,
-                    collect::toolchain::cfg(env, &root, None)?,
-                ))
-            });
+            let toolchain = s.spawn(|| collect::toolchain::version_and_host_cfg(env, &root));
             let git = collect::git::read(&root);
             let toolchain = toolchain
                 .join()

@@ -1,5 +1,5 @@
 //! The sbom stage: CycloneDX and SPDX JSON of what ships, each rendered
-//! twice (one format per thread) so `canonical-format` can tell whether the
+//! twice (on three threads) so `canonical-format` can tell whether the
 //! bytes are reproducible.
 
 use crate::config::SbomFormat;
@@ -25,20 +25,25 @@ pub(super) struct Sboms {
 /// Renders both SBOMs from the workspace facts.
 pub(super) fn render(facts: &ReleaseFacts) -> Result<Sboms> {
     let model = crate::analyze::sbom::model(facts)?;
+    let model = &model;
     let twice = |format: SbomFormat| -> Result<(Vec<u8>, bool)> {
-        let first = crate::emit::sbom(&model, format)?;
-        let again = crate::emit::sbom(&model, format)?;
+        let first = crate::emit::sbom(model, format)?;
+        let again = crate::emit::sbom(model, format)?;
         let same = first == again;
         Ok((first, same))
     };
+    let panicked = |what: &str| Error::Inconsistent(format!("the {what} thread panicked"));
+    // CycloneDX takes about twice as long as SPDX, so its two renderings
+    // run on two threads and SPDX's two on a third.
     let (cdx, spdx) = std::thread::scope(|s| {
         let spdx = s.spawn(|| twice(SbomFormat::SpdxJson));
-        let cdx = twice(SbomFormat::CycloneDxJson);
-        (
-            cdx,
-            spdx.join()
-                .unwrap_or_else(|_| Err(Error::Inconsistent("the SPDX thread panicked".into()))),
-        )
+        let again = s.spawn(|| crate::emit::sbom(model, SbomFormat::CycloneDxJson));
+        let cdx = crate::emit::sbom(model, SbomFormat::CycloneDxJson).and_then(|first| {
+            let again = again.join().map_err(|_| panicked("CycloneDX"))??;
+            let same = first == again;
+            Ok((first, same))
+        });
+        (cdx, spdx.join().unwrap_or_else(|_| Err(panicked("SPDX"))))
     });
     let ((cdx, cdx_same), (spdx, spdx_same)) = (cdx?, spdx?);
     let canonical = [("sbom.cdx.json", cdx_same), ("sbom.spdx.json", spdx_same)]
@@ -50,7 +55,7 @@ pub(super) fn render(facts: &ReleaseFacts) -> Result<Sboms> {
             reemit_identical: same,
         })
         .collect();
-    let (packages, fact) = sbom_facts(&model, facts);
+    let (packages, fact) = sbom_facts(model, facts);
     Ok(Sboms {
         cdx,
         spdx,
