@@ -33,7 +33,11 @@ pub mod write;
 pub use collect::{Env, SystemEnv};
 pub use command::attest::{attest, countersign, keygen, AttestOutput};
 pub use command::compat::{compat, compat_workspace, MemberCompat, WorkspaceCompat};
+pub use command::ledger::{show as ledger_show, summary as ledger_summary, verify as ledger_verify};
 pub use command::sbom::{sbom, SbomOutput};
+pub use command::schema::{
+    check as schema_check, lock as schema_lock, Checked as SchemaChecked, Locked as SchemaLocked,
+};
 pub use command::verify::{verify, verify_digests};
 pub use config::{AttestOptions, CompatOptions, Features, SbomFormat, Scope, VerifyOptions};
 pub use error::{Error, Result};

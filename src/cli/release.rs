@@ -373,37 +373,17 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-fn read_ledger(path: &std::path::Path) -> Result<String, Error> {
-    let bytes = relgate::collect::inputs::read(path, "ledger")?;
-    relgate::provenance::ledger::text_from_bytes(&bytes)
-        .map(str::to_owned)
-        .map_err(|e| Error::Ledger {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
-}
-
 pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
-    use relgate::provenance::ledger::{self, Entry, Ledger};
-    let bad = |path: &std::path::Path, e: ledger::LedgerError| Error::Ledger {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
+    use relgate::provenance::ledger::Entry;
     match cmd {
         LedgerCommand::Show {
             ledger,
             format,
             wait_lock,
         } => {
-            let _lock = relgate::release::ledger_guard::lock_if_present(
-                &ledger,
-                std::time::Duration::from_secs(wait_lock),
-                &waiting,
-            )?;
-            let text = read_ledger(&ledger)?;
-            let l = Ledger::parse(&text).map_err(|e| bad(&ledger, e))?;
+            let l = relgate::ledger_show(&ledger, std::time::Duration::from_secs(wait_lock), &waiting)?;
             if format == "json" {
-                let doc = serde_json::json!({"head": l.head, "entries": l.entries});
+                let doc = relgate::ledger_summary(&l);
                 println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             } else {
                 let revoked = l.revoked();
@@ -446,14 +426,14 @@ pub fn ledger(cmd: LedgerCommand) -> Result<ExitCode, Error> {
             format,
             wait_lock,
         } => {
-            let _lock = relgate::release::ledger_guard::lock_if_present(
+            let keys = relgate::collect::inputs::public_keys(&keys)?;
+            let report = relgate::ledger_verify(
                 &ledger,
+                &keys,
+                head.as_deref(),
                 std::time::Duration::from_secs(wait_lock),
                 &waiting,
             )?;
-            let text = read_ledger(&ledger)?;
-            let keys = relgate::collect::inputs::public_keys(&keys)?;
-            let report = ledger::verify(&text, &keys, head.as_deref()).map_err(|e| bad(&ledger, e))?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             } else {
@@ -559,13 +539,9 @@ pub fn schema(cmd: SchemaCommand) -> Result<ExitCode, Error> {
             manifest_path,
             contract,
         } => {
-            let (path, now, _, status) =
-                relgate::release::schema_status(manifest_path.as_deref(), contract.as_deref())?;
-            let lock = relgate::analyze::schema::Lock::from_schemas(&now)
-                .map_err(|e| Error::SchemaLock(e.to_string()))?;
-            relgate::write::file_atomic(&path, lock.render().as_bytes())?;
-            print_drift(&status);
-            println!("locked {} schema(s) in {}", now.len(), path.display());
+            let locked = relgate::schema_lock(manifest_path.as_deref(), contract.as_deref())?;
+            print_drift(&locked.status);
+            println!("locked {} schema(s) in {}", locked.schemas, locked.lock.display());
             Ok(ExitCode::SUCCESS)
         }
         SchemaCommand::Check {
@@ -573,23 +549,30 @@ pub fn schema(cmd: SchemaCommand) -> Result<ExitCode, Error> {
             contract,
             format,
         } => {
-            let (path, _, lock, status) =
-                relgate::release::schema_status(manifest_path.as_deref(), contract.as_deref())?;
-            let ok = lock.is_some() && status.drift.is_empty();
+            let checked = relgate::schema_check(manifest_path.as_deref(), contract.as_deref())?;
             if format == "json" {
-                let doc = serde_json::json!({
-                    "lock": path,
-                    "status": if lock.is_none() { "missing" } else { status.status },
-                    "drift": status.drift,
-                });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-            } else if lock.is_none() {
-                println!("no schema lock at {}: run `relgate schema lock`", path.display());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&checked.summary()).unwrap_or_default()
+                );
+            } else if !checked.present {
+                println!(
+                    "no schema lock at {}: run `relgate schema lock`",
+                    checked.lock.display()
+                );
             } else {
-                print_drift(&status);
-                println!("{}: {}", path.display(), if ok { "ok" } else { "DRIFT" });
+                print_drift(&checked.status);
+                println!(
+                    "{}: {}",
+                    checked.lock.display(),
+                    if checked.ok() { "ok" } else { "DRIFT" }
+                );
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if checked.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -3,5 +3,7 @@
 
 pub mod attest;
 pub mod compat;
+pub mod ledger;
 pub mod sbom;
+pub mod schema;
 pub mod verify;
