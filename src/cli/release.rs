@@ -7,13 +7,16 @@ use clap::{Args, Subcommand};
 use relgate::{Error, SystemEnv};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReleaseArgs {
+    #[command(subcommand)]
+    action: Option<ReleaseAction>,
     /// The workspace's root Cargo.toml.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
     /// The release directory to write (replaced atomically).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(long, value_name = "DIR", required = true)]
+    out: Option<PathBuf>,
     /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
     #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
@@ -61,11 +64,110 @@ pub struct ReleaseArgs {
     quiet: bool,
 }
 
+/// A release built on many CI runners.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseAction {
+    /// Plan a release built on many runners: one part per target (and
+    /// optional compat shards); prints the plan, its digest, or the matrix
+    /// a GitHub Actions job consumes.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The workspace's root Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The contract (default: relgate.toml, else [workspace.metadata.relgate]).
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+    /// Target triples, comma-separated or repeated (default: this host's).
+    #[arg(long, value_name = "T,...", value_delimiter = ',')]
+    targets: Vec<String>,
+    /// One build part per (target, package) instead of one per target.
+    #[arg(long)]
+    per_package: bool,
+    /// Spread the library members' compat checks over N parts (default:
+    /// compat runs once, at the merge).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    compat_shards: usize,
+    /// The runner label for a target, TARGET=LABEL (repeatable; default:
+    /// GitHub-hosted runners by target).
+    #[arg(long = "runs-on", value_name = "TARGET=LABEL")]
+    runs_on: Vec<String>,
+    /// The invocation id every part shares (default: $RELGATE_INVOCATION_ID, else a random UUID).
+    #[arg(long, value_name = "ID")]
+    invocation_id: Option<String>,
+    /// Write the plan to FILE (atomically) as well.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// What to print: the plan in words, the plan file, or the
+    /// `strategy.matrix` JSON (one line, for $GITHUB_OUTPUT).
+    #[arg(long, default_value = "human", value_parser = ["human", "json", "github-matrix"])]
+    format: String,
+}
+
+fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
+    use relgate::release::parts::{PartsPlan, Split};
+    let mut runs_on = Vec::new();
+    for spec in &args.runs_on {
+        let (t, label) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::InvalidOption(format!("--runs-on {spec}: expected TARGET=LABEL")))?;
+        runs_on.push((t.trim().to_owned(), label.trim().to_owned()));
+    }
+    let split = Split {
+        targets: args
+            .targets
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        per_package: args.per_package,
+        compat_shards: args.compat_shards,
+        runs_on,
+    };
+    // The release directory is not used: planning writes nothing but --out.
+    let mut r = relgate::release::Release::new("target/relgate-plan");
+    if let Some(p) = &args.manifest_path {
+        r = r.manifest_path(p);
+    }
+    if let Some(c) = &args.contract {
+        r = r.contract(c);
+    }
+    if let Some(id) = &args.invocation_id {
+        r = r.invocation_id(id);
+    }
+    let plan = r.parts_plan(&SystemEnv, &split)?;
+    let bytes = plan.render();
+    let digest = PartsPlan::digest(&bytes);
+    if let Some(out) = &args.out {
+        relgate::write::file_atomic(out, &bytes)?;
+    }
+    match args.format.as_str() {
+        "json" => print!("{}", String::from_utf8_lossy(&bytes)),
+        "github-matrix" => println!("{}", plan.github_matrix(&digest)),
+        _ => {
+            print!("{}", plan.describe_text(&digest));
+            if let Some(out) = &args.out {
+                println!("wrote {}", out.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     use relgate::collect::inputs::KeySource;
     use relgate::release::{Progress, Release};
     use std::io::IsTerminal;
-    let mut r = Release::new(&args.out)
+    if let Some(ReleaseAction::Plan(p)) = args.action {
+        return plan(p);
+    }
+    let Some(out) = &args.out else {
+        return Err(Error::InvalidOption("--out DIR is required".into()));
+    };
+    let mut r = Release::new(out)
         .dry_run(args.dry_run)
         .no_build(args.no_build)
         .allow_dirty(args.allow_dirty);

@@ -293,16 +293,34 @@ pub struct Members {
     pub libraries: Vec<CrateInfo>,
     /// Members with no library to compare, and why.
     pub skipped: Skipped,
+    /// Every member's version, by name.
+    pub versions: BTreeMap<String, String>,
+    /// The member whose manifest is the workspace's root manifest, if any.
+    pub root_package: Option<String>,
 }
 
 /// [`Members`] of the workspace of `manifest`.
 pub fn members(manifest: &Path, env: &dyn Env) -> Result<Members> {
     let meta = no_deps(manifest, env)?;
     let (libraries, skipped) = libraries_of(&meta)?;
+    let member = |p: &&NoDepsPackage| meta.workspace_members.contains(&p.id);
+    let root_manifest = meta.workspace_root.join("Cargo.toml");
     Ok(Members {
         binaries: binaries_of(&meta),
         libraries,
         skipped,
+        versions: meta
+            .packages
+            .iter()
+            .filter(member)
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect(),
+        root_package: meta
+            .packages
+            .iter()
+            .filter(member)
+            .find(|p| p.manifest_path == root_manifest)
+            .map(|p| p.name.clone()),
     })
 }
 

@@ -48,6 +48,7 @@ mod commit;
 mod compat;
 pub mod ledger_guard;
 mod metrics;
+pub mod parts;
 mod plan;
 mod regate;
 mod reporting;

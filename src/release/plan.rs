@@ -88,6 +88,59 @@ impl Release {
         self.prepare(env, false)
     }
 
+    /// `relgate release plan`: preflight (no key is needed: the plan is
+    /// not signed), then the parts of a release built on many runners.
+    /// Refused from a dirty or unversioned tree, since every part checks
+    /// that it builds the planned commit.
+    pub fn parts_plan(&self, env: &dyn Env, split: &super::parts::Split) -> Result<super::parts::PartsPlan> {
+        let plan = Release {
+            dry_run: true,
+            key: None,
+            // Refused below, with the reason that fits a plan.
+            allow_dirty: true,
+            ..self.clone()
+        }
+        .prepare(env, false)?;
+        let commit = plan.clean_commit.as_deref().ok_or_else(|| Error::Preflight {
+            reason: "a release built on many runners needs a clean git commit: every part checks it builds that commit".into(),
+            fix: "commit the changes (a dirty tree cannot be planned)".into(),
+        })?;
+        let members = &plan.members;
+        let package = match (&plan.contract.release.package, &members.root_package) {
+            (Some(name), _) => name.clone(),
+            (None, Some(root)) => root.clone(),
+            (None, None) if members.versions.len() == 1 => members.versions.keys().next().cloned().unwrap_or_default(),
+            (None, None) => return Err(Error::Contract {
+                origin: plan.contract.origin.clone().unwrap_or_else(|| "relgate defaults".into()),
+                reason: "the workspace has no root package and several members: name the one that carries the release version with `[release] package = \"NAME\"`".into(),
+            }),
+        };
+        let version = members
+            .versions
+            .get(&package)
+            .ok_or_else(|| Error::UnknownPackage {
+                name: package.clone(),
+                members: members.versions.keys().cloned().collect::<Vec<_>>().join(", "),
+            })?;
+        // rustc must know every target (a typo is exit 2 here, not on a runner).
+        for t in &split.targets {
+            collect::toolchain::cfg(env, &plan.root, Some(t))?;
+        }
+        let inputs = super::parts::Inputs {
+            commit,
+            package: (&package, version),
+            invocation_id: &plan.invocation_id,
+            contract: (
+                plan.contract.origin.as_deref().unwrap_or("relgate defaults"),
+                &plan.contract.sha256,
+            ),
+            toolchain: (&plan.toolchain.rustc_version, &plan.toolchain.host),
+            shipped: &plan.shipped,
+            libraries: members.libraries.iter().map(|l| l.name.clone()).collect(),
+        };
+        super::parts::plan(&inputs, split)
+    }
+
     /// What to do while waiting for a lock (the caller's notice, if any).
     fn waiting(&self) -> impl Fn(&Path) + '_ {
         move |p| {

@@ -2342,3 +2342,145 @@ fn a_symlinked_ledger_is_followed_not_replaced() {
     let o = ws.dry_run(&ws.scratch("dry"), &["--invocation-id", "x\u{1b}[31mred"]);
     assert_exit(&o, 2, "an invocation id with an escape character");
 }
+
+/// `relgate release plan` on fixtures/members (`app` 0.2.0 ships; the
+/// publishable libraries are alpha, beta, gamma and relgate-it-delta-4f1c9;
+/// `extra` is `publish = false`): one build part per target, compat shards
+/// dealt in name order, the matrix naming the plan file's digest, and the
+/// same bytes from a second checkout in another folder.
+#[test]
+fn a_release_plan_names_the_commit_and_one_part_per_target() {
+    let ws = Ws::of("members");
+    let host = String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .unwrap();
+    let plan_in = |root: &Path, file: &Path, format: &str| -> Output {
+        ws.cmd()
+            .current_dir(root)
+            .args([
+                "release",
+                "plan",
+                "--invocation-id",
+                "inv-plan-1",
+                "--compat-shards",
+                "2",
+            ])
+            .arg(format!("--targets={host},aarch64-apple-darwin"))
+            .args(["--format", format, "--out"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let file = ws.scratch("plan.json");
+    let o = plan_in(ws.root(), &file, "json");
+    assert_success(&o);
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(o.stdout, bytes, "--format json prints the file it writes");
+    let plan = json(&bytes);
+    let head = String::from_utf8(ws.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    assert_eq!(plan["commit"], head.trim());
+    assert_eq!(
+        (plan["package"].as_str(), plan["version"].as_str()),
+        (Some("app"), Some("0.2.0"))
+    );
+    assert_eq!(plan["invocationId"], "inv-plan-1");
+    let contract = std::fs::read(ws.root().join("relgate.toml")).unwrap();
+    assert_eq!(
+        plan["contract"]["sha256"],
+        format!("{:x}", Sha256::digest(&contract))
+    );
+    let parts: Vec<(String, String, Vec<String>)> = plan["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_owned(),
+                p["kind"].as_str().unwrap().to_owned(),
+                p["packages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        parts,
+        vec![
+            (format!("build-{host}"), "build".into(), s(&["app"])),
+            ("build-aarch64-apple-darwin".into(), "build".into(), s(&["app"])),
+            ("compat-1-of-2".into(), "compat".into(), s(&["alpha", "gamma"])),
+            (
+                "compat-2-of-2".into(),
+                "compat".into(),
+                s(&["beta", "relgate-it-delta-4f1c9"])
+            ),
+        ]
+    );
+
+    // The matrix: one line, one entry per part, each naming the plan's digest.
+    let o = plan_in(ws.root(), &ws.scratch("plan-again.json"), "github-matrix");
+    assert_success(&o);
+    assert_eq!(
+        o.stdout.iter().filter(|b| **b == b'\n').count(),
+        1,
+        "one line for $GITHUB_OUTPUT"
+    );
+    let matrix = json(&o.stdout);
+    let digest = format!("sha256:{:x}", Sha256::digest(&bytes));
+    let include = matrix["include"].as_array().unwrap();
+    assert_eq!(include.len(), 4);
+    for (entry, (id, kind, _)) in include.iter().zip(&parts) {
+        assert_eq!(
+            (&entry["part"], &entry["kind"]),
+            (&Value::from(id.as_str()), &Value::from(kind.as_str()))
+        );
+        assert_eq!(entry["plan-digest"], digest);
+    }
+    assert_eq!(std::fs::read(ws.scratch("plan-again.json")).unwrap(), bytes);
+
+    // Another checkout of the same commit, in another folder: the same plan.
+    let clone = ws.scratch("second-checkout");
+    let c = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(ws.root())
+        .arg(&clone)
+        .output()
+        .unwrap();
+    assert_success(&c);
+    let o = plan_in(&clone, &ws.scratch("plan-clone.json"), "json");
+    assert_success(&o);
+    assert_eq!(std::fs::read(ws.scratch("plan-clone.json")).unwrap(), bytes);
+
+    // What cannot be planned is exit 2, and nothing is written.
+    let refused = |args: &[&str], what: &str| {
+        let out = ws.scratch("refused.json");
+        let o = ws
+            .cmd()
+            .current_dir(ws.root())
+            .args(["release", "plan", "--out"])
+            .arg(&out)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_exit(&o, 2, what);
+        assert!(!out.exists(), "{what}: nothing written");
+    };
+    refused(&["--targets", "no-such-target-triple"], "an unknown target");
+    refused(&["--compat-shards", "5"], "more shards than library members");
+    refused(
+        &["--runs-on", "aarch64-apple-darwin=mac"],
+        "a runner for an unplanned target",
+    );
+    std::fs::write(
+        ws.root().join("src/main.rs"),
+        "fn main() { println!(\"dirty\"); }\n",
+    )
+    .unwrap();
+    refused(&[], "a dirty tree");
+}
