@@ -10,7 +10,7 @@ use relgate::{Error, SystemEnv};
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReleaseArgs {
     #[command(subcommand)]
-    action: Option<ReleaseAction>,
+    action: Option<Box<ReleaseAction>>,
     /// The workspace's root Cargo.toml.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -71,6 +71,116 @@ pub enum ReleaseAction {
     /// optional compat shards); prints the plan, its digest, or the matrix
     /// a GitHub Actions job consumes.
     Plan(PlanArgs),
+    /// Run one part of a plan on this runner: build its target, test it
+    /// when this runner can run it, and write the part directory with its
+    /// SBOM, metrics, traces and a signed part manifest.
+    Part(PartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PartArgs {
+    /// The plan file `relgate release plan --out` wrote.
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// The part to run (its id in the plan; the matrix's `part`).
+    #[arg(long, value_name = "ID")]
+    part: String,
+    /// The plan's digest as the matrix gave it (`plan-digest`): refused
+    /// unless the plan file has it.
+    #[arg(long, value_name = "SHA256")]
+    plan_digest: Option<String>,
+    /// The part directory to write (replaced atomically; one CI artifact).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
+    #[arg(long, value_name = "KEY")]
+    key: Option<PathBuf>,
+    /// Allow the public example key (used when no key is given).
+    #[arg(long)]
+    dry_run: bool,
+    /// The workspace's root Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The contract (must be the one the plan was made with).
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+    /// A file to add to the part besides the built binaries (repeatable).
+    #[arg(long = "artifact", value_name = "PATH")]
+    artifacts: Vec<PathBuf>,
+    /// Do not run cargo build (the part holds --artifact files and the evidence).
+    #[arg(long)]
+    no_build: bool,
+    /// Wait up to this many seconds for another relgate writing the same
+    /// part directory (default: fail at once, exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait_lock: u64,
+    /// Summary format on stdout.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn part(args: PartArgs) -> Result<ExitCode, Error> {
+    use relgate::collect::inputs::KeySource;
+    use relgate::release::parts::TestStatus;
+    use relgate::release::{Progress, Release};
+    let mut r = Release::new(&args.out)
+        .dry_run(args.dry_run)
+        .no_build(args.no_build)
+        .wait_lock(std::time::Duration::from_secs(args.wait_lock))
+        .on_wait(waiting);
+    if let Some(p) = &args.manifest_path {
+        r = r.manifest_path(p);
+    }
+    if let Some(k) = &args.key {
+        r = r.key(KeySource::File(k.clone()));
+    }
+    if let Some(c) = &args.contract {
+        r = r.contract(c);
+    }
+    for a in &args.artifacts {
+        r = r.artifact(a);
+    }
+    let quiet = args.quiet;
+    let mut progress = |p: Progress| {
+        if !quiet {
+            if let Progress::Finished { stage, seconds } = p {
+                eprintln!("      {stage} done in {seconds:.2}s");
+            }
+        }
+    };
+    let outcome = r.part(
+        &SystemEnv,
+        &args.plan,
+        &args.part,
+        args.plan_digest.as_deref(),
+        &mut progress,
+    )?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.format == "json" {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&outcome.summary()).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "part {} of plan {}: {} files in {}, tests {}, signed by {}",
+            outcome.part,
+            outcome.plan_digest,
+            outcome.files.len(),
+            outcome.dir.display(),
+            outcome.tests.status.id(),
+            outcome.keyid
+        );
+    }
+    Ok(match outcome.tests.status {
+        TestStatus::Failed | TestStatus::Inconclusive => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -161,8 +271,11 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     use relgate::collect::inputs::KeySource;
     use relgate::release::{Progress, Release};
     use std::io::IsTerminal;
-    if let Some(ReleaseAction::Plan(p)) = args.action {
-        return plan(p);
+    if let Some(action) = args.action {
+        return match *action {
+            ReleaseAction::Plan(p) => plan(p),
+            ReleaseAction::Part(p) => part(p),
+        };
     }
     let Some(out) = &args.out else {
         return Err(Error::InvalidOption("--out DIR is required".into()));

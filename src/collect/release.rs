@@ -120,6 +120,11 @@ fn tail(bytes: &[u8], lines: usize) -> String {
 /// Builds the binaries of `packages` (every member with one when empty) with
 /// `cargo build --release --locked` and returns their paths.
 pub fn build(manifest: &Path, packages: &[String]) -> Result<Vec<PathBuf>> {
+    build_for(manifest, packages, None)
+}
+
+/// [`build`] for `target` (`--target T`; the host's when `None`).
+pub fn build_for(manifest: &Path, packages: &[String], target: Option<&str>) -> Result<Vec<PathBuf>> {
     let mut args: Vec<String> = vec![
         "build".into(),
         "--release".into(),
@@ -129,6 +134,10 @@ pub fn build(manifest: &Path, packages: &[String]) -> Result<Vec<PathBuf>> {
         "--manifest-path".into(),
         manifest.display().to_string(),
     ];
+    if let Some(t) = target {
+        args.push("--target".into());
+        args.push(t.into());
+    }
     if packages.is_empty() {
         args.push("--workspace".into());
     }

@@ -398,6 +398,178 @@ impl PartsPlan {
     }
 }
 
+/// `predicateType` of a signed part manifest.
+pub const PART_PREDICATE: &str = "https://relgate.dev/release-part/v1";
+
+/// `_type` of an in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+
+/// The file name of a part's signed manifest (a DSSE envelope, one line).
+pub const PART_MANIFEST: &str = "part.intoto.jsonl";
+
+/// A part's manifest: an in-toto Statement whose subjects are the part's
+/// files and whose predicate binds them to the plan, the part and the runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PartStatement {
+    /// [`STATEMENT_TYPE`].
+    #[serde(rename = "_type")]
+    pub kind: String,
+    /// Every file of the part but the manifest itself.
+    pub subject: Vec<PartSubject>,
+    /// [`PART_PREDICATE`].
+    pub predicate_type: String,
+    /// What the part is.
+    pub predicate: PartPredicate,
+}
+
+/// One file of a part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartSubject {
+    /// Its file name in the part directory.
+    pub name: String,
+    /// `{"sha256": hex}`.
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+/// The part manifest's predicate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PartPredicate {
+    /// The plan's digest (`sha256:` of plan.json).
+    pub plan: String,
+    /// The part's id in the plan.
+    pub part: String,
+    /// Its kind.
+    pub kind: PartKind,
+    /// The commit it was built from.
+    pub commit: String,
+    /// The release's invocation id (the plan's).
+    pub invocation_id: String,
+    /// The target it built (build parts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The packages it built or compared.
+    pub packages: Vec<String>,
+    /// The machine it ran on.
+    pub runner: Runner,
+    /// That machine's toolchain.
+    pub toolchain: ToolchainRef,
+    /// What became of the tests.
+    pub tests: PartTests,
+    /// relgate's version on the runner.
+    pub relgate_version: String,
+    /// When the part started and finished (RFC 3339, the injected clock).
+    pub started_on: String,
+    /// See `started_on`.
+    pub finished_on: String,
+}
+
+/// The runner a part ran on, as the CI says (GitHub's `RUNNER_*`), and its host triple.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Runner {
+    /// rustc's host triple on the runner.
+    pub host: String,
+    /// `RUNNER_NAME`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `RUNNER_OS`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// `RUNNER_ARCH`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+}
+
+/// What became of a part's tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestStatus {
+    /// The tests ran on this runner and passed.
+    Passed,
+    /// They ran and at least one failed (or the command failed).
+    Failed,
+    /// They ran but no result could be read.
+    Inconclusive,
+    /// This runner cannot run the target: not run, never "passed".
+    NotRun,
+    /// The contract does not run tests (`run-tests = false`).
+    NotRequired,
+}
+
+impl TestStatus {
+    /// Every status.
+    pub const ALL: [TestStatus; 5] = [
+        TestStatus::Passed,
+        TestStatus::Failed,
+        TestStatus::Inconclusive,
+        TestStatus::NotRun,
+        TestStatus::NotRequired,
+    ];
+    /// The status as written.
+    pub fn id(self) -> &'static str {
+        match self {
+            TestStatus::Passed => "passed",
+            TestStatus::Failed => "failed",
+            TestStatus::Inconclusive => "inconclusive",
+            TestStatus::NotRun => "not-run",
+            TestStatus::NotRequired => "not-required",
+        }
+    }
+    /// What it means.
+    pub fn explain(self) -> &'static str {
+        match self {
+            TestStatus::Passed => "the tests ran on the part's runner and passed",
+            TestStatus::Failed => {
+                "the tests ran on the part's runner and failed (or the command exited non-zero)"
+            }
+            TestStatus::Inconclusive => "the test command ran but printed no libtest result line",
+            TestStatus::NotRun => {
+                "the part's runner cannot execute its target, so the tests were not run there"
+            }
+            TestStatus::NotRequired => "the contract does not run tests (`[release] run-tests = false`)",
+        }
+    }
+}
+
+/// A part's tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PartTests {
+    /// What became of them.
+    pub status: TestStatus,
+    /// Passed, failed and ignored counts (0 when not run).
+    pub passed: u64,
+    /// See `passed`.
+    pub failed: u64,
+    /// See `passed`.
+    pub ignored: u64,
+    /// Why, when not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl PartStatement {
+    /// The Statement's bytes, as signed.
+    pub fn render(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Parses a part Statement strictly and checks its types.
+    pub fn parse(bytes: &[u8]) -> std::result::Result<PartStatement, String> {
+        let s: PartStatement = crate::emit::strict_json::from_slice(bytes)?;
+        if s.kind != STATEMENT_TYPE || s.predicate_type != PART_PREDICATE {
+            return Err(format!(
+                "not a relgate part manifest (_type {}, predicateType {})",
+                s.kind, s.predicate_type
+            ));
+        }
+        Ok(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +682,17 @@ mod tests {
             assert!(!k.explain().is_empty());
             let wire = serde_json::to_value(k).unwrap();
             assert_eq!(wire, k.id(), "serde and id() agree");
+        }
+    }
+
+    /// Test statuses are part of every part manifest: frozen.
+    #[test]
+    fn test_statuses_are_frozen_and_explained() {
+        let ids: Vec<&str> = TestStatus::ALL.iter().map(|s| s.id()).collect();
+        assert_eq!(ids.join(" "), "passed failed inconclusive not-run not-required");
+        for s in TestStatus::ALL {
+            assert!(!s.explain().is_empty());
+            assert_eq!(serde_json::to_value(s).unwrap(), s.id(), "serde and id() agree");
         }
     }
 

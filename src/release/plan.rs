@@ -142,7 +142,7 @@ impl Release {
     }
 
     /// What to do while waiting for a lock (the caller's notice, if any).
-    fn waiting(&self) -> impl Fn(&Path) + '_ {
+    pub(super) fn waiting(&self) -> impl Fn(&Path) + '_ {
         move |p| {
             if let Some(f) = self.on_wait {
                 f(p)

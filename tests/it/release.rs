@@ -2348,14 +2348,19 @@ fn a_symlinked_ledger_is_followed_not_replaced() {
 /// `extra` is `publish = false`): one build part per target, compat shards
 /// dealt in name order, the matrix naming the plan file's digest, and the
 /// same bytes from a second checkout in another folder.
-#[test]
-fn a_release_plan_names_the_commit_and_one_part_per_target() {
-    let ws = Ws::of("members");
-    let host = String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout)
+/// This machine's target triple (`rustc -vV`'s host line).
+fn host_triple() -> String {
+    String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout)
         .unwrap()
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_release_plan_names_the_commit_and_one_part_per_target() {
+    let ws = Ws::of("members");
+    let host = host_triple();
     let plan_in = |root: &Path, file: &Path, format: &str| -> Output {
         ws.cmd()
             .current_dir(root)
@@ -2483,4 +2488,212 @@ fn a_release_plan_names_the_commit_and_one_part_per_target() {
     )
     .unwrap();
     refused(&[], "a dirty tree");
+}
+
+/// `relgate release part` on fixtures/members: the host part builds `app`
+/// for the host and runs the contract's test command; the other target's
+/// part (no build: no cross toolchain here) records its tests as not run
+/// on this runner. Each part's signed manifest names every file by digest,
+/// the plan's digest, the part, the commit and the runner; its SBOM is what
+/// `cargo tree` resolves for `app` on that target. A part from another
+/// plan, commit or contract is refused (exit 2) and writes nothing.
+#[test]
+fn release_parts_build_their_target_and_sign_a_manifest_bound_to_the_plan() {
+    let ws = Ws::of("members");
+    let host = host_triple();
+    let cross = if host.starts_with("aarch64-apple") {
+        "x86_64-unknown-linux-gnu"
+    } else {
+        "aarch64-apple-darwin"
+    };
+    ws.edit(
+        "relgate.toml",
+        "run-tests = false",
+        "run-tests = true\ntest-command = [\"sh\", \"-c\", \"echo 'test result: ok. 2 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out'\"]",
+    );
+    ws.commit("tests on");
+    let plan_file = ws.scratch("plan.json");
+    let o = ws
+        .cmd()
+        .current_dir(ws.root())
+        .args(["release", "plan", "--invocation-id", "inv-parts-1", "--out"])
+        .arg(&plan_file)
+        .arg(format!("--targets={host},{cross}"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let plan_bytes = std::fs::read(&plan_file).unwrap();
+    let digest = format!("sha256:{:x}", Sha256::digest(&plan_bytes));
+    let head = String::from_utf8(ws.git(&["rev-parse", "HEAD"]).stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let part = |id: &str, out: &Path, extra: &[&str]| -> Output {
+        ws.cmd()
+            .current_dir(ws.root())
+            .args(["release", "part", "--quiet", "--plan"])
+            .arg(&plan_file)
+            .args(["--part", id, "--key"])
+            .arg(&ws.key)
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let public = relgate::collect::inputs::public_key(&ws.public).unwrap();
+    let statement_of = |dir: &Path| -> Value {
+        let line = std::fs::read(dir.join("part.intoto.jsonl")).unwrap();
+        let envelope = relgate::provenance::dsse::Envelope::parse(&line).unwrap();
+        let payload = envelope.payload_bytes().unwrap();
+        let check = envelope
+            .check_signatures(&payload, std::slice::from_ref(&public))
+            .unwrap();
+        assert_eq!(
+            check.verified_keys,
+            [public.keyid().to_owned()],
+            "signed by the part key"
+        );
+        json(&payload)
+    };
+
+    // The host part: a real build, the tests run.
+    let host_dir = ws.scratch(&format!("parts/build-{host}"));
+    let o = part(&format!("build-{host}"), &host_dir, &["--plan-digest", &digest]);
+    assert_success(&o);
+    let st = statement_of(&host_dir);
+    let mut on_disk: Vec<String> = std::fs::read_dir(&host_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let exe = format!("app{}", std::env::consts::EXE_SUFFIX);
+    let mut expected = vec![
+        exe.clone(),
+        "metrics.json".into(),
+        "metrics.prom".into(),
+        "part.intoto.jsonl".into(),
+        "sbom.cdx.json".into(),
+        "sbom.spdx.json".into(),
+        "traces.ndjson".into(),
+    ];
+    expected.sort();
+    assert_eq!(on_disk, expected);
+    let subjects: Vec<(String, String)> = st["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["digest"]["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut files: Vec<(String, String)> = expected
+        .iter()
+        .filter(|n| *n != "part.intoto.jsonl")
+        .map(|n| {
+            (
+                n.clone(),
+                format!("{:x}", Sha256::digest(std::fs::read(host_dir.join(n)).unwrap())),
+            )
+        })
+        .collect();
+    files.sort();
+    assert_eq!(subjects, files, "every file but the manifest, by its own digest");
+    let p = &st["predicate"];
+    assert_eq!(st["predicateType"], "https://relgate.dev/release-part/v1");
+    assert_eq!(p["plan"], digest);
+    assert_eq!(p["part"], format!("build-{host}"));
+    assert_eq!(p["commit"], head);
+    assert_eq!(p["invocationId"], "inv-parts-1");
+    assert_eq!(p["target"], host);
+    assert_eq!(p["runner"]["host"], host);
+    assert_eq!(p["tests"]["status"], "passed");
+    assert_eq!(
+        (p["tests"]["passed"].as_u64(), p["tests"]["ignored"].as_u64()),
+        (Some(2), Some(1))
+    );
+    // The binary is the one cargo built for the host, and it runs.
+    let run = Command::new(host_dir.join(&exe)).output().unwrap();
+    assert_success(&run);
+    // One trace for the whole release: the plan's invocation id.
+    let traces = std::fs::read_to_string(host_dir.join("traces.ndjson")).unwrap();
+    assert!(traces.contains("inv-parts-1"), "{traces}");
+    let sbom_set = |dir: &Path| -> BTreeSet<(String, String)> {
+        crate::support::cdx_components(&read_json(&dir.join("sbom.cdx.json")))
+            .into_iter()
+            .collect()
+    };
+    let tree = |target: &str| {
+        cargo_tree_set(
+            ws.root(),
+            &["-p", "app", "-e", "normal,build", "--target", target],
+        )
+        .unwrap()
+    };
+    let mut with_root = sbom_set(&host_dir);
+    with_root.insert(("app".into(), "0.2.0".into()));
+    assert_eq!(with_root, tree(&host));
+
+    // The other target's part: no cross toolchain here, so no build; its
+    // tests are not run on this runner, and never reported as passed.
+    let cross_dir = ws.scratch(&format!("parts/build-{cross}"));
+    let o = {
+        let mut c = ws.cmd();
+        c.current_dir(ws.root())
+            .args(["release", "part", "--quiet", "--no-build", "--plan"])
+            .arg(&plan_file)
+            .args(["--part", &format!("build-{cross}"), "--key"])
+            .arg(&ws.key)
+            .arg("--artifact")
+            .arg(&ws.artifact)
+            .arg("--out")
+            .arg(&cross_dir);
+        c.output().unwrap()
+    };
+    assert_success(&o);
+    let st = statement_of(&cross_dir);
+    assert_eq!(st["predicate"]["tests"]["status"], "not-run");
+    assert_eq!(st["predicate"]["target"], cross);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not run on this runner"));
+    let mut with_root = sbom_set(&cross_dir);
+    with_root.insert(("app".into(), "0.2.0".into()));
+    assert_eq!(with_root, tree(cross));
+
+    // Refused, exit 2, nothing written.
+    let refused = |what: &str, o: Output, out: &Path| {
+        assert_exit(&o, 2, what);
+        assert!(!out.exists(), "{what}: nothing written");
+    };
+    let out = ws.scratch("parts/refused");
+    refused(
+        "a plan digest the file does not have",
+        part(&format!("build-{host}"), &out, &["--plan-digest", "sha256:00"]),
+        &out,
+    );
+    refused(
+        "a part the plan does not have",
+        part("build-nowhere", &out, &[]),
+        &out,
+    );
+    let other = ws.scratch("other.toml");
+    std::fs::write(
+        &other,
+        "version = 1\n[release]\nfirst-release = true\nrun-tests = false\n",
+    )
+    .unwrap();
+    refused(
+        "another contract",
+        part(
+            &format!("build-{host}"),
+            &out,
+            &["--contract", other.to_str().unwrap()],
+        ),
+        &out,
+    );
+    ws.edit("src/main.rs", "fn main()", "// another commit\nfn main()");
+    ws.commit("another commit");
+    refused("another commit", part(&format!("build-{host}"), &out, &[]), &out);
 }
