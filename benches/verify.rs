@@ -43,6 +43,7 @@ fn main() {
         relgate_version: env!("CARGO_PKG_VERSION").into(),
         started_on: 1_700_000_000,
         finished_on: 1_700_000_060,
+        parts: Vec::new(),
     };
     let statement = payload(&params).expect("statement");
     let bundle = Envelope::sign(IN_TOTO, &statement, &[&key])

@@ -75,6 +75,120 @@ pub enum ReleaseAction {
     /// when this runner can run it, and write the part directory with its
     /// SBOM, metrics, traces and a signed part manifest.
     Part(PartArgs),
+    /// Merge the parts of a plan on one fan-in runner: verify every part
+    /// (parts-complete), then gate, report, sign one provenance and record
+    /// the release, as `relgate release` does.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The plan file `relgate release plan --out` wrote.
+    #[arg(long, value_name = "FILE")]
+    plan: PathBuf,
+    /// Part directories, or directories holding them (repeatable).
+    #[arg(long = "parts", value_name = "DIR", required = true, num_args = 1..)]
+    parts: Vec<PathBuf>,
+    /// The plan's digest as the plan job printed it: refused unless the plan file has it.
+    #[arg(long, value_name = "SHA256")]
+    plan_digest: Option<String>,
+    /// A public key the parts may be signed with besides the release key (repeatable).
+    #[arg(long = "part-key", value_name = "PUB")]
+    part_keys: Vec<PathBuf>,
+    /// The release directory to write (replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
+    #[arg(long, value_name = "KEY")]
+    key: Option<PathBuf>,
+    /// Allow the public example key (used when no key is given); do not write the ledger.
+    #[arg(long)]
+    dry_run: bool,
+    /// The workspace's root Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The contract (must be the one the plan was made with).
+    #[arg(long, value_name = "FILE")]
+    contract: Option<PathBuf>,
+    /// Compat baseline: git:REV, path:DIR, registry:VERSION, rustdoc:FILE or none.
+    #[arg(long, value_name = "SPEC")]
+    baseline: Option<String>,
+    /// The ledger file (default: the contract's, release-ledger.jsonl).
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// Another public key the ledger's entries may be signed with (repeatable).
+    #[arg(long = "ledger-key", value_name = "PUB")]
+    ledger_keys: Vec<PathBuf>,
+    /// Wait up to this many seconds for another relgate writing the same
+    /// directory or ledger (default: fail at once, exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait_lock: u64,
+    /// Summary format on stdout.
+    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+    format: String,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn merge(args: MergeArgs) -> Result<ExitCode, Error> {
+    use relgate::collect::inputs::KeySource;
+    use relgate::release::{MergeOutcome, Progress, Release};
+    let mut r = Release::new(&args.out)
+        .dry_run(args.dry_run)
+        .wait_lock(std::time::Duration::from_secs(args.wait_lock))
+        .on_wait(waiting);
+    if let Some(p) = &args.manifest_path {
+        r = r.manifest_path(p);
+    }
+    if let Some(k) = &args.key {
+        r = r.key(KeySource::File(k.clone()));
+    }
+    if let Some(c) = &args.contract {
+        r = r.contract(c);
+    }
+    if let Some(b) = &args.baseline {
+        r = r.baseline(b);
+    }
+    if let Some(l) = &args.ledger {
+        r = r.ledger(l);
+    }
+    for k in &args.ledger_keys {
+        r = r.ledger_key(k);
+    }
+    let quiet = args.quiet;
+    let mut progress = |p: Progress| {
+        if !quiet {
+            if let Progress::Finished { stage, seconds } = p {
+                eprintln!("      {stage} done in {seconds:.2}s");
+            }
+        }
+    };
+    let outcome = r.merge(
+        &SystemEnv,
+        &args.plan,
+        &args.parts,
+        args.plan_digest.as_deref(),
+        &args.part_keys,
+        &mut progress,
+    )?;
+    match outcome {
+        MergeOutcome::Ran(o) => render_outcome(&o, &args.format),
+        MergeOutcome::Refused(problems) => {
+            if args.format == "json" {
+                let doc = serde_json::json!({"released": false, "result": "parts-incomplete", "problems": problems});
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                println!(
+                    "REFUSED: parts-complete failed; nothing was written (`relgate explain parts-complete`)"
+                );
+                for p in &problems {
+                    println!("  {} {}: {}", p.kind.id(), p.part, p.detail);
+                }
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +389,7 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
         return match *action {
             ReleaseAction::Plan(p) => plan(p),
             ReleaseAction::Part(p) => part(p),
+            ReleaseAction::Merge(p) => merge(p),
         };
     }
     let Some(out) = &args.out else {
@@ -350,11 +465,15 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let outcome = outcome?;
+    render_outcome(&outcome?, &args.format)
+}
+
+/// Prints a release's outcome (text or JSON) and maps it to the exit code.
+fn render_outcome(outcome: &relgate::release::Outcome, format: &str) -> Result<ExitCode, Error> {
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
-    if args.format == "json" {
+    if format == "json" {
         let doc = outcome.summary();
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if outcome.released {

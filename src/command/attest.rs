@@ -83,6 +83,7 @@ pub fn attest(opts: &AttestOptions, env: &dyn Env) -> Result<AttestOutput> {
         relgate_version: env!("CARGO_PKG_VERSION").into(),
         started_on,
         finished_on: env.now(),
+        parts: Vec::new(),
     };
     if ws.git.as_ref().is_some_and(|g| g.dirty) {
         warnings.push(

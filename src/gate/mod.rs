@@ -409,6 +409,13 @@ pub fn explain(id: &str, contract: &Contract) -> Option<String> {
     if let Some(kind) = crate::analyze::kinds::Kind::from_id(id) {
         return Some(kind.explain());
     }
+    if id == "parts-complete" {
+        let mut s = crate::release::PARTS_COMPLETE.to_owned();
+        for k in crate::release::ProblemKind::ALL {
+            s.push_str(&format!("\n  {:<13} {}", k.id(), k.explain()));
+        }
+        return Some(s);
+    }
     let r = contract.rules.iter().find(|r| r.id == id)?;
     let mut s = format!(
         "{}: user rule ({}) from {}\n",

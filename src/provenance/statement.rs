@@ -68,6 +68,9 @@ pub struct Params {
     pub started_on: i64,
     /// End of the run, Unix seconds (real clock).
     pub finished_on: i64,
+    /// Further resolved dependencies, (name, sha256): the part manifests a
+    /// release merged from many runners was built from.
+    pub parts: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
@@ -185,6 +188,13 @@ pub fn payload(p: &Params) -> Result<Vec<u8>, String> {
         resolved.push(ResourceDescriptor {
             name: Some("Cargo.lock".into()),
             digest: BTreeMap::from([("sha256", lock.clone())]),
+            ..ResourceDescriptor::default()
+        });
+    }
+    for (name, sha256) in &p.parts {
+        resolved.push(ResourceDescriptor {
+            name: Some(name.clone()),
+            digest: BTreeMap::from([("sha256", sha256.clone())]),
             ..ResourceDescriptor::default()
         });
     }

@@ -73,22 +73,7 @@ impl Release {
         expected_digest: Option<&str>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<PartOutcome> {
-        let bytes = collect::inputs::read_limited(plan_path, "release plan", collect::inputs::MAX_DOCUMENT)?;
-        let digest = PartsPlan::digest(&bytes);
-        let parts_plan = PartsPlan::parse(&bytes).map_err(|reason| Error::Input {
-            what: "release plan",
-            path: plan_path.to_path_buf(),
-            reason,
-        })?;
-        if let Some(expected) = expected_digest {
-            if expected != digest {
-                return Err(Error::Preflight {
-                    reason: format!("the plan file's digest is {digest}, not {expected}"),
-                    fix: "hand every part the plan.json the plan job wrote (download its artifact unchanged)"
-                        .into(),
-                });
-            }
-        }
+        let (parts_plan, digest) = read_plan(plan_path, expected_digest)?;
         let part = parts_plan.part(part_id).ok_or_else(|| {
             Error::InvalidOption(format!(
                 "the plan has no part `{part_id}` (its parts: {})",
@@ -126,31 +111,7 @@ impl Release {
         let _out_lock = write::lock(&self.out, self.wait_lock, &self.waiting())?;
         let plan = this.prepare(env, false)?;
         let mut warnings = plan.warnings.clone();
-        match plan.clean_commit.as_deref() {
-            Some(c) if c == parts_plan.commit => {}
-            Some(c) => {
-                return Err(Error::Preflight {
-                    reason: format!("this checkout is at {c}, the plan's commit is {}", parts_plan.commit),
-                    fix: "check out the plan's commit on every runner (actions/checkout of the same sha)".into(),
-                })
-            }
-            None => {
-                return Err(Error::Preflight {
-                    reason: "the work tree is not a clean git checkout, so it cannot be proven to be the plan's commit".into(),
-                    fix: "run the part in a clean checkout of the plan's commit".into(),
-                })
-            }
-        }
-        if plan.contract.sha256 != parts_plan.contract.sha256 {
-            return Err(Error::Preflight {
-                reason: format!(
-                    "the contract ({}) is not the one the plan was made with (sha256 {})",
-                    plan.contract.origin.as_deref().unwrap_or("relgate defaults"),
-                    parts_plan.contract.sha256
-                ),
-                fix: "pass the same --contract to `release plan` and `release part`".into(),
-            });
-        }
+        check_checkout(&plan, &parts_plan)?;
 
         clock.start(Stage::Build);
         let build_start = env.now_nanos();
@@ -304,6 +265,60 @@ impl Release {
             warnings,
         })
     }
+}
+
+/// The plan file at `path` and its digest, which must be `expected` when given.
+pub(super) fn read_plan(path: &Path, expected: Option<&str>) -> Result<(PartsPlan, String)> {
+    let bytes = collect::inputs::read_limited(path, "release plan", collect::inputs::MAX_DOCUMENT)?;
+    let digest = PartsPlan::digest(&bytes);
+    let plan = PartsPlan::parse(&bytes).map_err(|reason| Error::Input {
+        what: "release plan",
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    if let Some(expected) = expected {
+        if expected != digest {
+            return Err(Error::Preflight {
+                reason: format!("the plan file's digest is {digest}, not {expected}"),
+                fix: "hand every job the plan.json the plan job wrote (download its artifact unchanged)"
+                    .into(),
+            });
+        }
+    }
+    Ok((plan, digest))
+}
+
+/// This checkout is the plan's clean commit, with the plan's contract.
+pub(super) fn check_checkout(plan: &super::ReleasePlan, parts_plan: &PartsPlan) -> Result<()> {
+    match plan.clean_commit.as_deref() {
+        Some(c) if c == parts_plan.commit => {}
+        Some(c) => {
+            return Err(Error::Preflight {
+                reason: format!(
+                    "this checkout is at {c}, the plan's commit is {}",
+                    parts_plan.commit
+                ),
+                fix: "check out the plan's commit on every runner (actions/checkout of the same sha)".into(),
+            })
+        }
+        None => return Err(Error::Preflight {
+            reason:
+                "the work tree is not a clean git checkout, so it cannot be proven to be the plan's commit"
+                    .into(),
+            fix: "run in a clean checkout of the plan's commit".into(),
+        }),
+    }
+    if plan.contract.sha256 != parts_plan.contract.sha256 {
+        return Err(Error::Preflight {
+            reason: format!(
+                "the contract ({}) is not the one the plan was made with (sha256 {})",
+                plan.contract.origin.as_deref().unwrap_or("relgate defaults"),
+                parts_plan.contract.sha256
+            ),
+            fix: "pass the same --contract to `release plan`, `release part` and `release merge`".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The tests, when this runner can run the target: the contract's test

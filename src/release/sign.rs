@@ -25,6 +25,8 @@ pub(super) struct Signing<'a> {
     pub started_on: i64,
     /// See `started_on`.
     pub finished_on: i64,
+    /// The part manifests a merged release was built from, (name, sha256).
+    pub parts: Vec<(String, String)>,
 }
 
 /// Adds checksums.txt and provenance.intoto.jsonl to `files` (sorted by
@@ -70,6 +72,7 @@ pub(super) fn sign(files: &mut Vec<Staged>, s: &Signing) -> Result<(Vec<(String,
         relgate_version: env!("CARGO_PKG_VERSION").into(),
         started_on: s.started_on,
         finished_on: s.finished_on,
+        parts: s.parts.clone(),
     };
     let payload = statement::payload(&params).map_err(|reason| Error::Emit {
         artifact: "provenance statement",

@@ -588,6 +588,7 @@ fn real_bundle() -> (Vec<u8>, PublicKey) {
         relgate_version: "0".into(),
         started_on: 1_700_000_000,
         finished_on: 1_700_000_001,
+        parts: Vec::new(),
     };
     let payload = statement::payload(&params).unwrap();
     let key = test_key();

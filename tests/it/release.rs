@@ -2697,3 +2697,220 @@ fn release_parts_build_their_target_and_sign_a_manifest_bound_to_the_plan() {
     ws.commit("another commit");
     refused("another commit", part(&format!("build-{host}"), &out, &[]), &out);
 }
+
+/// A release built on two "runners": the plan job, one clone per part
+/// (only the part directories travel, as CI artifacts), and the merge in
+/// a third checkout. The merged directory passes `relgate gate --dir`, its
+/// provenance names each part manifest by digest, and the binaries carry
+/// their target. A missing, duplicated, tampered, foreign-signed,
+/// other-commit or half-written part refuses the merge: exit 1, nothing
+/// written.
+#[test]
+fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_parts() {
+    let ws = Ws::of("members");
+    let host = host_triple();
+    let cross = if host.starts_with("aarch64-apple") {
+        "x86_64-unknown-linux-gnu"
+    } else {
+        "aarch64-apple-darwin"
+    };
+    let (id_host, id_cross) = (format!("build-{host}"), format!("build-{cross}"));
+    let plan_file = ws.scratch("plan.json");
+    let o = ws
+        .cmd()
+        .current_dir(ws.root())
+        .args(["release", "plan", "--invocation-id", "inv-merge-1", "--out"])
+        .arg(&plan_file)
+        .arg(format!("--targets={host},{cross}"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let clone = |name: &str| -> PathBuf {
+        let dir = ws.scratch(name);
+        assert_success(
+            &Command::new("git")
+                .args(["clone", "-q"])
+                .arg(ws.root())
+                .arg(&dir)
+                .output()
+                .unwrap(),
+        );
+        dir
+    };
+    let run_part = |checkout: &Path, id: &str, key: &Path, out: &Path, build: bool| -> Output {
+        let mut c = ws.cmd();
+        c.current_dir(checkout)
+            .args(["release", "part", "--quiet", "--plan"])
+            .arg(&plan_file)
+            .args(["--part", id, "--key"])
+            .arg(key)
+            .arg("--out")
+            .arg(out);
+        if !build {
+            c.arg("--no-build").arg("--artifact").arg(&ws.artifact);
+        }
+        c.output().unwrap()
+    };
+    let runner_a = clone("runner-a");
+    let runner_b = clone("runner-b");
+    let part_a = ws.scratch("uploads/a");
+    let part_b = ws.scratch("uploads/b");
+    assert_success(&run_part(&runner_a, &id_host, &ws.key, &part_a, true));
+    assert_success(&run_part(&runner_b, &id_cross, &ws.key, &part_b, false));
+
+    // The fan-in runner downloads each artifact into its own directory.
+    let merger = clone("runner-merge");
+    let download = |name: &str, parts: &[(&str, &Path)]| -> PathBuf {
+        let dir = ws.scratch(name);
+        for (artifact, from) in parts {
+            copy_tree(from, &dir.join(format!("relgate-part-{artifact}")));
+        }
+        dir
+    };
+    let merge = |parts: &Path, out: &Path| -> Output {
+        ws.cmd()
+            .current_dir(&merger)
+            .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+            .arg(&plan_file)
+            .arg("--parts")
+            .arg(parts)
+            .arg("--key")
+            .arg(&ws.key)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let good = download("downloads", &[(&id_host, &part_a), (&id_cross, &part_b)]);
+    let out = ws.scratch("release");
+    let o = merge(&good, &out);
+    assert_success(&o);
+    let names: BTreeSet<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        format!("app-{host}"),
+        format!("notes-{cross}.txt"),
+        format!("part-{id_host}.intoto.jsonl"),
+        format!("part-{id_cross}.intoto.jsonl"),
+        format!("sbom-{id_host}.cdx.json"),
+        format!("sbom-{id_cross}.spdx.json"),
+        "provenance.intoto.jsonl".into(),
+        "checksums.txt".into(),
+        "report.md".into(),
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert_eq!(
+        std::fs::read(out.join(format!("app-{host}"))).unwrap(),
+        std::fs::read(part_a.join("app")).unwrap(),
+        "the host part's binary, unchanged"
+    );
+    let gate = ws
+        .cmd()
+        .current_dir(&merger)
+        .args(["gate", "--dir"])
+        .arg(&out)
+        .arg("--key")
+        .arg(&ws.public)
+        .output()
+        .unwrap();
+    assert_success(&gate);
+    let line = std::fs::read(out.join("provenance.intoto.jsonl")).unwrap();
+    let envelope = relgate::provenance::dsse::Envelope::parse(&line).unwrap();
+    let statement = json(&envelope.payload_bytes().unwrap());
+    let resolved = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    for id in [&id_host, &id_cross] {
+        let name = format!("part-{id}.intoto.jsonl");
+        let digest = format!("{:x}", Sha256::digest(std::fs::read(out.join(&name)).unwrap()));
+        assert!(
+            resolved
+                .iter()
+                .any(|r| r["name"] == name.as_str() && r["digest"]["sha256"] == digest.as_str()),
+            "{name} named by digest in {resolved:?}"
+        );
+    }
+    assert_eq!(
+        statement["predicate"]["runDetails"]["metadata"]["invocationId"],
+        "inv-merge-1"
+    );
+
+    // Bad parts: exit 1, the problem named, nothing written.
+    let refused = |case: &str, parts: &Path, problem: &str| {
+        let out = ws.scratch(&format!("refused-{case}"));
+        let o = merge(parts, &out);
+        assert_exit(&o, 1, case);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains(problem), "{case}: `{problem}` in {stdout}");
+        assert!(!out.exists(), "{case}: nothing written");
+    };
+    refused(
+        "missing",
+        &download("dl-missing", &[(&id_host, &part_a)]),
+        &format!("missing {id_cross}"),
+    );
+    let dup = download("dl-dup", &[(&id_host, &part_a), (&id_cross, &part_b)]);
+    copy_tree(&part_a, &dup.join("relgate-part-again"));
+    refused("duplicated", &dup, &format!("duplicated {id_host}"));
+    let tampered = download("dl-tampered", &[(&id_host, &part_a), (&id_cross, &part_b)]);
+    let exe = tampered.join(format!("relgate-part-{id_host}")).join("app");
+    let mut bytes = std::fs::read(&exe).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&exe, bytes).unwrap();
+    refused("tampered", &tampered, &format!("tampered {id_host}"));
+    let extra = download("dl-extra", &[(&id_host, &part_a), (&id_cross, &part_b)]);
+    std::fs::write(
+        extra.join(format!("relgate-part-{id_cross}")).join("unsigned.sh"),
+        b"#!/bin/sh\n",
+    )
+    .unwrap();
+    refused("an unsigned extra file", &extra, &format!("tampered {id_cross}"));
+    // Signed by a key the merge does not trust.
+    let other_keys = ws.scratch("other-keys");
+    assert_success(
+        &ws.cmd()
+            .args(["keygen", "--out-dir"])
+            .arg(&other_keys)
+            .output()
+            .unwrap(),
+    );
+    let part_other_key = ws.scratch("uploads/other-key");
+    assert_success(&run_part(
+        &runner_b,
+        &id_cross,
+        &other_keys.join("relgate.key"),
+        &part_other_key,
+        false,
+    ));
+    refused(
+        "another key",
+        &download("dl-key", &[(&id_host, &part_a), (&id_cross, &part_other_key)]),
+        &format!("unsigned {id_cross}"),
+    );
+    // Signed by the right key, but naming another commit.
+    let forged = download("dl-commit", &[(&id_host, &part_a), (&id_cross, &part_b)]);
+    let manifest = forged
+        .join(format!("relgate-part-{id_cross}"))
+        .join("part.intoto.jsonl");
+    let env = relgate::provenance::dsse::Envelope::parse(&std::fs::read(&manifest).unwrap()).unwrap();
+    let mut st = json(&env.payload_bytes().unwrap());
+    st["predicate"]["commit"] = Value::from("1111111111111111111111111111111111111111");
+    let key =
+        relgate::provenance::keys::PrivateKey::from_pem(&std::fs::read_to_string(&ws.key).unwrap()).unwrap();
+    let resigned = relgate::provenance::dsse::Envelope::sign(
+        relgate::provenance::dsse::IN_TOTO,
+        &serde_json::to_vec(&st).unwrap(),
+        &[&key],
+    );
+    std::fs::write(&manifest, resigned.to_json_line()).unwrap();
+    refused("another commit", &forged, &format!("other-commit {id_cross}"));
+    // A part killed before it wrote its manifest is no part at all.
+    let half = download("dl-half", &[(&id_host, &part_a)]);
+    let partial = half.join(format!("relgate-part-{id_cross}"));
+    copy_tree(&part_b, &partial);
+    std::fs::remove_file(partial.join("part.intoto.jsonl")).unwrap();
+    refused("a half-written part", &half, &format!("missing {id_cross}"));
+}

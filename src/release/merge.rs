@@ -1,0 +1,506 @@
+//! `relgate release merge`: the fan-in of a release built on many runners.
+//!
+//! ```text
+//! read plan → check the checkout (plan's commit, plan's contract)
+//!   → verify every part (signature by a trusted key, plan digest,
+//!     commit, invocation id, part as planned, every file by its digest,
+//!     no file it does not sign) → parts-complete (each planned part
+//!     exactly once) → the release pipeline over the parts' files
+//! ```
+//!
+//! Problems with the parts are findings (`parts-complete`, exit 1) and
+//! nothing is written. Once the parts hold, the ordinary release runs
+//! (compat, schema lock, the whole gate, report, one provenance, the
+//! ledger) with the parts' binaries as its artifacts — named
+//! `<name>-<target>` — their manifests and per-target SBOMs as evidence,
+//! their test results as the test evidence, and each part manifest named
+//! by digest in the provenance's `resolvedDependencies`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::artifacts::Built;
+use super::parts::{PartKind, PartStatement, PartsPlan, TestStatus, PART_MANIFEST};
+use super::staged::Staged;
+use super::{Outcome, Progress, Release, ReleasePlan};
+use crate::collect::{self, Env};
+use crate::error::{Error, Result};
+use crate::gate::facts::TestsFact;
+use crate::provenance::keys::PublicKey;
+use crate::write;
+
+/// The evidence files every part writes besides its artifacts.
+const PART_EVIDENCE: [&str; 5] = [
+    "sbom.cdx.json",
+    "sbom.spdx.json",
+    "metrics.json",
+    "metrics.prom",
+    "traces.ndjson",
+];
+
+/// Why a part cannot be merged: the `parts-complete` invariant's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// A planned part did not arrive.
+    Missing,
+    /// Two directories hold the same part.
+    Duplicated,
+    /// No valid signature by a trusted key.
+    Unsigned,
+    /// It names another plan (digest).
+    OtherPlan,
+    /// It was built from another commit or release (invocation id).
+    OtherCommit,
+    /// Its id, kind, target or packages are not the plan's.
+    NotPlanned,
+    /// A file is missing, changed, or not signed.
+    Tampered,
+}
+
+impl ProblemKind {
+    /// Every kind.
+    pub const ALL: [ProblemKind; 7] = [
+        ProblemKind::Missing,
+        ProblemKind::Duplicated,
+        ProblemKind::Unsigned,
+        ProblemKind::OtherPlan,
+        ProblemKind::OtherCommit,
+        ProblemKind::NotPlanned,
+        ProblemKind::Tampered,
+    ];
+    /// The kind as printed.
+    pub fn id(self) -> &'static str {
+        match self {
+            ProblemKind::Missing => "missing",
+            ProblemKind::Duplicated => "duplicated",
+            ProblemKind::Unsigned => "unsigned",
+            ProblemKind::OtherPlan => "other-plan",
+            ProblemKind::OtherCommit => "other-commit",
+            ProblemKind::NotPlanned => "not-planned",
+            ProblemKind::Tampered => "tampered",
+        }
+    }
+    /// What it means.
+    pub fn explain(self) -> &'static str {
+        match self {
+            ProblemKind::Missing => "a part the plan lists did not arrive",
+            ProblemKind::Duplicated => "two part directories hold the same part",
+            ProblemKind::Unsigned => "the part manifest has no valid signature by the release key or a --part-key",
+            ProblemKind::OtherPlan => "the part names another plan's digest",
+            ProblemKind::OtherCommit => "the part was built from another commit, or for another release (invocation id)",
+            ProblemKind::NotPlanned => "the part's id, kind, target or packages are not what the plan lists",
+            ProblemKind::Tampered => "a file of the part is missing, differs from its signed digest, is not signed, or the manifest is unreadable",
+        }
+    }
+}
+
+/// What `relgate explain parts-complete` prints.
+pub const PARTS_COMPLETE: &str = "parts-complete: `relgate release merge` merges a release built on many runners only when every part the plan lists arrived exactly once, each signed by a trusted key (the release key or a --part-key), naming this plan's digest, commit and invocation id, built as planned, with every file matching its signed digest and no file it does not sign. Otherwise nothing is written and the merge exits 1.";
+
+/// One reason the parts cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PartProblem {
+    /// The part id (or the directory, when the manifest is unreadable).
+    pub part: String,
+    /// What is wrong.
+    pub kind: ProblemKind,
+    /// In words.
+    pub detail: String,
+}
+
+/// What a merge did.
+#[derive(Debug, Clone)]
+pub enum MergeOutcome {
+    /// The parts held: the release ran (and was released or rejected by the gate).
+    Ran(Box<Outcome>),
+    /// `parts-complete` failed: nothing was written.
+    Refused(Vec<PartProblem>),
+}
+
+/// What the parts bring to the release pipeline (set on [`Release`] by a merge).
+#[derive(Debug)]
+pub(super) struct FromParts {
+    commit: String,
+    /// Release-directory name → (file, executable).
+    artifacts: BTreeMap<String, PathBuf>,
+    /// Release-directory name → file: manifests and per-part SBOMs.
+    evidence: BTreeMap<String, PathBuf>,
+    /// (name, sha256) of each part manifest, for `resolvedDependencies`.
+    manifests: Vec<(String, String)>,
+    /// The test evidence, from the parts that could run the tests.
+    pub(super) tests: TestsFact,
+}
+
+impl FromParts {
+    pub(super) fn check_commit(&self, plan: &ReleasePlan) -> Result<()> {
+        match plan.clean_commit.as_deref() {
+            Some(c) if c == self.commit => Ok(()),
+            other => Err(Error::Preflight {
+                reason: format!(
+                    "the checkout is at {}, the plan's commit is {}",
+                    other.unwrap_or("a dirty tree"),
+                    self.commit
+                ),
+                fix: "merge in a clean checkout of the plan's commit".into(),
+            }),
+        }
+    }
+
+    pub(super) fn built(&self) -> Result<Built> {
+        Ok(Built {
+            names: self.artifacts.clone(),
+            seconds: 0.0,
+        })
+    }
+
+    pub(super) fn evidence(&self) -> Result<Vec<Staged>> {
+        self.evidence
+            .iter()
+            .map(|(name, path)| Staged::new(name, write::Content::Copy(path.clone()), false))
+            .collect()
+    }
+
+    pub(super) fn manifests(&self) -> Vec<(String, String)> {
+        self.manifests.clone()
+    }
+}
+
+/// A part that verified.
+struct Verified {
+    dir: PathBuf,
+    statement: PartStatement,
+    manifest_sha256: String,
+}
+
+impl Release {
+    /// Merges the parts in `part_dirs` (part directories, or directories
+    /// holding them) of the plan at `plan_path` into this release's output
+    /// directory. `part_keys` are trusted besides the release key.
+    pub fn merge(
+        &self,
+        env: &dyn Env,
+        plan_path: &Path,
+        part_dirs: &[PathBuf],
+        expected_digest: Option<&str>,
+        part_keys: &[PathBuf],
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<MergeOutcome> {
+        let (parts_plan, digest) = super::part::read_plan(plan_path, expected_digest)?;
+        if let Some(p) = parts_plan.parts.iter().find(|p| p.kind != PartKind::Build) {
+            return Err(Error::InvalidOption(format!(
+                "the plan has {} part `{}`; this version of relgate runs and merges build parts only (plan without --compat-shards: compat runs at the merge)",
+                p.kind.id(),
+                p.id
+            )));
+        }
+        let this = Release {
+            invocation_id: Some(parts_plan.invocation_id.clone()),
+            no_build: true,
+            artifacts: Vec::new(),
+            ..self.clone()
+        };
+        // Checked before any part is read: this checkout, this contract, the key.
+        let mut trusted = {
+            let plan = Release {
+                allow_dirty: true,
+                ..this.clone()
+            }
+            .prepare(env, false)?;
+            super::part::check_checkout(&plan, &parts_plan)?;
+            vec![plan.key.public()]
+        };
+        trusted.extend(collect::inputs::public_keys(part_keys)?);
+
+        let found = find_parts(part_dirs)?;
+        let mut problems = Vec::new();
+        let mut by_id: BTreeMap<String, Verified> = BTreeMap::new();
+        for dir in found {
+            match verify_part(&dir, &parts_plan, &digest, &trusted) {
+                Ok(v) => {
+                    let id = v.statement.predicate.part.clone();
+                    if let Some(first) = by_id.get(&id) {
+                        problems.push(PartProblem {
+                            part: id.clone(),
+                            kind: ProblemKind::Duplicated,
+                            detail: format!("in {} and {}", first.dir.display(), v.dir.display()),
+                        });
+                    } else {
+                        by_id.insert(id, v);
+                    }
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        for p in &parts_plan.parts {
+            if !by_id.contains_key(&p.id) && !problems.iter().any(|x| x.part == p.id) {
+                problems.push(PartProblem {
+                    part: p.id.clone(),
+                    kind: ProblemKind::Missing,
+                    detail: "no part directory holds it".into(),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| (&a.part, a.kind).cmp(&(&b.part, b.kind)));
+            return Ok(MergeOutcome::Refused(problems));
+        }
+        let from = from_parts(&parts_plan, &by_id, this.contract_runs_tests(env)?)?;
+        let merged = Release {
+            merged: Some(std::sync::Arc::new(from)),
+            ..this
+        };
+        merged.run(env, progress).map(|o| MergeOutcome::Ran(Box::new(o)))
+    }
+
+    /// Whether the contract runs tests (read once more: it decides whether
+    /// the parts' test evidence is required).
+    fn contract_runs_tests(&self, _env: &dyn Env) -> Result<bool> {
+        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
+        let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(collect::release::contract(&root, self.contract.as_deref())?
+            .release
+            .run_tests)
+    }
+}
+
+/// Each directory given, or its subdirectories, that holds a part manifest.
+fn find_parts(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for d in dirs {
+        if collect::probe::is_file(&d.join(PART_MANIFEST)) {
+            out.push(d.clone());
+            continue;
+        }
+        for name in collect::probe::dir_names(d, "part directory")? {
+            let e = d.join(name);
+            if collect::probe::is_file(&e.join(PART_MANIFEST)) {
+                out.push(e);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Checks one part directory against the plan; its problem, if any.
+fn verify_part(
+    dir: &Path,
+    plan: &PartsPlan,
+    digest: &str,
+    trusted: &[PublicKey],
+) -> std::result::Result<Verified, PartProblem> {
+    let label = dir.display().to_string();
+    let problem = |part: &str, kind: ProblemKind, detail: String| PartProblem {
+        part: part.to_owned(),
+        kind,
+        detail,
+    };
+    let manifest_path = dir.join(PART_MANIFEST);
+    let bytes = collect::inputs::read_limited(&manifest_path, "part manifest", collect::inputs::MAX_DOCUMENT)
+        .map_err(|e| problem(&label, ProblemKind::Tampered, e.to_string()))?;
+    let envelope = crate::provenance::dsse::Envelope::parse(&bytes)
+        .map_err(|e| problem(&label, ProblemKind::Tampered, format!("{PART_MANIFEST}: {e}")))?;
+    let payload = envelope
+        .payload_bytes()
+        .map_err(|e| problem(&label, ProblemKind::Tampered, format!("{PART_MANIFEST}: {e}")))?;
+    let statement = PartStatement::parse(&payload)
+        .map_err(|e| problem(&label, ProblemKind::Tampered, format!("{PART_MANIFEST}: {e}")))?;
+    let id = statement.predicate.part.clone();
+    let signed = envelope
+        .check_signatures(&payload, trusted)
+        .map(|c| !c.verified_keys.is_empty())
+        .unwrap_or(false);
+    if envelope.payload_type != crate::provenance::dsse::IN_TOTO || !signed {
+        return Err(problem(
+            &id,
+            ProblemKind::Unsigned,
+            format!("{label}: no valid signature by the release key or a --part-key"),
+        ));
+    }
+    let p = &statement.predicate;
+    if p.plan != digest {
+        return Err(problem(
+            &id,
+            ProblemKind::OtherPlan,
+            format!("{label} names plan {}", p.plan),
+        ));
+    }
+    if p.commit != plan.commit || p.invocation_id != plan.invocation_id {
+        return Err(problem(
+            &id,
+            ProblemKind::OtherCommit,
+            format!("{label} was built from {} for {}", p.commit, p.invocation_id),
+        ));
+    }
+    match plan.part(&id) {
+        Some(planned)
+            if planned.kind == p.kind && planned.target == p.target && planned.packages == p.packages => {}
+        _ => {
+            return Err(problem(
+                &id,
+                ProblemKind::NotPlanned,
+                format!("{label}: the plan lists no such part, or another target or packages"),
+            ))
+        }
+    }
+    // Exactly the signed files, each with its signed digest.
+    let names: Vec<String> = collect::probe::dir_names(dir, "part directory")
+        .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?
+        .into_iter()
+        .filter(|n| n != PART_MANIFEST)
+        .collect();
+    let mut signed_names: Vec<String> = statement.subject.iter().map(|s| s.name.clone()).collect();
+    signed_names.sort();
+    if names != signed_names {
+        return Err(problem(
+            &id,
+            ProblemKind::Tampered,
+            format!("{label} holds {names:?}, its manifest signs {signed_names:?}"),
+        ));
+    }
+    for s in &statement.subject {
+        let path = dir.join(&s.name);
+        if collect::probe::is_symlink(&path) || !collect::probe::is_file(&path) {
+            return Err(problem(
+                &id,
+                ProblemKind::Tampered,
+                format!("{} is not a regular file", path.display()),
+            ));
+        }
+        let actual = collect::artifacts::sha256_file(&path)
+            .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?;
+        if s.digest.get("sha256") != Some(&actual) {
+            return Err(problem(
+                &id,
+                ProblemKind::Tampered,
+                format!(
+                    "{}: its sha256 is {actual}, the manifest signs another",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(Verified {
+        dir: dir.to_path_buf(),
+        manifest_sha256: super::staged::sha256(&bytes),
+        statement,
+    })
+}
+
+/// The release's inputs from verified parts: artifacts `<stem>-<target><ext>`,
+/// evidence `part-<id>.intoto.jsonl` and `sbom-<id>.{cdx,spdx}.json`, and the
+/// test evidence (summed over the parts that ran tests; none ran → not run).
+fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: bool) -> Result<FromParts> {
+    let mut artifacts = BTreeMap::new();
+    let mut evidence = BTreeMap::new();
+    let mut manifests = Vec::new();
+    let mut tests = TestsFact {
+        required: run_tests,
+        command: vec!["relgate release part".into()],
+        ..TestsFact::default()
+    };
+    let mut conclusive = true;
+    for planned in &plan.parts {
+        let Some(v) = parts.get(&planned.id) else {
+            continue;
+        };
+        let target = planned.target.clone().unwrap_or_default();
+        for s in &v.statement.subject {
+            if PART_EVIDENCE.contains(&s.name.as_str()) {
+                continue;
+            }
+            let name = with_target(&s.name, &target);
+            if super::staged::RESERVED.contains(&name.as_str())
+                || artifacts.insert(name.clone(), v.dir.join(&s.name)).is_some()
+            {
+                return Err(Error::InvalidOption(format!(
+                    "two parts ship a file named `{name}`; give the binaries distinct names"
+                )));
+            }
+        }
+        let manifest_name = format!("part-{}.intoto.jsonl", planned.id);
+        evidence.insert(manifest_name.clone(), v.dir.join(PART_MANIFEST));
+        evidence.insert(
+            format!("sbom-{}.cdx.json", planned.id),
+            v.dir.join("sbom.cdx.json"),
+        );
+        evidence.insert(
+            format!("sbom-{}.spdx.json", planned.id),
+            v.dir.join("sbom.spdx.json"),
+        );
+        manifests.push((manifest_name, v.manifest_sha256.clone()));
+        let t = &v.statement.predicate.tests;
+        match t.status {
+            TestStatus::Passed | TestStatus::Failed | TestStatus::Inconclusive => {
+                tests.ran = true;
+                tests.passed += t.passed;
+                tests.failed += t.failed;
+                tests.ignored += t.ignored;
+                conclusive &= t.status != TestStatus::Inconclusive;
+                if t.status == TestStatus::Failed && tests.exit_code.is_none() {
+                    tests.exit_code = Some(1);
+                }
+            }
+            TestStatus::NotRun | TestStatus::NotRequired => {}
+        }
+    }
+    tests.conclusive = tests.ran && conclusive;
+    if tests.ran && tests.exit_code.is_none() {
+        tests.exit_code = Some(0);
+    }
+    for name in evidence.keys() {
+        if artifacts.contains_key(name) {
+            return Err(Error::InvalidOption(format!(
+                "a part ships a file named `{name}`, which the merge writes"
+            )));
+        }
+    }
+    Ok(FromParts {
+        commit: plan.commit.clone(),
+        artifacts,
+        evidence,
+        manifests,
+        tests,
+    })
+}
+
+/// `rg` + `x86_64-unknown-linux-gnu` → `rg-x86_64-unknown-linux-gnu`;
+/// `rg.exe` → `rg-x86_64-pc-windows-msvc.exe`.
+fn with_target(name: &str, target: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}-{target}.{ext}"),
+        _ => format!("{name}-{target}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_kinds_are_frozen_and_explained() {
+        let ids: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.id()).collect();
+        assert_eq!(
+            ids.join(" "),
+            "missing duplicated unsigned other-plan other-commit not-planned tampered"
+        );
+        for k in ProblemKind::ALL {
+            assert!(!k.explain().is_empty());
+            assert_eq!(serde_json::to_value(k).unwrap(), k.id());
+        }
+    }
+
+    #[test]
+    fn artifact_names_carry_the_target() {
+        assert_eq!(
+            with_target("rg", "x86_64-unknown-linux-gnu"),
+            "rg-x86_64-unknown-linux-gnu"
+        );
+        assert_eq!(
+            with_target("rg.exe", "x86_64-pc-windows-msvc"),
+            "rg-x86_64-pc-windows-msvc.exe"
+        );
+        assert_eq!(with_target(".hidden", "t"), ".hidden-t");
+    }
+}
