@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 const CONTRACT: &str = include_str!("../templates/init/relgate.toml");
 const XTASK: &str = include_str!("../templates/init/xtask-release.rs");
 const WORKFLOW: &str = include_str!("../templates/init/release.yml");
+const MATRIX_WORKFLOW: &str = include_str!("../templates/init/release-matrix.yml");
 /// The placeholder in the workflow template that the tag pattern replaces.
 const TAG_SLOT: &str = "\"v*\"";
 
@@ -19,6 +20,19 @@ pub struct InitOptions {
     pub dir: PathBuf,
     /// Overwrite files that exist.
     pub force: bool,
+    /// Which release workflow to write.
+    pub ci: Ci,
+}
+
+/// The release workflow `init` writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ci {
+    /// One GitHub Actions job: release, gate, record (`relgate release`).
+    #[default]
+    GithubSingle,
+    /// A GitHub Actions matrix: plan, one part per target on its own
+    /// runner, one verified merge (`release plan`, `part`, `merge`).
+    Github,
 }
 
 /// What `init` did.
@@ -42,7 +56,11 @@ pub fn init(opts: &InitOptions) -> Result<InitOutcome> {
     }
     let tags = crate::collect::git::tags(&opts.dir);
     let (tag_pattern, tag_reason) = tag_pattern(&tags);
-    let workflow = WORKFLOW.replacen(TAG_SLOT, &format!("\"{tag_pattern}\""), 1);
+    let template = match opts.ci {
+        Ci::GithubSingle => WORKFLOW,
+        Ci::Github => MATRIX_WORKFLOW,
+    };
+    let workflow = template.replacen(TAG_SLOT, &format!("\"{tag_pattern}\""), 1);
     // A repository that already has a ledger is past its first release.
     let contract = if crate::collect::probe::exists(&opts.dir.join("release-ledger.jsonl")) {
         CONTRACT.replacen("\nfirst-release = true", "\n# first-release = true", 1)

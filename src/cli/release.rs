@@ -959,12 +959,21 @@ pub struct InitArgs {
     /// Overwrite the files that exist (by default they are left alone).
     #[arg(long)]
     force: bool,
+    /// The release workflow: `github` releases across a CI matrix (plan,
+    /// one part per target on its own runner, one verified merge); without
+    /// it, one job releases on one runner.
+    #[arg(long, value_name = "CI", value_parser = ["github"])]
+    ci: Option<String>,
 }
 
 pub fn init(args: InitArgs) -> Result<ExitCode, Error> {
     let out = relgate::init::init(&relgate::init::InitOptions {
         dir: args.dir.clone(),
         force: args.force,
+        ci: match args.ci.as_deref() {
+            Some("github") => relgate::init::Ci::Github,
+            _ => relgate::init::Ci::GithubSingle,
+        },
     })?;
     for p in &out.written {
         println!("wrote {}", relgate::init::shown(&args.dir, p));
@@ -980,5 +989,12 @@ pub fn init(args: InitArgs) -> Result<ExitCode, Error> {
         out.tag_pattern, out.tag_reason
     );
     println!("next: review relgate.toml, run `relgate schema lock`, commit both, then `relgate release --dry-run --out target/release-dry-run`");
+    if args.ci.is_some() {
+        println!(
+            "the matrix workflow signs parts with secrets.RELGATE_PART_KEY and the release with secrets.RELGATE_SIGNING_KEY: \
+             create both with `relgate keygen --name part` and `relgate keygen --name release`, store the .key files as those secrets, \
+             commit part.pub as .github/part-key.pub and release.pub as .github/release-key.pub, and set RELGATE_TARGETS in the workflow"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

