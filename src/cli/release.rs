@@ -1,4 +1,5 @@
-//! `release`, `gate`, `ledger`, `schema`, `explain` and `init`.
+//! `release`, `gate`, `ledger`, `schema`, `explain` and `init` (the
+//! multi-runner `release plan`, `part` and `merge` are in `parts.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,315 +71,15 @@ pub enum ReleaseAction {
     /// Plan a release built on many runners: one part per target (and
     /// optional compat shards); prints the plan, its digest, or the matrix
     /// a GitHub Actions job consumes.
-    Plan(PlanArgs),
+    Plan(super::parts::PlanArgs),
     /// Run one part of a plan on this runner: build its target, test it
     /// when this runner can run it, and write the part directory with its
     /// SBOM, metrics, traces and a signed part manifest.
-    Part(PartArgs),
+    Part(super::parts::PartArgs),
     /// Merge the parts of a plan on one fan-in runner: verify every part
     /// (parts-complete), then gate, report, sign one provenance and record
     /// the release, as `relgate release` does.
-    Merge(MergeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// The plan file `relgate release plan --out` wrote.
-    #[arg(long, value_name = "FILE")]
-    plan: PathBuf,
-    /// Part directories, or directories holding them (repeatable).
-    #[arg(long = "parts", value_name = "DIR", required = true, num_args = 1..)]
-    parts: Vec<PathBuf>,
-    /// The plan's digest as the plan job printed it: refused unless the plan file has it.
-    #[arg(long, value_name = "SHA256")]
-    plan_digest: Option<String>,
-    /// A public key the parts may be signed with besides the release key (repeatable).
-    #[arg(long = "part-key", value_name = "PUB")]
-    part_keys: Vec<PathBuf>,
-    /// The release directory to write (replaced atomically).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
-    #[arg(long, value_name = "KEY")]
-    key: Option<PathBuf>,
-    /// Allow the public example key (used when no key is given); do not write the ledger.
-    #[arg(long)]
-    dry_run: bool,
-    /// The workspace's root Cargo.toml.
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
-    /// The contract (must be the one the plan was made with).
-    #[arg(long, value_name = "FILE")]
-    contract: Option<PathBuf>,
-    /// Compat baseline: git:REV, path:DIR, registry:VERSION, rustdoc:FILE or none.
-    #[arg(long, value_name = "SPEC")]
-    baseline: Option<String>,
-    /// The ledger file (default: the contract's, release-ledger.jsonl).
-    #[arg(long, value_name = "FILE")]
-    ledger: Option<PathBuf>,
-    /// Another public key the ledger's entries may be signed with (repeatable).
-    #[arg(long = "ledger-key", value_name = "PUB")]
-    ledger_keys: Vec<PathBuf>,
-    /// Wait up to this many seconds for another relgate writing the same
-    /// directory or ledger (default: fail at once, exit 2).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    wait_lock: u64,
-    /// Summary format on stdout.
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    format: String,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-fn merge(args: MergeArgs) -> Result<ExitCode, Error> {
-    use relgate::collect::inputs::KeySource;
-    use relgate::release::{MergeOutcome, Progress, Release};
-    let mut r = Release::new(&args.out)
-        .dry_run(args.dry_run)
-        .wait_lock(std::time::Duration::from_secs(args.wait_lock))
-        .on_wait(waiting);
-    if let Some(p) = &args.manifest_path {
-        r = r.manifest_path(p);
-    }
-    if let Some(k) = &args.key {
-        r = r.key(KeySource::File(k.clone()));
-    }
-    if let Some(c) = &args.contract {
-        r = r.contract(c);
-    }
-    if let Some(b) = &args.baseline {
-        r = r.baseline(b);
-    }
-    if let Some(l) = &args.ledger {
-        r = r.ledger(l);
-    }
-    for k in &args.ledger_keys {
-        r = r.ledger_key(k);
-    }
-    let quiet = args.quiet;
-    let mut progress = |p: Progress| {
-        if !quiet {
-            if let Progress::Finished { stage, seconds } = p {
-                eprintln!("      {stage} done in {seconds:.2}s");
-            }
-        }
-    };
-    let outcome = r.merge(
-        &SystemEnv,
-        &args.plan,
-        &args.parts,
-        args.plan_digest.as_deref(),
-        &args.part_keys,
-        &mut progress,
-    )?;
-    match outcome {
-        MergeOutcome::Ran(o) => render_outcome(&o, &args.format),
-        MergeOutcome::Refused(problems) => {
-            if args.format == "json" {
-                let doc = serde_json::json!({"released": false, "result": "parts-incomplete", "problems": problems});
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-            } else {
-                println!(
-                    "REFUSED: parts-complete failed; nothing was written (`relgate explain parts-complete`)"
-                );
-                for p in &problems {
-                    println!("  {} {}: {}", p.kind.id(), p.part, p.detail);
-                }
-            }
-            Ok(ExitCode::from(1))
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-pub struct PartArgs {
-    /// The plan file `relgate release plan --out` wrote.
-    #[arg(long, value_name = "FILE")]
-    plan: PathBuf,
-    /// The part to run (its id in the plan; the matrix's `part`).
-    #[arg(long, value_name = "ID")]
-    part: String,
-    /// The plan's digest as the matrix gave it (`plan-digest`): refused
-    /// unless the plan file has it.
-    #[arg(long, value_name = "SHA256")]
-    plan_digest: Option<String>,
-    /// The part directory to write (replaced atomically; one CI artifact).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    /// Signing key (PKCS#8 PEM). Default: $RELGATE_SIGNING_KEY.
-    #[arg(long, value_name = "KEY")]
-    key: Option<PathBuf>,
-    /// Allow the public example key (used when no key is given).
-    #[arg(long)]
-    dry_run: bool,
-    /// The workspace's root Cargo.toml.
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
-    /// The contract (must be the one the plan was made with).
-    #[arg(long, value_name = "FILE")]
-    contract: Option<PathBuf>,
-    /// A file to add to the part besides the built binaries (repeatable).
-    #[arg(long = "artifact", value_name = "PATH")]
-    artifacts: Vec<PathBuf>,
-    /// Do not run cargo build (the part holds --artifact files and the evidence).
-    #[arg(long)]
-    no_build: bool,
-    /// Wait up to this many seconds for another relgate writing the same
-    /// part directory (default: fail at once, exit 2).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    wait_lock: u64,
-    /// Summary format on stdout.
-    #[arg(long, default_value = "human", value_parser = ["human", "json"])]
-    format: String,
-    /// No progress output.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-fn part(args: PartArgs) -> Result<ExitCode, Error> {
-    use relgate::collect::inputs::KeySource;
-    use relgate::release::parts::TestStatus;
-    use relgate::release::{Progress, Release};
-    let mut r = Release::new(&args.out)
-        .dry_run(args.dry_run)
-        .no_build(args.no_build)
-        .wait_lock(std::time::Duration::from_secs(args.wait_lock))
-        .on_wait(waiting);
-    if let Some(p) = &args.manifest_path {
-        r = r.manifest_path(p);
-    }
-    if let Some(k) = &args.key {
-        r = r.key(KeySource::File(k.clone()));
-    }
-    if let Some(c) = &args.contract {
-        r = r.contract(c);
-    }
-    for a in &args.artifacts {
-        r = r.artifact(a);
-    }
-    let quiet = args.quiet;
-    let mut progress = |p: Progress| {
-        if !quiet {
-            if let Progress::Finished { stage, seconds } = p {
-                eprintln!("      {stage} done in {seconds:.2}s");
-            }
-        }
-    };
-    let outcome = r.part(
-        &SystemEnv,
-        &args.plan,
-        &args.part,
-        args.plan_digest.as_deref(),
-        &mut progress,
-    )?;
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    if args.format == "json" {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&outcome.summary()).unwrap_or_default()
-        );
-    } else {
-        println!(
-            "part {} of plan {}: {} files in {}, tests {}, signed by {}",
-            outcome.part,
-            outcome.plan_digest,
-            outcome.files.len(),
-            outcome.dir.display(),
-            outcome.tests.status.id(),
-            outcome.keyid
-        );
-    }
-    Ok(match outcome.tests.status {
-        TestStatus::Failed | TestStatus::Inconclusive => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
-    })
-}
-
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// The workspace's root Cargo.toml.
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
-    /// The contract (default: relgate.toml, else [workspace.metadata.relgate]).
-    #[arg(long, value_name = "FILE")]
-    contract: Option<PathBuf>,
-    /// Target triples, comma-separated or repeated (default: this host's).
-    #[arg(long, value_name = "T,...", value_delimiter = ',')]
-    targets: Vec<String>,
-    /// One build part per (target, package) instead of one per target.
-    #[arg(long)]
-    per_package: bool,
-    /// Spread the library members' compat checks over N parts (default:
-    /// compat runs once, at the merge).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    compat_shards: usize,
-    /// The runner label for a target, TARGET=LABEL (repeatable; default:
-    /// GitHub-hosted runners by target).
-    #[arg(long = "runs-on", value_name = "TARGET=LABEL")]
-    runs_on: Vec<String>,
-    /// The invocation id every part shares (default: $RELGATE_INVOCATION_ID, else a random UUID).
-    #[arg(long, value_name = "ID")]
-    invocation_id: Option<String>,
-    /// Write the plan to FILE (atomically) as well.
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
-    /// What to print: the plan in words, the plan file, or the
-    /// `strategy.matrix` JSON (one line, for $GITHUB_OUTPUT).
-    #[arg(long, default_value = "human", value_parser = ["human", "json", "github-matrix"])]
-    format: String,
-}
-
-fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
-    use relgate::release::parts::{PartsPlan, Split};
-    let mut runs_on = Vec::new();
-    for spec in &args.runs_on {
-        let (t, label) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::InvalidOption(format!("--runs-on {spec}: expected TARGET=LABEL")))?;
-        runs_on.push((t.trim().to_owned(), label.trim().to_owned()));
-    }
-    let split = Split {
-        targets: args
-            .targets
-            .iter()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        per_package: args.per_package,
-        compat_shards: args.compat_shards,
-        runs_on,
-    };
-    // The release directory is not used: planning writes nothing but --out.
-    let mut r = relgate::release::Release::new("target/relgate-plan");
-    if let Some(p) = &args.manifest_path {
-        r = r.manifest_path(p);
-    }
-    if let Some(c) = &args.contract {
-        r = r.contract(c);
-    }
-    if let Some(id) = &args.invocation_id {
-        r = r.invocation_id(id);
-    }
-    let plan = r.parts_plan(&SystemEnv, &split)?;
-    let bytes = plan.render();
-    let digest = PartsPlan::digest(&bytes);
-    if let Some(out) = &args.out {
-        relgate::write::file_atomic(out, &bytes)?;
-    }
-    match args.format.as_str() {
-        "json" => print!("{}", String::from_utf8_lossy(&bytes)),
-        "github-matrix" => println!("{}", plan.github_matrix(&digest)),
-        _ => {
-            print!("{}", plan.describe_text(&digest));
-            if let Some(out) = &args.out {
-                println!("wrote {}", out.display());
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Merge(super::parts::MergeArgs),
 }
 
 pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
@@ -387,9 +88,9 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     use std::io::IsTerminal;
     if let Some(action) = args.action {
         return match *action {
-            ReleaseAction::Plan(p) => plan(p),
-            ReleaseAction::Part(p) => part(p),
-            ReleaseAction::Merge(p) => merge(p),
+            ReleaseAction::Plan(p) => super::parts::plan(p),
+            ReleaseAction::Part(p) => super::parts::part(p),
+            ReleaseAction::Merge(p) => super::parts::merge(p),
         };
     }
     let Some(out) = &args.out else {
@@ -469,7 +170,7 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
 }
 
 /// Prints a release's outcome (text or JSON) and maps it to the exit code.
-fn render_outcome(outcome: &relgate::release::Outcome, format: &str) -> Result<ExitCode, Error> {
+pub(super) fn render_outcome(outcome: &relgate::release::Outcome, format: &str) -> Result<ExitCode, Error> {
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
@@ -685,7 +386,7 @@ pub enum LedgerCommand {
 }
 
 /// The notice printed once when a command waits for another relgate's lock.
-fn waiting(path: &std::path::Path) {
+pub(super) fn waiting(path: &std::path::Path) {
     eprintln!(
         "waiting for another relgate writing {} (--wait-lock)",
         path.display()
