@@ -2837,6 +2837,17 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         statement["predicate"]["runDetails"]["metadata"]["invocationId"],
         "inv-merge-1"
     );
+    // The in-toto reference implementation verifies the merged provenance
+    // over every file checksums.txt lists.
+    let listed: Vec<PathBuf> = checksums(&out).iter().map(|(n, _)| out.join(n)).collect();
+    assert!(listed.len() >= 9, "{listed:?}");
+    let bundle = out.join("provenance.intoto.jsonl");
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"verify", &bundle, &ws.public];
+    for a in &listed {
+        args.push(a);
+    }
+    let v = python("intoto_interop.py", &args);
+    assert!(v.status.success(), "in-toto reference: {}", text(&v));
 
     // Bad parts: exit 1, the problem named, nothing written.
     let refused = |case: &str, parts: &Path, problem: &str| {
