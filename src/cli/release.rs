@@ -243,6 +243,10 @@ pub struct GateArgs {
     /// (a key used before a rotation); repeatable.
     #[arg(long = "ledger-key", value_name = "PUB")]
     ledger_keys: Vec<PathBuf>,
+    /// A public key the part manifests of a release merged from many
+    /// runners may be signed with (repeatable).
+    #[arg(long = "part-key", value_name = "PUB")]
+    part_keys: Vec<PathBuf>,
     /// Wait up to this many seconds for another relgate writing the same
     /// directory or ledger (default: fail at once, exit 2).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
@@ -274,6 +278,7 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             wait_lock: std::time::Duration::from_secs(args.wait_lock),
             ledger_head: args.ledger_head,
             on_wait: Some(waiting),
+            part_keys: args.part_keys,
         },
         &SystemEnv,
     )?;

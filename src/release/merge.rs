@@ -465,6 +465,99 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
     })
 }
 
+/// `relgate gate --dir` on a merged release: every embedded part manifest
+/// (`part-<id>.intoto.jsonl`) is signed by a trusted key, names this
+/// release's invocation id and its own part, and every file it signed that
+/// the merge ships (binaries as `<name>-<target>`, SBOMs as
+/// `sbom-<id>.*`) is in the directory with that digest — so an auditor
+/// sees which runner produced which binary. `None` for a release with no
+/// part manifests. `files` are the directory's (name, sha256) as hashed.
+pub(super) fn embedded_parts_check(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    trusted: &[PublicKey],
+    invocation_id: &str,
+) -> Option<(String, bool, String)> {
+    let manifests: Vec<(&String, String)> = files
+        .keys()
+        .filter_map(|n| {
+            let id = n.strip_prefix("part-")?.strip_suffix(".intoto.jsonl")?;
+            Some((n, id.to_owned()))
+        })
+        .collect();
+    if manifests.is_empty() {
+        return None;
+    }
+    let mut problems = Vec::new();
+    let mut shipped = 0;
+    let mut runners = Vec::new();
+    for (name, id) in &manifests {
+        let check = || -> std::result::Result<(usize, String), String> {
+            let bytes = collect::inputs::read_limited(
+                &dir.join(name),
+                "part manifest",
+                collect::inputs::MAX_DOCUMENT,
+            )
+            .map_err(|e| e.to_string())?;
+            let envelope = crate::provenance::dsse::Envelope::parse(&bytes).map_err(|e| e.to_string())?;
+            let payload = envelope.payload_bytes().map_err(|e| e.to_string())?;
+            let signed = envelope
+                .check_signatures(&payload, trusted)
+                .map(|c| !c.verified_keys.is_empty())
+                .unwrap_or(false);
+            if !signed {
+                return Err("no valid signature by a trusted key (pass the part key with --part-key)".into());
+            }
+            let st = PartStatement::parse(&payload)?;
+            let p = &st.predicate;
+            if &p.part != id || p.invocation_id != invocation_id {
+                return Err(format!("names part {} of release {}", p.part, p.invocation_id));
+            }
+            let target = p.target.clone().unwrap_or_default();
+            let mut n = 0;
+            for s in &st.subject {
+                let merged = match s.name.as_str() {
+                    "sbom.cdx.json" => format!("sbom-{id}.cdx.json"),
+                    "sbom.spdx.json" => format!("sbom-{id}.spdx.json"),
+                    other if PART_EVIDENCE.contains(&other) => continue,
+                    other => with_target(other, &target),
+                };
+                if files.get(&merged) != s.digest.get("sha256") {
+                    return Err(format!("{merged} is not the {} its runner signed", s.name));
+                }
+                n += 1;
+            }
+            Ok((
+                n,
+                format!(
+                    "{id} on {}",
+                    p.runner.name.clone().unwrap_or_else(|| p.runner.host.clone())
+                ),
+            ))
+        };
+        match check() {
+            Ok((n, runner)) => {
+                shipped += n;
+                runners.push(runner);
+            }
+            Err(why) => problems.push(format!("{name}: {why}")),
+        }
+    }
+    Some(if problems.is_empty() {
+        (
+            "parts".into(),
+            true,
+            format!(
+                "{} part manifest(s) verify; each of {shipped} shipped file(s) is the one its runner signed ({})",
+                manifests.len(),
+                runners.join(", ")
+            ),
+        )
+    } else {
+        ("parts".into(), false, problems.join("; "))
+    })
+}
+
 /// `rg` + `x86_64-unknown-linux-gnu` → `rg-x86_64-unknown-linux-gnu`;
 /// `rg.exe` → `rg-x86_64-pc-windows-msvc.exe`.
 fn with_target(name: &str, target: &str) -> String {

@@ -66,6 +66,9 @@ pub struct RegateOptions {
     pub ledger_head: Option<String>,
     /// Called once when it has to wait for the ledger's lock.
     pub on_wait: Option<fn(&Path)>,
+    /// Keys the embedded part manifests of a merged release may be signed
+    /// with (besides `keys`).
+    pub part_keys: Vec<PathBuf>,
 }
 
 /// The directory against checksums.txt, as `sha256sum -c` and more: it
@@ -270,6 +273,19 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             doc.release.id, provenance.invocation_id
         ),
     ));
+    let hashed: std::collections::BTreeMap<String, String> = entries
+        .iter()
+        .filter_map(|(n, e)| match e {
+            collect::artifacts::Entry::File { sha256 } => Some((n.clone(), sha256.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut part_trust = collect::inputs::public_keys(&opts.keys)?;
+    part_trust.extend(collect::inputs::public_keys(&opts.part_keys)?);
+    if let Some(c) = super::merge::embedded_parts_check(dir, &hashed, &part_trust, &provenance.invocation_id)
+    {
+        checks.push(c);
+    }
     let ledger = ledger_checks(
         opts,
         &root,

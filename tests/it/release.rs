@@ -2817,6 +2817,12 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         .output()
         .unwrap();
     assert_success(&gate);
+    assert!(
+        String::from_utf8_lossy(&gate.stdout)
+            .contains("PASS parts: 2 part manifest(s) verify; each of 6 shipped file(s)"),
+        "{}",
+        text(&gate)
+    );
     let line = std::fs::read(out.join("provenance.intoto.jsonl")).unwrap();
     let envelope = relgate::provenance::dsse::Envelope::parse(&line).unwrap();
     let statement = json(&envelope.payload_bytes().unwrap());
@@ -2896,10 +2902,54 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         &part_other_key,
         false,
     ));
-    refused(
-        "another key",
-        &download("dl-key", &[(&id_host, &part_a), (&id_cross, &part_other_key)]),
-        &format!("unsigned {id_cross}"),
+    let other_key_parts = download("dl-key", &[(&id_host, &part_a), (&id_cross, &part_other_key)]);
+    refused("another key", &other_key_parts, &format!("unsigned {id_cross}"));
+    // Trusted with --part-key, the same parts merge; `gate --dir` then
+    // checks the embedded manifests too, and needs that key to trust them.
+    let out_keyed = ws.scratch("release-part-key");
+    let o = ws
+        .cmd()
+        .current_dir(&merger)
+        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+        .arg(&plan_file)
+        .arg("--parts")
+        .arg(&other_key_parts)
+        .arg("--part-key")
+        .arg(other_keys.join("relgate.pub"))
+        .arg("--key")
+        .arg(&ws.key)
+        .arg("--out")
+        .arg(&out_keyed)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let gate_dir = |extra: &[&std::ffi::OsStr]| -> Output {
+        ws.cmd()
+            .current_dir(&merger)
+            .args(["gate", "--dir"])
+            .arg(&out_keyed)
+            .arg("--key")
+            .arg(&ws.public)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = gate_dir(&[]);
+    assert_exit(&o, 1, "gate --dir without the part key");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!(
+            "FAIL parts: part-{id_cross}.intoto.jsonl: no valid signature"
+        )),
+        "{}",
+        text(&o)
+    );
+    let part_pub = other_keys.join("relgate.pub");
+    let o = gate_dir(&["--part-key".as_ref(), part_pub.as_os_str()]);
+    assert_success(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("PASS parts: 2 part manifest(s) verify"),
+        "{}",
+        text(&o)
     );
     // Signed by the right key, but naming another commit.
     let forged = download("dl-commit", &[(&id_host, &part_a), (&id_cross, &part_b)]);
