@@ -57,6 +57,36 @@ pub struct Context {
     pub verify_command: String,
     /// Ledger facts.
     pub ledger: LedgerRow,
+    /// One row per part of a release merged from many runners (empty otherwise).
+    pub parts: Vec<PartRow>,
+}
+
+/// A part of a release merged from many runners, as report.md shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartRow {
+    /// The part's id.
+    pub id: String,
+    /// Its target.
+    pub target: String,
+    /// The runner (name, else host triple).
+    pub runner: String,
+    /// `passed`, `failed`, `not-run`, … (the part's test status).
+    pub tests: String,
+    /// Counts, or why the tests were not run.
+    pub tests_detail: String,
+    /// Components in the part's CycloneDX SBOM.
+    pub sbom_components: usize,
+    /// The files it shipped, as named in the release directory.
+    pub files: Vec<FileRow>,
+}
+
+/// A file and its digest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileRow {
+    /// Its name in the release directory.
+    pub name: String,
+    /// Its sha256.
+    pub sha256: String,
 }
 
 /// A rule as the gate table shows it.
@@ -222,6 +252,7 @@ pub fn context(
         artifacts: facts.artifacts.clone(),
         verify_command,
         ledger,
+        parts: Vec::new(),
     }
 }
 

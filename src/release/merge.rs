@@ -130,6 +130,8 @@ pub(super) struct FromParts {
     manifests: Vec<(String, String)>,
     /// The test evidence, from the parts that could run the tests.
     pub(super) tests: TestsFact,
+    /// report.md's section per part.
+    pub(super) rows: Vec<crate::emit::report::PartRow>,
 }
 
 impl FromParts {
@@ -171,6 +173,8 @@ struct Verified {
     dir: PathBuf,
     statement: PartStatement,
     manifest_sha256: String,
+    /// Components in its CycloneDX SBOM (`None`: it has none, or unreadable).
+    sbom_components: Option<usize>,
 }
 
 impl Release {
@@ -381,10 +385,19 @@ fn verify_part(
             ));
         }
     }
+    let sbom_components = collect::inputs::read_limited(
+        &dir.join("sbom.cdx.json"),
+        "part SBOM",
+        collect::inputs::MAX_DOCUMENT,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    .and_then(|v| v["components"].as_array().map(Vec::len));
     Ok(Verified {
         dir: dir.to_path_buf(),
         manifest_sha256: super::staged::sha256(&bytes),
         statement,
+        sbom_components,
     })
 }
 
@@ -395,6 +408,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
     let mut artifacts = BTreeMap::new();
     let mut evidence = BTreeMap::new();
     let mut manifests = Vec::new();
+    let mut rows = Vec::new();
     let mut tests = TestsFact {
         required: run_tests,
         command: vec!["relgate release part".into()],
@@ -406,7 +420,36 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
             continue;
         };
         let target = planned.target.clone().unwrap_or_default();
+        let p = &v.statement.predicate;
+        let mut row = crate::emit::report::PartRow {
+            id: planned.id.clone(),
+            target: target.clone(),
+            runner: p.runner.name.clone().unwrap_or_else(|| p.runner.host.clone()),
+            tests: p.tests.status.id().to_owned(),
+            tests_detail: match (&p.tests.reason, p.tests.status) {
+                (Some(r), _) => r.clone(),
+                (None, TestStatus::Passed | TestStatus::Failed) => format!(
+                    "{} passed, {} failed, {} ignored",
+                    p.tests.passed, p.tests.failed, p.tests.ignored
+                ),
+                (None, _) => String::new(),
+            },
+            sbom_components: v.sbom_components.unwrap_or(0),
+            files: Vec::new(),
+        };
         for s in &v.statement.subject {
+            let shipped = match s.name.as_str() {
+                "sbom.cdx.json" => Some(format!("sbom-{}.cdx.json", planned.id)),
+                "sbom.spdx.json" => Some(format!("sbom-{}.spdx.json", planned.id)),
+                other if PART_EVIDENCE.contains(&other) => None,
+                other => Some(with_target(other, &target)),
+            };
+            if let Some(name) = shipped {
+                row.files.push(crate::emit::report::FileRow {
+                    name,
+                    sha256: s.digest.get("sha256").cloned().unwrap_or_default(),
+                });
+            }
             if PART_EVIDENCE.contains(&s.name.as_str()) {
                 continue;
             }
@@ -430,6 +473,8 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
             v.dir.join("sbom.spdx.json"),
         );
         manifests.push((manifest_name, v.manifest_sha256.clone()));
+        row.files.sort_by(|a, b| a.name.cmp(&b.name));
+        rows.push(row);
         let t = &v.statement.predicate.tests;
         match t.status {
             TestStatus::Passed | TestStatus::Failed | TestStatus::Inconclusive => {
@@ -462,6 +507,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         evidence,
         manifests,
         tests,
+        rows,
     })
 }
 

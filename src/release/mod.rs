@@ -402,7 +402,8 @@ impl Release {
 
             // ── report ───────────────────────────────────────────────────
             clock.start(Stage::Report);
-            let report_md = reporting::report_md(plan, &gate_facts, &verdict, compat_note)?;
+            let part_rows = self.merged.as_ref().map(|m| m.rows.clone()).unwrap_or_default();
+            let report_md = reporting::report_md(plan, &gate_facts, &verdict, compat_note, part_rows)?;
             for (name, bytes) in [
                 ("metrics.json", metrics_json),
                 ("metrics.prom", metrics_prom),

@@ -16,6 +16,7 @@ pub(super) fn report_md(
     facts: &Facts,
     verdict: &Verdict,
     compat_note: String,
+    parts: Vec<report::PartRow>,
 ) -> Result<Vec<u8>> {
     let ledger_rel = plan
         .ledger_path
@@ -23,7 +24,7 @@ pub(super) fn report_md(
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| plan.ledger_path.display().to_string());
     let verify_command = report::verify_command(&plan.root, &plan.out, &plan.contract, &plan.public_key);
-    let ctx = report::context(
+    let mut ctx = report::context(
         facts,
         verdict,
         &plan.contract,
@@ -36,6 +37,7 @@ pub(super) fn report_md(
             seq: plan.ledger.entries.len() + 1,
         },
     );
+    ctx.parts = parts;
     report::render(&plan.template, &ctx)
 }
 

@@ -2807,6 +2807,19 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         std::fs::read(part_a.join("app")).unwrap(),
         "the host part's binary, unchanged"
     );
+    // report.md: one section per part, with its runner, tests and files.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let app_digest = format!("{:x}", Sha256::digest(std::fs::read(part_a.join("app")).unwrap()));
+    for needle in [
+        "## Parts".to_owned(),
+        format!("### `{id_host}` — {host}"),
+        format!("### `{id_cross}` — {cross}"),
+        "Tests: **not-required**".to_owned(),
+        format!("| `app-{host}` | `{app_digest}` |"),
+        format!("| `notes-{cross}.txt` |"),
+    ] {
+        assert!(report.contains(&needle), "{needle} in report.md:\n{report}");
+    }
     let gate = ws
         .cmd()
         .current_dir(&merger)
