@@ -35,13 +35,27 @@ pub(super) fn build(
     };
     let seconds = (env.now_nanos() - start) as f64 / 1e9;
     files.extend(extra.iter().cloned());
+    Ok(Built {
+        names: named(&files, &[])?,
+        seconds,
+    })
+}
+
+/// Each file by its name in the release (or part) directory: refused when
+/// a name collides with a file relgate writes (`RESERVED`, or `also`), is
+/// hidden or empty, or is taken twice.
+pub(super) fn named(files: &[PathBuf], also: &[&str]) -> Result<BTreeMap<String, PathBuf>> {
     let mut names = BTreeMap::new();
-    for b in &files {
+    for b in files {
         let name = b
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if RESERVED.contains(&name.as_str()) || name.starts_with('.') || name.is_empty() {
+        if RESERVED.contains(&name.as_str())
+            || also.contains(&name.as_str())
+            || name.starts_with('.')
+            || name.is_empty()
+        {
             return Err(Error::InvalidOption(format!(
                 "artifact `{}` would collide with a file relgate writes; rename it",
                 b.display()
@@ -51,5 +65,5 @@ pub(super) fn build(
             return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
         }
     }
-    Ok(Built { names, seconds })
+    Ok(names)
 }

@@ -121,26 +121,9 @@ impl Release {
             collect::release::build_for(&plan.manifest, &part.packages, Some(&target))?
         };
         let build_seconds = (env.now_nanos() - build_start) as f64 / 1e9;
-        let mut names: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-        for b in built.iter().chain(&self.artifacts) {
-            let name = b
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name.is_empty()
-                || name.starts_with('.')
-                || name == PART_MANIFEST
-                || super::staged::RESERVED.contains(&name.as_str())
-            {
-                return Err(Error::InvalidOption(format!(
-                    "artifact `{}` would collide with a file relgate writes; rename it",
-                    b.display()
-                )));
-            }
-            if names.insert(name.clone(), b.clone()).is_some() {
-                return Err(Error::InvalidOption(format!("two artifacts are named `{name}`")));
-            }
-        }
+        let shipped: Vec<std::path::PathBuf> =
+            built.into_iter().chain(self.artifacts.iter().cloned()).collect();
+        let names = super::artifacts::named(&shipped, &[PART_MANIFEST])?;
 
         clock.start(Stage::Test);
         let (tests_fact, tests) = run_tests(&plan, &target);
@@ -206,40 +189,7 @@ impl Release {
         );
         files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
         files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
-        let statement = PartStatement {
-            kind: STATEMENT_TYPE.into(),
-            subject: files
-                .iter()
-                .map(|f| PartSubject {
-                    name: f.entry.name.clone(),
-                    digest: BTreeMap::from([("sha256".to_owned(), f.sha256.clone())]),
-                })
-                .collect(),
-            predicate_type: PART_PREDICATE.into(),
-            predicate: PartPredicate {
-                plan: digest.clone(),
-                part: part.id.clone(),
-                kind: part.kind,
-                commit: parts_plan.commit.clone(),
-                invocation_id: parts_plan.invocation_id.clone(),
-                target: part.target.clone(),
-                packages: part.packages.clone(),
-                runner: Runner {
-                    host: plan.toolchain.host.clone(),
-                    name: env.var("RUNNER_NAME"),
-                    os: env.var("RUNNER_OS"),
-                    arch: env.var("RUNNER_ARCH"),
-                },
-                toolchain: ToolchainRef {
-                    rustc: plan.toolchain.rustc_version.clone(),
-                    host: plan.toolchain.host.clone(),
-                },
-                tests: tests.clone(),
-                relgate_version: env!("CARGO_PKG_VERSION").into(),
-                started_on: crate::emit::rfc3339(started_on)?,
-                finished_on: crate::emit::rfc3339(env.now())?,
-            },
-        };
+        let statement = manifest(&files, &parts_plan, part, &digest, &plan, env, &tests, started_on)?;
         let envelope = crate::provenance::dsse::Envelope::sign(
             crate::provenance::dsse::IN_TOTO,
             &statement.render(),
@@ -265,6 +215,55 @@ impl Release {
             warnings,
         })
     }
+}
+
+/// The part's manifest: every file by its digest, bound to the plan, the
+/// part, the commit and this runner.
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    files: &[Staged],
+    parts_plan: &PartsPlan,
+    part: &super::parts::Part,
+    digest: &str,
+    plan: &super::ReleasePlan,
+    env: &dyn Env,
+    tests: &PartTests,
+    started_on: i64,
+) -> Result<PartStatement> {
+    Ok(PartStatement {
+        kind: STATEMENT_TYPE.into(),
+        subject: files
+            .iter()
+            .map(|f| PartSubject {
+                name: f.entry.name.clone(),
+                digest: BTreeMap::from([("sha256".to_owned(), f.sha256.clone())]),
+            })
+            .collect(),
+        predicate_type: PART_PREDICATE.into(),
+        predicate: PartPredicate {
+            plan: digest.to_owned(),
+            part: part.id.clone(),
+            kind: part.kind,
+            commit: parts_plan.commit.clone(),
+            invocation_id: parts_plan.invocation_id.clone(),
+            target: part.target.clone(),
+            packages: part.packages.clone(),
+            runner: Runner {
+                host: plan.toolchain.host.clone(),
+                name: env.var("RUNNER_NAME"),
+                os: env.var("RUNNER_OS"),
+                arch: env.var("RUNNER_ARCH"),
+            },
+            toolchain: ToolchainRef {
+                rustc: plan.toolchain.rustc_version.clone(),
+                host: plan.toolchain.host.clone(),
+            },
+            tests: tests.clone(),
+            relgate_version: env!("CARGO_PKG_VERSION").into(),
+            started_on: crate::emit::rfc3339(started_on)?,
+            finished_on: crate::emit::rfc3339(env.now())?,
+        },
+    })
 }
 
 /// The plan file at `path` and its digest, which must be `expected` when given.
