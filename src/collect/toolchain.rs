@@ -83,6 +83,23 @@ pub fn version_and_host_cfg(env: &dyn Env, cwd: &Path) -> Result<(Toolchain, Vec
     Ok((version_of(rustc, cwd)?, cfg))
 }
 
+/// `rustc --print target-list`: the targets built into this rustc.
+pub fn target_list(env: &dyn Env, cwd: &Path) -> Result<Vec<String>> {
+    let rustc = rustc(env);
+    let out = run(&rustc, &["--print", "target-list"], cwd, &[])?;
+    if !out.status.success() {
+        return Err(Error::ToolOutput {
+            program: rustc,
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
 /// `rustc --print cfg [--target T]`.
 pub fn cfg(env: &dyn Env, cwd: &Path, target: Option<&str>) -> Result<Vec<Cfg>> {
     let rustc = rustc(env);

@@ -132,6 +132,8 @@ pub(super) struct FromParts {
     pub(super) tests: TestsFact,
     /// report.md's section per part.
     pub(super) rows: Vec<crate::emit::report::PartRow>,
+    /// Every part file's sha256 as verified (manifests included).
+    digests: BTreeMap<PathBuf, String>,
 }
 
 impl FromParts {
@@ -156,11 +158,23 @@ impl FromParts {
         })
     }
 
-    pub(super) fn evidence(&self) -> Result<Vec<Staged>> {
-        self.evidence
-            .iter()
-            .map(|(name, path)| Staged::new(name, write::Content::Copy(path.clone()), false))
-            .collect()
+    /// The parts' files as the release stages them: artifacts (executable)
+    /// and evidence, with the digests verified against the part manifests.
+    pub(super) fn staged(&self) -> Result<Vec<Staged>> {
+        let known = |name: &str, path: &PathBuf, executable: bool| -> Result<Staged> {
+            match self.digests.get(path) {
+                Some(d) => Ok(Staged::hashed(name, path.clone(), d.clone(), executable)),
+                None => Staged::new(name, write::Content::Copy(path.clone()), executable),
+            }
+        };
+        let mut out = Vec::new();
+        for (name, path) in &self.artifacts {
+            out.push(known(name, path, true)?);
+        }
+        for (name, path) in &self.evidence {
+            out.push(known(name, path, false)?);
+        }
+        Ok(out)
     }
 
     pub(super) fn manifests(&self) -> Vec<(String, String)> {
@@ -175,6 +189,8 @@ struct Verified {
     manifest_sha256: String,
     /// Components in its CycloneDX SBOM (`None`: it has none, or unreadable).
     sbom_components: Option<usize>,
+    /// Each file's sha256 as hashed when checked (the manifest's too).
+    digests: BTreeMap<PathBuf, String>,
 }
 
 impl Release {
@@ -363,6 +379,8 @@ fn verify_part(
             format!("{label} holds {names:?}, its manifest signs {signed_names:?}"),
         ));
     }
+    let mut digests = BTreeMap::new();
+    digests.insert(manifest_path.clone(), super::staged::sha256(&bytes));
     for s in &statement.subject {
         let path = dir.join(&s.name);
         if collect::probe::is_symlink(&path) || !collect::probe::is_file(&path) {
@@ -384,6 +402,7 @@ fn verify_part(
                 ),
             ));
         }
+        digests.insert(path, actual);
     }
     let sbom_components = collect::inputs::read_limited(
         &dir.join("sbom.cdx.json"),
@@ -398,6 +417,7 @@ fn verify_part(
         manifest_sha256: super::staged::sha256(&bytes),
         statement,
         sbom_components,
+        digests,
     })
 }
 
@@ -409,6 +429,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
     let mut evidence = BTreeMap::new();
     let mut manifests = Vec::new();
     let mut rows = Vec::new();
+    let mut digests = BTreeMap::new();
     let mut tests = TestsFact {
         required: run_tests,
         command: vec!["relgate release part".into()],
@@ -473,6 +494,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
             v.dir.join("sbom.spdx.json"),
         );
         manifests.push((manifest_name, v.manifest_sha256.clone()));
+        digests.extend(v.digests.iter().map(|(p, d)| (p.clone(), d.clone())));
         row.files.sort_by(|a, b| a.name.cmp(&b.name));
         rows.push(row);
         let t = &v.statement.predicate.tests;
@@ -508,6 +530,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         manifests,
         tests,
         rows,
+        digests,
     })
 }
 

@@ -337,10 +337,20 @@ impl Release {
 
             // ── metrics ──────────────────────────────────────────────────
             clock.start(Stage::Metrics);
-            let mut files = staged::evidence(&names, cdx, spdx, compat_json.as_ref())?;
-            if let Some(m) = &self.merged {
-                files.extend(m.evidence()?);
-            }
+            // A merge's files were hashed when their part was verified.
+            let mut files = match &self.merged {
+                Some(m) => {
+                    let mut f = m.staged()?;
+                    f.extend(staged::evidence(
+                        &Default::default(),
+                        cdx,
+                        spdx,
+                        compat_json.as_ref(),
+                    )?);
+                    f
+                }
+                None => staged::evidence(&names, cdx, spdx, compat_json.as_ref())?,
+            };
             let artifacts = artifact_facts(&files);
             let release_fact = ReleaseFact {
                 id: plan.invocation_id.clone(),

@@ -122,8 +122,11 @@ impl Release {
                 name: package.clone(),
                 members: members.versions.keys().cloned().collect::<Vec<_>>().join(", "),
             })?;
-        // rustc must know every target (a typo is exit 2 here, not on a runner).
-        for t in &split.targets {
+        // rustc must know every target (a typo is exit 2 here, not on a
+        // runner): one target list for the built-in ones, `--print cfg`
+        // for any other (a custom target specification).
+        let built_in = collect::toolchain::target_list(env, &plan.root)?;
+        for t in split.targets.iter().filter(|t| !built_in.contains(t)) {
             collect::toolchain::cfg(env, &plan.root, Some(t))?;
         }
         let inputs = super::parts::Inputs {

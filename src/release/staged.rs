@@ -32,6 +32,22 @@ impl Staged {
         })
     }
 
+    /// A file whose sha256 is already known (a verified part's file, hashed
+    /// when its signed digest was checked): not hashed again. A file that
+    /// changes after that check no longer matches checksums.txt, and
+    /// `gate --dir` refuses the directory.
+    pub(super) fn hashed(name: &str, path: PathBuf, sha256: String, executable: bool) -> Staged {
+        Staged {
+            size: collect::probe::len(&path),
+            entry: write::Entry {
+                name: name.to_owned(),
+                content: write::Content::Copy(path),
+                executable,
+            },
+            sha256,
+        }
+    }
+
     pub(super) fn digests(files: &[Staged]) -> Vec<(String, String)> {
         files
             .iter()

@@ -14,6 +14,12 @@
 //!   rustdoc snapshots cached after the warm-up; tests off) side by side with
 //!   `cargo metadata` on a committed copy of the workspace (target: at most
 //!   1.3x), interleaved.
+//! - `cargo xtask bench merge [--runs N]`: `relgate release merge` of 20
+//!   parts x 5 files of 4 MiB (a committed copy of `fixtures/members`, one
+//!   `--no-build` part per target) side by side with `sha256sum` of the
+//!   same 100 files (target: at most 1.2x), interleaved; and `relgate
+//!   release plan` of those 20 targets beside `cargo metadata` (target: at
+//!   most 1.1x).
 //!
 //! Benchmarks measure, they don't assert: the exit status is 0 whatever the
 //! ratios, and 2 only if something could not be run.
@@ -40,11 +46,12 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
         Some((name, rest)) if name == "compat" => compat::compat(&Options::parse(rest)?),
         Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
+        Some((name, rest)) if name == "merge" => merge(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom, verify, compat, release)"
+            "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge)"
         ))),
         None => Err(Failure::usage(
-            "missing benchmark name (available: sbom, verify, compat, release)",
+            "missing benchmark name (available: sbom, verify, compat, release, merge)",
         )),
     }
 }
@@ -425,6 +432,164 @@ fn release(opts: &Options) -> Result<ExitCode> {
         ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
     );
     println!("target: <= 1.2x cargo metadata");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parts, files per part and MiB per file of the merge benchmark.
+const MERGE_PARTS: usize = 20;
+const MERGE_FILES: usize = 5;
+const MERGE_MIB: usize = 4;
+
+fn merge(opts: &Options) -> Result<ExitCode> {
+    let cargo = cargo();
+    let relgate = build_relgate()?;
+    let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
+    let tmp = TempDir::new()?;
+    let ws = tmp.path.join("ws");
+    let manifest = committed_copy(
+        &relgate,
+        &repo_root().join("fixtures/members"),
+        &ws,
+        OsStr::new("Cargo.toml"),
+    )?;
+    let run = |args: Vec<OsString>| -> Result<Vec<u8>> {
+        let out = Command::new(&relgate)
+            .args(&args)
+            .current_dir(&ws)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| Failure::setup(format!("cannot run relgate: {e}")))?;
+        if !out.status.success() {
+            return Err(Failure::setup(format!(
+                "relgate {args:?} failed ({})",
+                out.status
+            )));
+        }
+        Ok(out.stdout)
+    };
+    // 20 targets rustc knows (the plan checks each with --print cfg).
+    let list = Command::new("rustc")
+        .args(["--print", "target-list"])
+        .output()
+        .map_err(|e| Failure::setup(format!("cannot run rustc: {e}")))?;
+    let targets: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .take(MERGE_PARTS)
+        .map(str::to_owned)
+        .collect();
+    let plan = tmp.path.join("plan.json");
+    let plan_args: Vec<OsString> = vec![
+        "release".into(),
+        "plan".into(),
+        "--invocation-id".into(),
+        "bench-merge-1".into(),
+        format!("--targets={}", targets.join(",")).into(),
+        "--out".into(),
+        plan.clone().into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    run(plan_args.clone())?;
+    note(format_args!(
+        "writing {MERGE_PARTS} parts x {MERGE_FILES} files of {MERGE_MIB} MiB"
+    ));
+    let parts = tmp.path.join("parts");
+    let mut hashed: Vec<PathBuf> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let input = tmp.path.join("inputs").join(t);
+        fs::create_dir_all(&input)
+            .map_err(|e| Failure::setup(format!("cannot create {}: {e}", input.display())))?;
+        let mut args: Vec<OsString> = vec![
+            "release".into(),
+            "part".into(),
+            "--quiet".into(),
+            "--dry-run".into(),
+            "--no-build".into(),
+            "--plan".into(),
+            plan.clone().into(),
+            "--part".into(),
+            format!("build-{t}").into(),
+            "--out".into(),
+            parts.join(format!("relgate-part-build-{t}")).into(),
+        ];
+        for j in 0..MERGE_FILES {
+            let f = input.join(format!("file{j}.bin"));
+            let mut w =
+                File::create(&f).map_err(|e| Failure::setup(format!("cannot write {}: {e}", f.display())))?;
+            for chunk in 0..MERGE_MIB {
+                io::Write::write_all(
+                    &mut w,
+                    &pseudo_random(1 << 20, (i * 1000 + j * 10 + chunk) as u64),
+                )
+                .map_err(|e| Failure::setup(format!("cannot write {}: {e}", f.display())))?;
+            }
+            args.push("--artifact".into());
+            args.push(f.clone().into());
+            hashed.push(
+                parts
+                    .join(format!("relgate-part-build-{t}"))
+                    .join(format!("file{j}.bin")),
+            );
+        }
+        run(args)?;
+    }
+    let out = tmp.path.join("release");
+    let cases = vec![
+        Case::new("sha256sum (the parts' files)", "sha256sum").args(&hashed),
+        Case::new("relgate release merge", &relgate)
+            .args([
+                "release",
+                "merge",
+                "--quiet",
+                "--dry-run",
+                "--baseline",
+                "none",
+                "--plan",
+            ])
+            .arg(&plan)
+            .arg("--parts")
+            .arg(&parts)
+            .arg("--out")
+            .arg(&out),
+        Case::new("cargo metadata", &cargo)
+            .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+            .arg(&manifest),
+        Case::new("relgate release plan", &relgate)
+            .args(&plan_args[..plan_args.len() - 4])
+            .arg("--format")
+            .arg("json"),
+    ];
+    let stdout = Sink::discard(&tmp.path.join("stdout.log"));
+    let stats = run_interleaved(
+        &cases,
+        &ws,
+        opts.runs,
+        &stdout,
+        &tmp.path.join("stderr.log"),
+        false,
+    )?;
+    println!();
+    println!("relgate release merge vs sha256sum; relgate release plan vs cargo metadata");
+    println!("  relgate:   {relgate_version}");
+    println!(
+        "  parts:     {MERGE_PARTS} (one per target, fixtures/members), {MERGE_FILES} files of {MERGE_MIB} MiB each ({} MiB), in the page cache",
+        MERGE_PARTS * MERGE_FILES * MERGE_MIB
+    );
+    println!(
+        "  runs:      {} interleaved, after 1 warm-up of each command",
+        opts.runs
+    );
+    println!();
+    print_table(&cases, &stats);
+    println!();
+    println!(
+        "relgate release merge: {} sha256sum wall (target: <= 1.2x)",
+        ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
+    );
+    println!(
+        "relgate release plan: {} cargo metadata wall (target: <= 1.1x)",
+        ratio(stats[3].wall_ms.median, stats[2].wall_ms.median)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
