@@ -13,7 +13,7 @@
 //!   `relgate release --no-build --dry-run` (compat against a git tag, both
 //!   rustdoc snapshots cached after the warm-up; tests off) side by side with
 //!   `cargo metadata` on a committed copy of the workspace (target: at most
-//!   1.3x), interleaved.
+//!   1.2x), interleaved.
 //! - `cargo xtask bench merge [--runs N]`: `relgate release merge` of 20
 //!   parts x 5 files of 4 MiB (a committed copy of `fixtures/members`, one
 //!   `--no-build` part per target) side by side with `sha256sum` of the
