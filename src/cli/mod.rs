@@ -171,6 +171,11 @@ struct VerifyArgs {
     /// Release ledger: reject an invocation id it already records.
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,
+    /// A release merged from many runners: a key its part manifests
+    /// (`part-<id>.intoto.jsonl`, given among the artifacts) may be signed
+    /// with besides --key (repeatable).
+    #[arg(long = "part-key", value_name = "PUB")]
+    part_keys: Vec<PathBuf>,
     /// Print the verified statement on stdout (only when verified).
     #[arg(long)]
     print_statement: bool,
@@ -364,6 +369,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
         max_age: args.max_age,
         ledger: args.ledger,
         artifacts: args.artifacts,
+        part_keys: args.part_keys,
     };
     let verdict = relgate::verify(&opts, &SystemEnv)?;
     let verified = verdict.verified();

@@ -163,6 +163,9 @@ pub struct VerifyOptions {
     pub ledger: Option<PathBuf>,
     /// The files to check against the subjects.
     pub artifacts: Vec<PathBuf>,
+    /// Keys the part manifests of a release merged from many runners may
+    /// be signed with (besides `keys`), when they are among the artifacts.
+    pub part_keys: Vec<PathBuf>,
 }
 
 /// Parses a duration such as `90s`, `15m`, `24h`, `7d`, `2w` or `1h30m` into seconds.

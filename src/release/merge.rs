@@ -541,19 +541,13 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
 /// `sbom-<id>.*`) is in the directory with that digest — so an auditor
 /// sees which runner produced which binary. `None` for a release with no
 /// part manifests. `files` are the directory's (name, sha256) as hashed.
-pub(super) fn embedded_parts_check(
+pub(crate) fn embedded_parts_check(
     dir: &Path,
     files: &BTreeMap<String, String>,
     trusted: &[PublicKey],
     invocation_id: &str,
 ) -> Option<(String, bool, String)> {
-    let manifests: Vec<(&String, String)> = files
-        .keys()
-        .filter_map(|n| {
-            let id = n.strip_prefix("part-")?.strip_suffix(".intoto.jsonl")?;
-            Some((n, id.to_owned()))
-        })
-        .collect();
+    let manifests: Vec<(&String, String)> = files.keys().filter_map(|n| Some((n, part_id_of(n)?))).collect();
     if manifests.is_empty() {
         return None;
     }
@@ -625,6 +619,12 @@ pub(super) fn embedded_parts_check(
     } else {
         ("parts".into(), false, problems.join("; "))
     })
+}
+
+/// The part id of an embedded part manifest's file name (`part-<id>.intoto.jsonl`).
+pub(crate) fn part_id_of(name: &str) -> Option<String> {
+    let id = name.strip_prefix("part-")?.strip_suffix(".intoto.jsonl")?;
+    (!id.is_empty()).then(|| id.to_owned())
 }
 
 /// `rg` + `x86_64-unknown-linux-gnu` → `rg-x86_64-unknown-linux-gnu`;

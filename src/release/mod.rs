@@ -66,6 +66,7 @@ pub use crate::emit::report::context as report_context;
 use crate::emit::traces::mark_gate;
 use crate::gate::build::*;
 use compat::merge_compat;
+pub(crate) use merge::{embedded_parts_check, part_id_of};
 pub use merge::{MergeOutcome, PartProblem, ProblemKind, PARTS_COMPLETE};
 pub use part::PartOutcome;
 pub use plan::ReleasePlan;

@@ -211,6 +211,8 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             max_age: None,
             ledger: None,
             artifacts: Vec::new(),
+            // Checked below, with the directory's own digests.
+            part_keys: Vec::new(),
         },
         digests,
         env,

@@ -2867,6 +2867,22 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     }
     let v = python("intoto_interop.py", &args);
     assert!(v.status.success(), "in-toto reference: {}", text(&v));
+    // relgate verify, given the release's files, checks the part manifests too.
+    let v = ws
+        .cmd()
+        .args(["verify", "--provenance"])
+        .arg(&bundle)
+        .arg("--key")
+        .arg(&ws.public)
+        .args(&listed)
+        .output()
+        .unwrap();
+    assert_success(&v);
+    assert!(
+        String::from_utf8_lossy(&v.stdout).contains("parts: 2 part manifest(s) verify"),
+        "{}",
+        text(&v)
+    );
 
     // Bad parts: exit 1, the problem named, nothing written.
     let refused = |case: &str, parts: &Path, problem: &str| {
@@ -2957,6 +2973,29 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         text(&o)
     );
     let part_pub = other_keys.join("relgate.pub");
+    let keyed_files: Vec<PathBuf> = checksums(&out_keyed)
+        .iter()
+        .map(|(n, _)| out_keyed.join(n))
+        .collect();
+    let verify_keyed = |extra: &[&std::ffi::OsStr]| -> Output {
+        ws.cmd()
+            .args(["verify", "--provenance"])
+            .arg(out_keyed.join("provenance.intoto.jsonl"))
+            .arg("--key")
+            .arg(&ws.public)
+            .args(extra)
+            .args(&keyed_files)
+            .output()
+            .unwrap()
+    };
+    let v = verify_keyed(&[]);
+    assert_exit(&v, 1, "verify without the part key");
+    assert!(
+        String::from_utf8_lossy(&v.stdout).contains("FAIL parts"),
+        "{}",
+        text(&v)
+    );
+    assert_success(&verify_keyed(&["--part-key".as_ref(), part_pub.as_os_str()]));
     let o = gate_dir(&["--part-key".as_ref(), part_pub.as_os_str()]);
     assert_success(&o);
     assert!(
