@@ -66,6 +66,10 @@ pub struct Context {
 pub struct PartRow {
     /// The part's id.
     pub id: String,
+    /// `build` or `compat`.
+    pub kind: String,
+    /// The library members a compat part compared.
+    pub compared: Vec<String>,
     /// Its target.
     pub target: String,
     /// The runner (name, else host triple).

@@ -15,9 +15,18 @@ use crate::gate::facts::{CompatChangeFact, CompatFact, SchemaLockFact};
 /// earlier tag, else its previous version on crates.io. `None` when the
 /// baseline is `none`.
 pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<ReleaseCompat> {
+    members_of(plan, &plan.members.libraries, env)
+}
+
+/// [`members`] for `libs` only (a compat part's shard).
+pub(super) fn members_of(
+    plan: &super::ReleasePlan,
+    libs: &[rustdoc::CrateInfo],
+    env: &dyn Env,
+) -> Result<ReleaseCompat> {
     let (manifest, explicit, ledger) = (&plan.manifest, &plan.explicit, &plan.ledger);
     let clean_commit = plan.clean_commit.as_deref();
-    let (libs, skipped) = (&plan.members.libraries, plan.members.skipped.clone());
+    let skipped = plan.members.skipped.clone();
     let fixed = match explicit {
         Explicit::None => {
             return Ok(ReleaseCompat {
@@ -77,6 +86,35 @@ pub(super) fn members(plan: &super::ReleasePlan, env: &dyn Env) -> Result<Releas
         not_compared: Vec::new(),
         skipped,
     })
+}
+
+/// The release's comparison from a merge's compat parts: each library
+/// member's result as its part signed it, in the plan's member order. A
+/// library member no part compared fails (never left out).
+pub(super) fn from_parts(plan: &super::ReleasePlan, mut shards: Vec<crate::MemberCompat>) -> ReleaseCompat {
+    use crate::MemberCompat;
+    let name = |m: &MemberCompat| match m {
+        MemberCompat::Compared(r) => r.package.clone(),
+        MemberCompat::FirstRelease { package, .. } | MemberCompat::Failed { package, .. } => package.clone(),
+    };
+    let mut members = Vec::new();
+    for lib in &plan.members.libraries {
+        match shards.iter().position(|m| name(m) == lib.name) {
+            Some(i) => members.push(shards.remove(i)),
+            None => members.push(MemberCompat::Failed {
+                package: lib.name.clone(),
+                version: lib.version.clone(),
+                error: "no compat part of the plan compared it".into(),
+            }),
+        }
+    }
+    // A part's member this checkout does not list as a library stays visible.
+    members.extend(shards);
+    ReleaseCompat {
+        members,
+        not_compared: Vec::new(),
+        skipped: plan.members.skipped.clone(),
+    }
 }
 
 /// The baseline the caller fixed, if any.

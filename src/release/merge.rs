@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::artifacts::Built;
-use super::parts::{PartKind, PartStatement, PartsPlan, TestStatus, PART_MANIFEST};
+use super::parts::{PartKind, PartStatement, PartsPlan, TestStatus, COMPAT_RESULTS, PART_MANIFEST};
 use super::staged::Staged;
 use super::{Outcome, Progress, Release, ReleasePlan};
 use crate::collect::{self, Env};
@@ -134,6 +134,9 @@ pub(super) struct FromParts {
     pub(super) rows: Vec<crate::emit::report::PartRow>,
     /// Every part file's sha256 as verified (manifests included).
     digests: BTreeMap<PathBuf, String>,
+    /// The compat parts' results, when the plan has compat parts (then
+    /// the merge compares nothing itself).
+    pub(super) compat: Option<Vec<crate::MemberCompat>>,
 }
 
 impl FromParts {
@@ -191,6 +194,8 @@ struct Verified {
     sbom_components: Option<usize>,
     /// Each file's sha256 as hashed when checked (the manifest's too).
     digests: BTreeMap<PathBuf, String>,
+    /// A compat part's results, parsed from the bytes whose digest was checked.
+    compat: Option<crate::WorkspaceCompat>,
 }
 
 impl Release {
@@ -207,13 +212,6 @@ impl Release {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<MergeOutcome> {
         let (parts_plan, digest) = super::part::read_plan(plan_path, expected_digest)?;
-        if let Some(p) = parts_plan.parts.iter().find(|p| p.kind != PartKind::Build) {
-            return Err(Error::InvalidOption(format!(
-                "the plan has {} part `{}`; this version of relgate runs and merges build parts only (plan without --compat-shards: compat runs at the merge)",
-                p.kind.id(),
-                p.id
-            )));
-        }
         let this = Release {
             invocation_id: Some(parts_plan.invocation_id.clone()),
             no_build: true,
@@ -379,8 +377,32 @@ fn verify_part(
             format!("{label} holds {names:?}, its manifest signs {signed_names:?}"),
         ));
     }
+    if p.kind == PartKind::Build {
+        if let Some(missing) = PART_EVIDENCE
+            .iter()
+            .find(|e| !signed_names.iter().any(|n| n == *e))
+        {
+            return Err(problem(
+                &id,
+                ProblemKind::NotPlanned,
+                format!("{label}: a build part signs its {missing}; this one does not"),
+            ));
+        }
+    }
+    if p.kind == PartKind::Compat {
+        let mut expected = vec![COMPAT_RESULTS.to_owned(), "traces.ndjson".to_owned()];
+        expected.sort();
+        if signed_names != expected {
+            return Err(problem(
+                &id,
+                ProblemKind::NotPlanned,
+                format!("{label}: a compat part holds {expected:?}, this one {signed_names:?}"),
+            ));
+        }
+    }
     let mut digests = BTreeMap::new();
     digests.insert(manifest_path.clone(), super::staged::sha256(&bytes));
+    let mut compat = None;
     for s in &statement.subject {
         let path = dir.join(&s.name);
         if collect::probe::is_symlink(&path) || !collect::probe::is_file(&path) {
@@ -390,8 +412,30 @@ fn verify_part(
                 format!("{} is not a regular file", path.display()),
             ));
         }
-        let actual = collect::artifacts::sha256_file(&path)
-            .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?;
+        let actual = if p.kind == PartKind::Compat && s.name == COMPAT_RESULTS {
+            // Parsed from exactly the bytes whose digest is checked.
+            let results =
+                collect::inputs::read_limited(&path, "compat part results", collect::inputs::MAX_DOCUMENT)
+                    .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?;
+            let ws = crate::emit::compat::parse_workspace(&results)
+                .map_err(|e| problem(&id, ProblemKind::Tampered, format!("{}: {e}", path.display())))?;
+            let mut names: Vec<String> = ws.members.iter().map(member_name).collect();
+            names.sort();
+            let mut planned = p.packages.clone();
+            planned.sort();
+            if names != planned {
+                return Err(problem(
+                    &id,
+                    ProblemKind::NotPlanned,
+                    format!("{label} compared {names:?}, the plan gives it {planned:?}"),
+                ));
+            }
+            compat = Some(ws);
+            super::staged::sha256(&results)
+        } else {
+            collect::artifacts::sha256_file(&path)
+                .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?
+        };
         if s.digest.get("sha256") != Some(&actual) {
             return Err(problem(
                 &id,
@@ -418,18 +462,45 @@ fn verify_part(
         statement,
         sbom_components,
         digests,
+        compat,
     })
 }
 
+/// The package a member result is about.
+fn member_name(m: &crate::MemberCompat) -> String {
+    match m {
+        crate::MemberCompat::Compared(r) => r.package.clone(),
+        crate::MemberCompat::FirstRelease { package, .. } | crate::MemberCompat::Failed { package, .. } => {
+            package.clone()
+        }
+    }
+}
+
+/// The name a part's file has in the merged release, and whether it is a
+/// released artifact (else evidence); `None` for the part's own metrics
+/// and traces, which the merged release replaces.
+fn shipped_name(file: &str, kind: PartKind, id: &str, target: &str) -> Option<(String, bool)> {
+    match (kind, file) {
+        (PartKind::Build, "sbom.cdx.json") => Some((format!("sbom-{id}.cdx.json"), false)),
+        (PartKind::Build, "sbom.spdx.json") => Some((format!("sbom-{id}.spdx.json"), false)),
+        (PartKind::Compat, COMPAT_RESULTS) => Some((format!("compat-{id}.json"), false)),
+        (_, other) if PART_EVIDENCE.contains(&other) => None,
+        (PartKind::Build, other) => Some((with_target(other, target), true)),
+        (PartKind::Compat, _) => None,
+    }
+}
+
 /// The release's inputs from verified parts: artifacts `<stem>-<target><ext>`,
-/// evidence `part-<id>.intoto.jsonl` and `sbom-<id>.{cdx,spdx}.json`, and the
-/// test evidence (summed over the parts that ran tests; none ran → not run).
+/// evidence `part-<id>.intoto.jsonl`, `sbom-<id>.{cdx,spdx}.json` and
+/// `compat-<id>.json`, the test evidence (summed over the parts that ran
+/// tests; none ran → not run), and the compat parts' results.
 fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: bool) -> Result<FromParts> {
     let mut artifacts = BTreeMap::new();
     let mut evidence = BTreeMap::new();
     let mut manifests = Vec::new();
     let mut rows = Vec::new();
     let mut digests = BTreeMap::new();
+    let mut compat: Option<Vec<crate::MemberCompat>> = None;
     let mut tests = TestsFact {
         required: run_tests,
         command: vec!["relgate release part".into()],
@@ -444,6 +515,11 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         let p = &v.statement.predicate;
         let mut row = crate::emit::report::PartRow {
             id: planned.id.clone(),
+            kind: planned.kind.id().to_owned(),
+            compared: match planned.kind {
+                PartKind::Compat => planned.packages.clone(),
+                PartKind::Build => Vec::new(),
+            },
             target: target.clone(),
             runner: p.runner.name.clone().unwrap_or_else(|| p.runner.host.clone()),
             tests: p.tests.status.id().to_owned(),
@@ -459,25 +535,21 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
             files: Vec::new(),
         };
         for s in &v.statement.subject {
-            let shipped = match s.name.as_str() {
-                "sbom.cdx.json" => Some(format!("sbom-{}.cdx.json", planned.id)),
-                "sbom.spdx.json" => Some(format!("sbom-{}.spdx.json", planned.id)),
-                other if PART_EVIDENCE.contains(&other) => None,
-                other => Some(with_target(other, &target)),
-            };
-            if let Some(name) = shipped {
-                row.files.push(crate::emit::report::FileRow {
-                    name,
-                    sha256: s.digest.get("sha256").cloned().unwrap_or_default(),
-                });
-            }
-            if PART_EVIDENCE.contains(&s.name.as_str()) {
+            let Some((name, artifact)) = shipped_name(&s.name, planned.kind, &planned.id, &target) else {
                 continue;
-            }
-            let name = with_target(&s.name, &target);
-            if super::staged::RESERVED.contains(&name.as_str())
-                || artifacts.insert(name.clone(), v.dir.join(&s.name)).is_some()
-            {
+            };
+            row.files.push(crate::emit::report::FileRow {
+                name: name.clone(),
+                sha256: s.digest.get("sha256").cloned().unwrap_or_default(),
+            });
+            let path = v.dir.join(&s.name);
+            let clash = if artifact {
+                super::staged::RESERVED.contains(&name.as_str())
+                    || artifacts.insert(name.clone(), path).is_some()
+            } else {
+                evidence.insert(name.clone(), path).is_some()
+            };
+            if clash {
                 return Err(Error::InvalidOption(format!(
                     "two parts ship a file named `{name}`; give the binaries distinct names"
                 )));
@@ -485,16 +557,13 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         }
         let manifest_name = format!("part-{}.intoto.jsonl", planned.id);
         evidence.insert(manifest_name.clone(), v.dir.join(PART_MANIFEST));
-        evidence.insert(
-            format!("sbom-{}.cdx.json", planned.id),
-            v.dir.join("sbom.cdx.json"),
-        );
-        evidence.insert(
-            format!("sbom-{}.spdx.json", planned.id),
-            v.dir.join("sbom.spdx.json"),
-        );
         manifests.push((manifest_name, v.manifest_sha256.clone()));
         digests.extend(v.digests.iter().map(|(p, d)| (p.clone(), d.clone())));
+        if let Some(ws) = &v.compat {
+            compat
+                .get_or_insert_with(Vec::new)
+                .extend(ws.members.iter().cloned());
+        }
         row.files.sort_by(|a, b| a.name.cmp(&b.name));
         rows.push(row);
         let t = &v.statement.predicate.tests;
@@ -531,6 +600,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         tests,
         rows,
         digests,
+        compat,
     })
 }
 
@@ -579,11 +649,8 @@ pub(crate) fn embedded_parts_check(
             let target = p.target.clone().unwrap_or_default();
             let mut n = 0;
             for s in &st.subject {
-                let merged = match s.name.as_str() {
-                    "sbom.cdx.json" => format!("sbom-{id}.cdx.json"),
-                    "sbom.spdx.json" => format!("sbom-{id}.spdx.json"),
-                    other if PART_EVIDENCE.contains(&other) => continue,
-                    other => with_target(other, &target),
+                let Some((merged, _)) = shipped_name(&s.name, p.kind, id, &target) else {
+                    continue;
                 };
                 if files.get(&merged) != s.digest.get("sha256") {
                     return Err(format!("{merged} is not the {} its runner signed", s.name));

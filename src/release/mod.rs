@@ -268,7 +268,10 @@ impl Release {
         let git = plan.git.as_ref();
 
         std::thread::scope(|scope| -> Result<Outcome> {
-            let compat_job = scope.spawn(|| compat::members(plan, env));
+            let compat_job = scope.spawn(|| match self.merged.as_ref().and_then(|m| m.compat.clone()) {
+                Some(shards) => Ok(compat::from_parts(plan, shards)),
+                None => compat::members(plan, env),
+            });
             // ── collect ──────────────────────────────────────────────────
             clock.start(Stage::Collect);
             let wanted = Scope {

@@ -7,6 +7,9 @@
 //!   part manifest → write the part directory (atomic)
 //! ```
 //!
+//! A compat part instead compares its shard of the library members (the
+//! baselines a one-machine release would pick) and writes `compat.json`.
+//!
 //! A part is self-contained: its directory is one CI artifact, and its
 //! signed manifest (`part.intoto.jsonl`) binds every file to the plan's
 //! digest, the part id, the commit and the runner.
@@ -16,7 +19,7 @@ use std::path::Path;
 
 use super::parts::{
     PartKind, PartPredicate, PartStatement, PartSubject, PartTests, PartsPlan, Runner, TestStatus,
-    ToolchainRef, PART_MANIFEST, PART_PREDICATE, STATEMENT_TYPE,
+    ToolchainRef, COMPAT_RESULTS, PART_MANIFEST, PART_PREDICATE, STATEMENT_TYPE,
 };
 use super::stage::{Clock, Progress, Stage};
 use super::staged::{artifact_facts, Staged};
@@ -85,12 +88,6 @@ impl Release {
                     .join(", ")
             ))
         })?;
-        if part.kind != PartKind::Build {
-            return Err(Error::InvalidOption(format!(
-                "part `{part_id}` is a {} part; this version of relgate runs build parts only, and compares every library member at the merge",
-                part.kind.id()
-            )));
-        }
         let target = part.target.clone().unwrap_or_default();
 
         let run_start = env.now_nanos();
@@ -112,6 +109,17 @@ impl Release {
         let plan = this.prepare(env, false)?;
         let mut warnings = plan.warnings.clone();
         check_checkout(&plan, &parts_plan)?;
+        if part.kind == PartKind::Compat {
+            return self.compat_part(
+                env,
+                (&parts_plan, &digest),
+                part,
+                &plan,
+                clock,
+                (run_start, started_on),
+                warnings,
+            );
+        }
 
         clock.start(Stage::Build);
         let build_start = env.now_nanos();
@@ -188,8 +196,114 @@ impl Release {
             (run_start, env.now_nanos()),
         );
         files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
+        self.sign_and_write(
+            env,
+            files,
+            (&parts_plan, &digest),
+            part,
+            &plan,
+            clock,
+            tests,
+            started_on,
+            warnings,
+        )
+    }
+}
+
+impl Release {
+    /// A compat part: its shard of the library members against their
+    /// baselines (the same decisions a one-machine release makes), written
+    /// as `compat.json` (a workspace `compat_report.json`) for the merge.
+    #[allow(clippy::too_many_arguments)]
+    fn compat_part(
+        &self,
+        env: &dyn Env,
+        (parts_plan, digest): (&PartsPlan, &str),
+        part: &super::parts::Part,
+        plan: &super::ReleasePlan,
+        mut clock: Clock<'_>,
+        (run_start, started_on): (u128, i64),
+        warnings: Vec<String>,
+    ) -> Result<PartOutcome> {
+        clock.start(Stage::Compat);
+        let mut libs = Vec::new();
+        for name in &part.packages {
+            match plan.members.libraries.iter().find(|l| &l.name == name) {
+                Some(l) => libs.push(l.clone()),
+                None => {
+                    return Err(Error::Preflight {
+                        reason: format!(
+                            "part `{}` compares `{name}`, which this checkout does not have as a publishable library member",
+                            part.id
+                        ),
+                        fix: "run the part in a checkout of the plan's commit, with the plan's contract".into(),
+                    })
+                }
+            }
+        }
+        let compared = super::compat::members_of(plan, &libs, env)?;
+        if !compared.not_compared.is_empty() {
+            return Err(Error::InvalidOption(
+                "the baseline is `none` here: a compat part has nothing to compare (plan without --compat-shards)".into(),
+            ));
+        }
+        let ws = crate::WorkspaceCompat {
+            members: compared.members,
+            skipped: Vec::new(),
+        };
+        let passed = ws.failed().is_empty() && ws.sufficient();
+        let mut files = vec![Staged::new(
+            COMPAT_RESULTS,
+            write::Content::Bytes(crate::emit::compat::workspace_json(&ws)?),
+            false,
+        )?];
+        clock.start(Stage::Sign);
+        clock.finish(Vec::new());
+        let trace = reporting::trace(
+            plan,
+            Some(parts_plan.commit.clone()),
+            &parts_plan.version,
+            clock.stages.clone(),
+            passed,
+            (run_start, env.now_nanos()),
+        );
+        files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
+        let tests = PartTests {
+            status: TestStatus::NotRequired,
+            passed: 0,
+            failed: 0,
+            ignored: 0,
+            reason: Some("a compat part compares APIs; the build parts run the tests".into()),
+        };
+        self.sign_and_write(
+            env,
+            files,
+            (parts_plan, digest),
+            part,
+            plan,
+            clock,
+            tests,
+            started_on,
+            warnings,
+        )
+    }
+
+    /// Signs the part manifest over `files` and writes the part directory.
+    #[allow(clippy::too_many_arguments)]
+    fn sign_and_write(
+        &self,
+        env: &dyn Env,
+        mut files: Vec<Staged>,
+        (parts_plan, digest): (&PartsPlan, &str),
+        part: &super::parts::Part,
+        plan: &super::ReleasePlan,
+        mut clock: Clock<'_>,
+        tests: PartTests,
+        started_on: i64,
+        warnings: Vec<String>,
+    ) -> Result<PartOutcome> {
         files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
-        let statement = manifest(&files, &parts_plan, part, &digest, &plan, env, &tests, started_on)?;
+        let statement = manifest(&files, parts_plan, part, digest, plan, env, &tests, started_on)?;
         let envelope = crate::provenance::dsse::Envelope::sign(
             crate::provenance::dsse::IN_TOTO,
             &statement.render(),
@@ -208,7 +322,7 @@ impl Release {
         Ok(PartOutcome {
             dir: self.out.clone(),
             part: part.id.clone(),
-            plan_digest: digest,
+            plan_digest: digest.to_owned(),
             files: digests,
             tests,
             keyid: plan.key.keyid().to_owned(),

@@ -404,6 +404,9 @@ pub const PART_PREDICATE: &str = "https://relgate.dev/release-part/v1";
 /// `_type` of an in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
+/// A compat part's results: a workspace `compat_report.json` of its members.
+pub const COMPAT_RESULTS: &str = "compat.json";
+
 /// The file name of a part's signed manifest (a DSSE envelope, one line).
 pub const PART_MANIFEST: &str = "part.intoto.jsonl";
 
@@ -529,7 +532,7 @@ impl TestStatus {
             TestStatus::NotRun => {
                 "the part's runner cannot execute its target, so the tests were not run there"
             }
-            TestStatus::NotRequired => "the contract does not run tests (`[release] run-tests = false`)",
+            TestStatus::NotRequired => "no tests are asked of this part: the contract does not run them (`[release] run-tests = false`), or it is a compat part",
         }
     }
 }

@@ -129,6 +129,12 @@ impl Release {
         for t in split.targets.iter().filter(|t| !built_in.contains(t)) {
             collect::toolchain::cfg(env, &plan.root, Some(t))?;
         }
+        if split.compat_shards > 0 && matches!(plan.explicit, Explicit::None) {
+            return Err(Error::InvalidOption(
+                "--compat-shards with the baseline `none`: nothing is compared, so there is nothing to shard"
+                    .into(),
+            ));
+        }
         let inputs = super::parts::Inputs {
             commit,
             package: (&package, version),

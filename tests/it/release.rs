@@ -3027,3 +3027,224 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     std::fs::remove_file(partial.join("part.intoto.jsonl")).unwrap();
     refused("a half-written part", &half, &format!("missing {id_cross}"));
 }
+
+/// Compat spread over two runners (`--compat-shards 2`): on fixtures/members
+/// tagged at 0.1.0, alpha gains a function and beta loses one (both 0.1.1:
+/// beta's bump is insufficient); delta has no tag and is on no registry.
+/// Each compat part compares its dealt members (alpha, gamma | beta,
+/// delta) in its own clone; the merge reads their signed results instead
+/// of comparing again and reaches the one-machine release's verdict,
+/// member for member. A tampered or missing compat part refuses the merge.
+#[test]
+fn compat_shards_on_separate_runners_reach_the_one_machine_verdict() {
+    let ws = Ws::of("members");
+    for m in ["alpha", "beta", "gamma"] {
+        ws.git(&["tag", &format!("{m}-0.1.0")]);
+        ws.edit(
+            &format!("crates/{m}/Cargo.toml"),
+            "version = \"0.1.0\"",
+            "version = \"0.1.1\"",
+        );
+    }
+    ws.edit(
+        "crates/alpha/src/lib.rs",
+        "pub fn one()",
+        "pub fn added() {}\n\npub fn one()",
+    );
+    ws.edit("crates/beta/src/lib.rs", "pub fn removed() {}\n", "");
+    let lock = Command::new(env!("CARGO"))
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(ws.root())
+        .output()
+        .unwrap();
+    assert_success(&lock);
+    ws.commit("alpha adds, beta removes");
+    let host = host_triple();
+
+    // One machine: the reference verdict.
+    let single = ws.scratch("single");
+    let o = ws.dry_run(&single, &["--invocation-id", "inv-shards-1"]);
+    let single_gate = assert_rejected(&single, &o, "semver-bump-sufficient");
+
+    let plan_file = ws.scratch("plan.json");
+    let o = ws
+        .cmd()
+        .current_dir(ws.root())
+        .args([
+            "release",
+            "plan",
+            "--invocation-id",
+            "inv-shards-1",
+            "--compat-shards",
+            "2",
+            "--out",
+        ])
+        .arg(&plan_file)
+        .arg(format!("--targets={host}"))
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let plan = read_json(&plan_file);
+    let shard = |id: &str| -> Vec<String> {
+        let p = plan["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap();
+        assert_eq!(p["kind"], "compat");
+        p["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(shard("compat-1-of-2"), ["alpha", "gamma"]);
+    assert_eq!(shard("compat-2-of-2"), ["beta", "relgate-it-delta-4f1c9"]);
+
+    let run_part = |name: &str, id: &str| -> PathBuf {
+        let checkout = ws.scratch(&format!("runner-{name}"));
+        assert_success(
+            &Command::new("git")
+                .args(["clone", "-q"])
+                .arg(ws.root())
+                .arg(&checkout)
+                .output()
+                .unwrap(),
+        );
+        let out = ws.scratch(&format!("uploads/{name}"));
+        let o = ws
+            .cmd()
+            .current_dir(&checkout)
+            .args(["release", "part", "--quiet", "--no-build", "--plan"])
+            .arg(&plan_file)
+            .args(["--part", id, "--key"])
+            .arg(&ws.key)
+            .arg("--artifact")
+            .arg(&ws.artifact)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_success(&o);
+        out
+    };
+    let build_id = format!("build-{host}");
+    let build = run_part("build", &build_id);
+    let shard1 = run_part("shard1", "compat-1-of-2");
+    let shard2 = run_part("shard2", "compat-2-of-2");
+    let mut names: Vec<String> = std::fs::read_dir(&shard1)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["compat.json", "part.intoto.jsonl", "traces.ndjson"]);
+    let results = read_json(&shard2.join("compat.json"));
+    let statuses: Vec<(&str, &str)> = results["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["package"].as_str().unwrap(), m["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("beta", "compared"), ("relgate-it-delta-4f1c9", "first-release")]
+    );
+
+    let merger = ws.scratch("runner-merge");
+    assert_success(
+        &Command::new("git")
+            .args(["clone", "-q"])
+            .arg(ws.root())
+            .arg(&merger)
+            .output()
+            .unwrap(),
+    );
+    // Without the tags here, a merge that compared again would find no
+    // baselines: the verdict below can only come from the parts.
+    for m in ["alpha", "beta", "gamma"] {
+        let tag = format!("{m}-0.1.0");
+        let d = Command::new("git")
+            .args(["tag", "-d", &tag])
+            .current_dir(&merger)
+            .output()
+            .unwrap();
+        assert_success(&d);
+    }
+    let download = |name: &str, parts: &[(&str, &Path)]| -> PathBuf {
+        let dir = ws.scratch(name);
+        for (id, from) in parts {
+            copy_tree(from, &dir.join(format!("relgate-part-{id}")));
+        }
+        dir
+    };
+    let merge = |parts: &Path, out: &Path| -> Output {
+        ws.cmd()
+            .current_dir(&merger)
+            .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+            .arg(&plan_file)
+            .arg("--parts")
+            .arg(parts)
+            .arg("--key")
+            .arg(&ws.key)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let all = [
+        (build_id.as_str(), build.as_path()),
+        ("compat-1-of-2", &shard1),
+        ("compat-2-of-2", &shard2),
+    ];
+    let out = ws.scratch("merged");
+    let o = merge(&download("dl", &all), &out);
+    let gate = assert_rejected(&out, &o, "semver-bump-sufficient");
+    assert_eq!(
+        gate["facts"]["compat"], single_gate["facts"]["compat"],
+        "the shards' verdict is the one-machine verdict"
+    );
+    let failed: Vec<&str> = rule(&gate, "semver-bump-sufficient")["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["beta"]);
+    let rej = rejected(&out);
+    assert_eq!(
+        std::fs::read(rej.join("compat_report.json")).unwrap(),
+        std::fs::read(rejected(&single).join("compat_report.json")).unwrap()
+    );
+    let report = std::fs::read_to_string(rej.join("report.md")).unwrap();
+    assert!(
+        report.contains("Compared 2 library member(s) with their baselines: beta, relgate-it-delta-4f1c9 (`compat-compat-2-of-2.json`"),
+        "{report}"
+    );
+
+    // A compat part's results changed after signing, or one missing: refused.
+    let refused = |case: &str, parts: &Path, problem: &str| {
+        let out = ws.scratch(&format!("refused-{case}"));
+        let o = merge(parts, &out);
+        assert_exit(&o, 1, case);
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains(problem), "{case}: `{problem}` in {stdout}");
+        assert!(
+            !out.exists() && !rejected(&out).exists(),
+            "{case}: nothing written"
+        );
+    };
+    let tampered = download("dl-tampered", &all);
+    let file = tampered.join("relgate-part-compat-2-of-2").join("compat.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let forged = text.replacen("\"sufficient\": false", "\"sufficient\": true", 1);
+    assert_ne!(forged, text);
+    std::fs::write(&file, forged).unwrap();
+    refused("tampered compat", &tampered, "tampered compat-2-of-2");
+    refused(
+        "missing compat",
+        &download("dl-missing", &all[..2]),
+        "missing compat-2-of-2",
+    );
+}
