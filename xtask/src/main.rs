@@ -48,6 +48,14 @@ commands:
       Time `relgate release --no-build --dry-run` (baseline cached after one
       warm-up) side by side with `cargo metadata` on a committed temporary
       copy of the workspace (default fixtures/large/Cargo.toml).
+  bench merge [--runs N]
+      Time `relgate release merge` of 20 parts x 5 files of 4 MiB beside
+      sha256sum of the same files, and `relgate release plan` of 20 targets
+      on fixtures/large beside `cargo metadata`.
+  bench scale
+      Plan, parts, merge and `gate --dir` of a generated 300-member
+      workspace at 10, 25 and 50 parts: wall time, peak RSS, merge cost
+      per added file.
   release [--key KEY] [--out DIR] [--baseline SPEC] [--no-build] [--allow-dirty]
       Release relgate itself with relgate's library (relgate.toml): build,
       test, SBOMs, compat, schema lock, metrics, gate, report, sign, and an

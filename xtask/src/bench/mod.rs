@@ -18,8 +18,10 @@
 //!   parts x 5 files of 4 MiB (a committed copy of `fixtures/members`, one
 //!   `--no-build` part per target) side by side with `sha256sum` of the
 //!   same 100 files (target: at most 1.2x), interleaved; and `relgate
-//!   release plan` of those 20 targets beside `cargo metadata` (target: at
-//!   most 1.1x).
+//!   release plan` of those 20 targets on a committed copy of
+//!   `fixtures/large` beside `cargo metadata` of it (target: at most 1.1x).
+//! - `cargo xtask bench scale`: plan, parts, merge and `gate --dir` of a
+//!   generated 300-member workspace at 10, 25 and 50 parts (see [`scale`]).
 //!
 //! Benchmarks measure, they don't assert: the exit status is 0 whatever the
 //! ratios, and 2 only if something could not be run.
@@ -32,6 +34,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod compat;
+mod scale;
 
 use crate::proc::{self, Measured, Sink};
 use crate::{cargo, note, repo_root, Failure, Result};
@@ -47,11 +50,12 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some((name, rest)) if name == "compat" => compat::compat(&Options::parse(rest)?),
         Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
         Some((name, rest)) if name == "merge" => merge(&Options::parse(rest)?),
+        Some((name, rest)) if name == "scale" => scale::scale(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge)"
+            "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge, scale)"
         ))),
         None => Err(Failure::usage(
-            "missing benchmark name (available: sbom, verify, compat, release, merge)",
+            "missing benchmark name (available: sbom, verify, compat, release, merge, scale)",
         )),
     }
 }
@@ -446,7 +450,7 @@ fn merge(opts: &Options) -> Result<ExitCode> {
     let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
     let tmp = TempDir::new()?;
     let ws = tmp.path.join("ws");
-    let manifest = committed_copy(
+    committed_copy(
         &relgate,
         &repo_root().join("fixtures/members"),
         &ws,
@@ -477,6 +481,14 @@ fn merge(opts: &Options) -> Result<ExitCode> {
         .take(MERGE_PARTS)
         .map(str::to_owned)
         .collect();
+    // The plan is measured on fixtures/large (426 packages), as the issue
+    // names, given a binary so that there is something to build per target.
+    let large_source = tmp.path.join("large-source");
+    copy_tree(&repo_root().join("fixtures/large"), &large_source)
+        .and_then(|()| fs::write(large_source.join("src/main.rs"), "fn main() {}\n"))
+        .map_err(|e| Failure::setup(format!("cannot copy fixtures/large: {e}")))?;
+    let large = tmp.path.join("large");
+    let large_manifest = committed_copy(&relgate, &large_source, &large, OsStr::new("Cargo.toml"))?;
     let plan = tmp.path.join("plan.json");
     let plan_args: Vec<OsString> = vec![
         "release".into(),
@@ -551,13 +563,15 @@ fn merge(opts: &Options) -> Result<ExitCode> {
             .arg(&parts)
             .arg("--out")
             .arg(&out),
-        Case::new("cargo metadata", &cargo)
+        Case::new("cargo metadata (fixtures/large)", &cargo)
             .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
-            .arg(&manifest),
-        Case::new("relgate release plan", &relgate)
+            .arg(&large_manifest),
+        Case::new("relgate release plan (fixtures/large)", &relgate)
             .args(&plan_args[..plan_args.len() - 4])
-            .arg("--format")
-            .arg("json"),
+            .arg("--out")
+            .arg(tmp.path.join("plan-large.json"))
+            .arg("--manifest-path")
+            .arg(&large_manifest),
     ];
     let stdout = Sink::discard(&tmp.path.join("stdout.log"));
     let stats = run_interleaved(
@@ -587,7 +601,7 @@ fn merge(opts: &Options) -> Result<ExitCode> {
         ratio(stats[1].wall_ms.median, stats[0].wall_ms.median)
     );
     println!(
-        "relgate release plan: {} cargo metadata wall (target: <= 1.1x)",
+        "relgate release plan (20 targets, fixtures/large): {} cargo metadata wall (target: <= 1.1x)",
         ratio(stats[3].wall_ms.median, stats[2].wall_ms.median)
     );
     Ok(ExitCode::SUCCESS)
