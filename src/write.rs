@@ -124,6 +124,9 @@ pub enum Content {
     Bytes(Vec<u8>),
     /// A file copied in (a built binary).
     Copy(PathBuf),
+    /// A file relgate already wrote and fsynced in a [`Scratch`] directory
+    /// beside the release directory: renamed into place, not copied.
+    Move(PathBuf),
 }
 
 /// A file to place in a release directory.
@@ -237,7 +240,12 @@ pub fn recover(out: &Path) -> Result<()> {
     if let Some(parent) = prefix.parent() {
         if let Ok(list) = std::fs::read_dir(parent) {
             for entry in list.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(&prefix_name) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // This process's own scratch directories (a merge's
+                // verified copies) are live.
+                let own = name.starts_with(&format!("{prefix_name}scratch-"))
+                    && name.ends_with(&format!("-{}", std::process::id()));
+                if name.starts_with(&prefix_name) && !own {
                     let path = entry.path();
                     std::fs::remove_dir_all(&path).map_err(err(&path))?;
                 }
@@ -285,6 +293,15 @@ pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
             let mode = if f.executable { 0o755 } else { 0o644 };
             match &f.content {
                 Content::Bytes(b) => new_file(&path, b, mode)?,
+                Content::Move(src) => {
+                    std::fs::rename(src, &path).map_err(err(src))?;
+                    #[cfg(unix)]
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                            .map_err(err(&path))?;
+                    }
+                }
                 Content::Copy(src) => {
                     std::fs::copy(src, &path).map_err(|e| Error::Input {
                         what: "artifact",
@@ -328,6 +345,125 @@ pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// The file name of this process's [`Scratch`] directory `tag` beside `out`.
+fn scratch_name(out: &Path, tag: &str) -> Result<String> {
+    let path = hidden(out, &format!("staging-scratch-{tag}-{}", std::process::id()))?;
+    Ok(path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default())
+}
+
+/// A private directory beside a release directory (`.<out>.relgate-staging-scratch-<tag>-<pid>`,
+/// so [`recover`] removes it after a kill), removed when dropped. Create it
+/// holding `out`'s [`lock`].
+#[derive(Debug)]
+pub struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    /// Creates the directory (empty: a stale one of the same name is removed).
+    pub fn new(out: &Path, tag: &str) -> Result<Scratch> {
+        let path = hidden(out, "")?.with_file_name(scratch_name(out, tag)?);
+        absent_is_done(&path, std::fs::remove_dir_all(&path))?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::create_dir(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Scratch { path })
+    }
+
+    /// Creates the subdirectory `name` and returns its path.
+    pub fn subdir(&self, name: &str) -> Result<PathBuf> {
+        let path = self.path.join(name);
+        std::fs::create_dir(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Why [`copy_hashed`] failed: the source could not be read (the input's
+/// fault), or the copy could not be written (this machine's).
+#[derive(Debug)]
+pub enum CopyError {
+    /// Reading `src` failed, or it is not a regular file.
+    Read(String),
+    /// Writing the copy failed.
+    Write(Error),
+}
+
+/// Copies the regular file `src` to the new file `dst` (mode 0600, fsynced),
+/// hashing the bytes as they are written: its sha256 and size are those of
+/// exactly the bytes in `dst`, whatever happens to `src` afterwards. A
+/// symbolic link or special file at `src` is refused.
+pub fn copy_hashed(src: &Path, dst: &Path) -> std::result::Result<(String, u64), CopyError> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let read_err = |e: std::io::Error| CopyError::Read(format!("{}: {e}", src.display()));
+    let write_err = |source: std::io::Error| {
+        CopyError::Write(Error::Write {
+            path: dst.to_path_buf(),
+            source,
+        })
+    };
+    let mut open = OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let mut input = open.open(src).map_err(read_err)?;
+    if !input.metadata().map_err(read_err)?.is_file() {
+        return Err(CopyError::Read(format!(
+            "{} is not a regular file",
+            src.display()
+        )));
+    }
+    let mut output = {
+        let mut o = OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        o.open(dst).map_err(write_err)?
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(e)),
+        };
+        hasher.update(&buf[..n]);
+        output.write_all(&buf[..n]).map_err(write_err)?;
+        size += n as u64;
+    }
+    output.sync_all().map_err(write_err)?;
+    let hex = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((hex, size))
 }
 
 /// Removes a directory if it exists (a stale rejected report after a release).
@@ -381,4 +517,76 @@ pub fn dir_all(dir: &Path) -> Result<()> {
         path: dir.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    #[test]
+    fn a_hashed_copy_is_the_bytes_it_hashed() {
+        let t = tmp();
+        let src = t.path().join("src");
+        std::fs::write(&src, b"abc").unwrap();
+        let dst = t.path().join("dst");
+        let (sha, size) = copy_hashed(&src, &dst).unwrap();
+        assert_eq!(
+            (sha.as_str(), size),
+            (
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                3
+            )
+        );
+        assert_eq!(std::fs::read(&dst).unwrap(), b"abc");
+        // The destination is never overwritten.
+        assert!(matches!(copy_hashed(&src, &dst), Err(CopyError::Write(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hashed_copy_refuses_links_and_special_files_without_blocking() {
+        let t = tmp();
+        let target = t.path().join("target");
+        std::fs::write(&target, b"x").unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(matches!(
+            copy_hashed(&link, &t.path().join("a")),
+            Err(CopyError::Read(_))
+        ));
+        let fifo = t.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        match copy_hashed(&fifo, &t.path().join("b")) {
+            Err(CopyError::Read(why)) => assert!(why.contains("not a regular file"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            copy_hashed(Path::new("/dev/null"), &t.path().join("c")),
+            Err(CopyError::Read(_))
+        ));
+    }
+
+    #[test]
+    fn recovery_keeps_this_process_scratch_and_removes_the_dead_ones() {
+        let t = tmp();
+        let out = t.path().join("release");
+        let scratch = Scratch::new(&out, "parts").unwrap();
+        let stale = t.path().join(".release.relgate-staging-scratch-parts-1");
+        let staging = t.path().join(".release.relgate-staging-1");
+        for d in [&stale, &staging] {
+            std::fs::create_dir(d).unwrap();
+        }
+        recover(&out).unwrap();
+        assert!(scratch.path.is_dir());
+        assert!(!stale.exists() && !staging.exists());
+        let path = scratch.path.clone();
+        drop(scratch);
+        assert!(!path.exists(), "a scratch directory is removed when dropped");
+    }
 }

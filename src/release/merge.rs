@@ -132,8 +132,14 @@ pub(super) struct FromParts {
     pub(super) tests: TestsFact,
     /// report.md's section per part.
     pub(super) rows: Vec<crate::emit::report::PartRow>,
-    /// Every part file's sha256 as verified (manifests included).
-    digests: BTreeMap<PathBuf, String>,
+    /// Every part file as verified: its private copy (or its bytes), by
+    /// the path it was read from.
+    verified: BTreeMap<PathBuf, Copied>,
+    /// Holds the release directory's lock from before the parts are read
+    /// until the merged release is written (`prepare` does not lock again).
+    _out_lock: write::Lock,
+    /// Where the verified copies live until they are moved into the release.
+    _scratch: write::Scratch,
     /// The compat parts' results, when the plan has compat parts (then
     /// the merge compares nothing itself).
     pub(super) compat: Option<Vec<crate::MemberCompat>>,
@@ -165,9 +171,19 @@ impl FromParts {
     /// and evidence, with the digests verified against the part manifests.
     pub(super) fn staged(&self) -> Result<Vec<Staged>> {
         let known = |name: &str, path: &PathBuf, executable: bool| -> Result<Staged> {
-            match self.digests.get(path) {
-                Some(d) => Ok(Staged::hashed(name, path.clone(), d.clone(), executable)),
-                None => Staged::new(name, write::Content::Copy(path.clone()), executable),
+            match self.verified.get(path) {
+                Some(Copied::File { copy, sha256, size }) => Ok(Staged::moved(
+                    name,
+                    copy.clone(),
+                    sha256.clone(),
+                    *size,
+                    executable,
+                )),
+                Some(Copied::Bytes(b)) => Staged::new(name, write::Content::Bytes(b.clone()), executable),
+                None => Err(Error::Inconsistent(format!(
+                    "{} was not verified with its part",
+                    path.display()
+                ))),
             }
         };
         let mut out = Vec::new();
@@ -185,6 +201,26 @@ impl FromParts {
     }
 }
 
+/// A part file as verified: the bytes whose digest was checked.
+#[derive(Debug, Clone)]
+enum Copied {
+    /// Copied into the merge's scratch directory while it was hashed.
+    File {
+        copy: PathBuf,
+        sha256: String,
+        size: u64,
+    },
+    /// Read into memory (the manifest, a compat part's results).
+    Bytes(Vec<u8>),
+}
+
+/// Why a part directory could not be taken: a problem with the part
+/// (`parts-complete`), or this machine could not write the copy.
+enum Failed {
+    Problem(PartProblem),
+    Io(Error),
+}
+
 /// A part that verified.
 struct Verified {
     dir: PathBuf,
@@ -192,8 +228,8 @@ struct Verified {
     manifest_sha256: String,
     /// Components in its CycloneDX SBOM (`None`: it has none, or unreadable).
     sbom_components: Option<usize>,
-    /// Each file's sha256 as hashed when checked (the manifest's too).
-    digests: BTreeMap<PathBuf, String>,
+    /// Each file as verified (the manifest too).
+    verified: BTreeMap<PathBuf, Copied>,
     /// A compat part's results, parsed from the bytes whose digest was checked.
     compat: Option<crate::WorkspaceCompat>,
 }
@@ -231,10 +267,21 @@ impl Release {
         trusted.extend(collect::inputs::public_keys(part_keys)?);
 
         let found = find_parts(part_dirs)?;
+        // One writer for the directory from here on: each part file is
+        // copied beside it while it is hashed, and those very bytes are
+        // moved into the release.
+        let out_lock = write::lock(&self.out, self.wait_lock, &self.waiting())?;
+        write::recover(&self.out)?;
+        let scratch = write::Scratch::new(&self.out, "parts")?;
         let mut problems = Vec::new();
         let mut by_id: BTreeMap<String, Verified> = BTreeMap::new();
-        for dir in found {
-            match verify_part(&dir, &parts_plan, &digest, &trusted) {
+        let results = verify_all(&found, &scratch, |dir, into| {
+            verify_part(dir, &parts_plan, &digest, &trusted, into)
+        })?;
+        for result in results {
+            match result {
+                Err(Failed::Io(e)) => return Err(e),
+                Err(Failed::Problem(p)) => problems.push(p),
                 Ok(v) => {
                     let id = v.statement.predicate.part.clone();
                     if let Some(first) = by_id.get(&id) {
@@ -247,7 +294,6 @@ impl Release {
                         by_id.insert(id, v);
                     }
                 }
-                Err(p) => problems.push(p),
             }
         }
         for p in &parts_plan.parts {
@@ -263,7 +309,12 @@ impl Release {
             problems.sort_by(|a, b| (&a.part, a.kind).cmp(&(&b.part, b.kind)));
             return Ok(MergeOutcome::Refused(problems));
         }
-        let from = from_parts(&parts_plan, &by_id, this.contract_runs_tests(env)?)?;
+        let from = from_parts(
+            &parts_plan,
+            &by_id,
+            this.contract_runs_tests(env)?,
+            (out_lock, scratch),
+        )?;
         let merged = Release {
             merged: Some(std::sync::Arc::new(from)),
             ..this
@@ -280,6 +331,46 @@ impl Release {
             .release
             .run_tests)
     }
+}
+
+/// Verifies every part directory, as many at a time as there are cores
+/// (hashing is the work), each into its own scratch subdirectory; the
+/// results in `dirs`' order.
+fn verify_all(
+    dirs: &[PathBuf],
+    scratch: &write::Scratch,
+    verify: impl Fn(&Path, &Path) -> std::result::Result<Verified, Failed> + Sync,
+) -> Result<Vec<std::result::Result<Verified, Failed>>> {
+    let intos = (0..dirs.len())
+        .map(|n| scratch.subdir(&n.to_string()))
+        .collect::<Result<Vec<_>>>()?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(dirs.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (Some(dir), Some(into)) = (dirs.get(i), intos.get(i)) else {
+                    break;
+                };
+                let r = verify(dir, into);
+                if let Ok(mut d) = done.lock() {
+                    d.insert(i, r);
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    // A part whose thread died is an error, never a part left out.
+    (0..dirs.len())
+        .map(|i| {
+            done.remove(&i)
+                .ok_or_else(|| Error::Inconsistent(format!("verifying {} did not finish", dirs[i].display())))
+        })
+        .collect()
 }
 
 /// Each directory given, or its subdirectories, that holds a part manifest.
@@ -307,12 +398,15 @@ fn verify_part(
     plan: &PartsPlan,
     digest: &str,
     trusted: &[PublicKey],
-) -> std::result::Result<Verified, PartProblem> {
+    into: &Path,
+) -> std::result::Result<Verified, Failed> {
     let label = dir.display().to_string();
-    let problem = |part: &str, kind: ProblemKind, detail: String| PartProblem {
-        part: part.to_owned(),
-        kind,
-        detail,
+    let problem = |part: &str, kind: ProblemKind, detail: String| {
+        Failed::Problem(PartProblem {
+            part: part.to_owned(),
+            kind,
+            detail,
+        })
     };
     let manifest_path = dir.join(PART_MANIFEST);
     let bytes = collect::inputs::read_limited(&manifest_path, "part manifest", collect::inputs::MAX_DOCUMENT)
@@ -400,8 +494,8 @@ fn verify_part(
             ));
         }
     }
-    let mut digests = BTreeMap::new();
-    digests.insert(manifest_path.clone(), super::staged::sha256(&bytes));
+    let mut verified = BTreeMap::new();
+    verified.insert(manifest_path.clone(), Copied::Bytes(bytes.clone()));
     let mut compat = None;
     for s in &statement.subject {
         let path = dir.join(&s.name);
@@ -431,10 +525,24 @@ fn verify_part(
                 ));
             }
             compat = Some(ws);
-            super::staged::sha256(&results)
+            let sha256 = super::staged::sha256(&results);
+            verified.insert(path.clone(), Copied::Bytes(results));
+            sha256
         } else {
-            collect::artifacts::sha256_file(&path)
-                .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?
+            let copy = into.join(&s.name);
+            let (sha256, size) = write::copy_hashed(&path, &copy).map_err(|e| match e {
+                write::CopyError::Read(why) => problem(&id, ProblemKind::Tampered, why),
+                write::CopyError::Write(e) => Failed::Io(e),
+            })?;
+            verified.insert(
+                path.clone(),
+                Copied::File {
+                    copy,
+                    sha256: sha256.clone(),
+                    size,
+                },
+            );
+            sha256
         };
         if s.digest.get("sha256") != Some(&actual) {
             return Err(problem(
@@ -446,10 +554,10 @@ fn verify_part(
                 ),
             ));
         }
-        digests.insert(path, actual);
     }
+    // From the verified copy.
     let sbom_components = collect::inputs::read_limited(
-        &dir.join("sbom.cdx.json"),
+        &into.join("sbom.cdx.json"),
         "part SBOM",
         collect::inputs::MAX_DOCUMENT,
     )
@@ -461,7 +569,7 @@ fn verify_part(
         manifest_sha256: super::staged::sha256(&bytes),
         statement,
         sbom_components,
-        digests,
+        verified,
         compat,
     })
 }
@@ -494,12 +602,17 @@ fn shipped_name(file: &str, kind: PartKind, id: &str, target: &str) -> Option<(S
 /// evidence `part-<id>.intoto.jsonl`, `sbom-<id>.{cdx,spdx}.json` and
 /// `compat-<id>.json`, the test evidence (summed over the parts that ran
 /// tests; none ran → not run), and the compat parts' results.
-fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: bool) -> Result<FromParts> {
+fn from_parts(
+    plan: &PartsPlan,
+    parts: &BTreeMap<String, Verified>,
+    run_tests: bool,
+    (out_lock, scratch): (write::Lock, write::Scratch),
+) -> Result<FromParts> {
     let mut artifacts = BTreeMap::new();
     let mut evidence = BTreeMap::new();
     let mut manifests = Vec::new();
     let mut rows = Vec::new();
-    let mut digests = BTreeMap::new();
+    let mut verified = BTreeMap::new();
     let mut compat: Option<Vec<crate::MemberCompat>> = None;
     let mut tests = TestsFact {
         required: run_tests,
@@ -558,7 +671,7 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         let manifest_name = format!("part-{}.intoto.jsonl", planned.id);
         evidence.insert(manifest_name.clone(), v.dir.join(PART_MANIFEST));
         manifests.push((manifest_name, v.manifest_sha256.clone()));
-        digests.extend(v.digests.iter().map(|(p, d)| (p.clone(), d.clone())));
+        verified.extend(v.verified.iter().map(|(p, c)| (p.clone(), c.clone())));
         if let Some(ws) = &v.compat {
             compat
                 .get_or_insert_with(Vec::new)
@@ -599,8 +712,10 @@ fn from_parts(plan: &PartsPlan, parts: &BTreeMap<String, Verified>, run_tests: b
         manifests,
         tests,
         rows,
-        digests,
+        verified,
         compat,
+        _out_lock: out_lock,
+        _scratch: scratch,
     })
 }
 

@@ -258,7 +258,9 @@ impl Release {
             )));
         }
         let mut locks = Vec::new();
-        if locked {
+        // A merge took this lock before it read its parts, and holds it in
+        // `merged` until the release is written.
+        if locked && self.merged.is_none() {
             locks.push(write::lock(&out, self.wait_lock, &self.waiting())?);
             write::recover(&out)?;
         }

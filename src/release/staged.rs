@@ -19,7 +19,9 @@ impl Staged {
     pub(super) fn new(name: &str, content: write::Content, executable: bool) -> Result<Staged> {
         let (size, sha256) = match &content {
             write::Content::Bytes(b) => (b.len() as u64, sha256(b)),
-            write::Content::Copy(p) => (collect::probe::len(p), collect::artifacts::sha256_file(p)?),
+            write::Content::Copy(p) | write::Content::Move(p) => {
+                (collect::probe::len(p), collect::artifacts::sha256_file(p)?)
+            }
         };
         Ok(Staged {
             entry: write::Entry {
@@ -32,16 +34,15 @@ impl Staged {
         })
     }
 
-    /// A file whose sha256 is already known (a verified part's file, hashed
-    /// when its signed digest was checked): not hashed again. A file that
-    /// changes after that check no longer matches checksums.txt, and
-    /// `gate --dir` refuses the directory.
-    pub(super) fn hashed(name: &str, path: PathBuf, sha256: String, executable: bool) -> Staged {
+    /// A verified part's file, copied into the merge's scratch directory
+    /// while it was hashed: `sha256` and `size` are those of the copy's
+    /// bytes, which are moved into the release as they are.
+    pub(super) fn moved(name: &str, copy: PathBuf, sha256: String, size: u64, executable: bool) -> Staged {
         Staged {
-            size: collect::probe::len(&path),
+            size,
             entry: write::Entry {
                 name: name.to_owned(),
-                content: write::Content::Copy(path),
+                content: write::Content::Move(copy),
                 executable,
             },
             sha256,

@@ -2781,10 +2781,21 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
             .output()
             .unwrap()
     };
+    // The merge copies each part file beside the release while it hashes
+    // it; nothing of that may be left behind, merged or refused.
+    let leftovers = |out: &Path| -> Vec<String> {
+        let prefix = format!(".{}.relgate-staging", out.file_name().unwrap().to_string_lossy());
+        std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&prefix))
+            .collect()
+    };
     let good = download("downloads", &[(&id_host, &part_a), (&id_cross, &part_b)]);
     let out = ws.scratch("release");
     let o = merge(&good, &out);
     assert_success(&o);
+    assert_eq!(leftovers(&out), Vec::<String>::new());
     let names: BTreeSet<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -2892,6 +2903,7 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         let stdout = String::from_utf8_lossy(&o.stdout);
         assert!(stdout.contains(problem), "{case}: `{problem}` in {stdout}");
         assert!(!out.exists(), "{case}: nothing written");
+        assert_eq!(leftovers(&out), Vec::<String>::new(), "{case}");
     };
     refused(
         "missing",
