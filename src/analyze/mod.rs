@@ -6,6 +6,7 @@
 //! turn rustdoc JSON into a public-API diff and a semver verdict; [`schema`]
 //! canonicalizes JSON Schemas, keeps the lock and classifies drift.
 
+pub mod advisories;
 pub mod api;
 pub mod compat;
 pub mod kinds;

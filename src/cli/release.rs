@@ -30,6 +30,9 @@ pub struct ReleaseArgs {
     /// Compat baseline: git:REV, path:DIR, registry:VERSION, rustdoc:FILE or none.
     #[arg(long, value_name = "SPEC")]
     baseline: Option<String>,
+    /// A local copy of the RustSec advisory database (overrides `[advisories] db`).
+    #[arg(long, value_name = "DIR")]
+    advisory_db: Option<PathBuf>,
     /// A file to release besides the built binaries (repeatable).
     #[arg(long = "artifact", value_name = "PATH")]
     artifacts: Vec<PathBuf>,
@@ -111,6 +114,10 @@ pub fn release(args: ReleaseArgs) -> Result<ExitCode, Error> {
     }
     if let Some(b) = &args.baseline {
         r = r.baseline(b);
+    }
+    if let Some(db) = &args.advisory_db {
+        // Relative to where the user ran relgate, not to the workspace.
+        r = r.advisory_db(std::path::absolute(db).unwrap_or_else(|_| db.clone()));
     }
     for a in &args.artifacts {
         r = r.artifact(a);

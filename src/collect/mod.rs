@@ -20,6 +20,7 @@
 //! checksum files, [`probe`] answers path questions and span timestamps
 //! for the rest of the crate.
 
+pub mod advisories;
 pub mod artifacts;
 pub mod cargo;
 pub mod features;

@@ -30,7 +30,44 @@ pub struct Contract {
     pub schemas: Schemas,
     /// `[report]`.
     pub report: Report,
+    /// `[advisories]`.
+    pub advisories: Advisories,
 }
+
+/// `[advisories]`: the RustSec advisory database `no-known-vulnerabilities` reads.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Advisories {
+    /// A local copy of the database (relative to the workspace root); none:
+    /// advisories are not checked, and the gate says so.
+    pub db: Option<String>,
+    /// A database whose last commit is older fails the gate (default `7d`).
+    pub max_db_age: String,
+    /// Vulnerabilities at or above this CVSS severity deny (`none`, the
+    /// default: all of them, those without a CVSS score too); below it they
+    /// are reported only.
+    pub severity_threshold: String,
+    /// Informational kinds that deny (default `unmaintained`, `unsound`,
+    /// as cargo-deny); the others (`notice`, …) are reported only.
+    pub deny_informational: Vec<String>,
+}
+
+impl Default for Advisories {
+    fn default() -> Self {
+        Advisories {
+            db: None,
+            max_db_age: "7d".into(),
+            severity_threshold: "none".into(),
+            deny_informational: vec!["unmaintained".into(), "unsound".into()],
+        }
+    }
+}
+
+/// CVSS severities, in order (`severity-threshold`).
+pub const SEVERITIES: [&str; 5] = ["none", "low", "medium", "high", "critical"];
+
+/// Informational advisory kinds RustSec defines.
+pub const INFORMATIONAL: [&str; 3] = ["notice", "unmaintained", "unsound"];
 
 /// `[release]`: how a release is made.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -105,6 +142,8 @@ pub struct Invariants {
     pub performance_budget: PerformanceBudget,
     /// `schema-lock`.
     pub schema_lock: Toggle,
+    /// `no-known-vulnerabilities` (checked when `[advisories] db` is set).
+    pub no_known_vulnerabilities: Toggle,
 }
 
 /// An invariant with no parameters.
@@ -313,16 +352,19 @@ struct File {
     schemas: Schemas,
     #[serde(default)]
     report: Report,
+    #[serde(default)]
+    advisories: Advisories,
 }
 
 /// Ids of the built-in invariants, in the order the gate reports them.
-pub const BUILTIN_IDS: [&str; 9] = [
+pub const BUILTIN_IDS: [&str; 10] = [
     "tests-passed",
     "semver-bump-sufficient",
     "schema-lock",
     "canonical-format",
     "license-allowlist",
     "no-git-or-path-deps",
+    "no-known-vulnerabilities",
     "performance-budget",
     "nonce-unique",
     "ticket-ttl",
@@ -428,6 +470,29 @@ impl Contract {
                 "[invariants.performance-budget] regression-tolerance {tol} must be a fraction between 0 and 100"
             ));
         }
+        let adv = &file.advisories;
+        crate::config::parse_duration(&adv.max_db_age)
+            .map_err(|e| format!("[advisories] max-db-age: {e}"))?;
+        if !SEVERITIES.contains(&adv.severity_threshold.as_str()) {
+            return Err(format!(
+                "[advisories] severity-threshold `{}` is not one of {}",
+                adv.severity_threshold,
+                SEVERITIES.join(", ")
+            ));
+        }
+        if let Some(k) = adv
+            .deny_informational
+            .iter()
+            .find(|k| !INFORMATIONAL.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "[advisories] deny-informational `{k}` is not one of {}",
+                INFORMATIONAL.join(", ")
+            ));
+        }
+        if adv.db.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            return Err("[advisories] db is empty".into());
+        }
         if file.release.test_command.as_ref().is_some_and(|c| c.is_empty()) {
             return Err("[release] test-command is empty".into());
         }
@@ -440,6 +505,7 @@ impl Contract {
             waivers: file.waivers,
             schemas: file.schemas,
             report: file.report,
+            advisories: file.advisories,
         })
     }
 

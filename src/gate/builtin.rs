@@ -40,6 +40,7 @@ pub fn explain(id: &str) -> Option<&'static str> {
         "performance-budget" => "performance-budget: budgets on metrics.json — max-artifact-bytes, max-total-bytes, max-build-seconds, max-peak-rss-bytes (relgate's own), max-cpu-seconds (relgate's own) — and no metric in `regression-metrics` (default release.artifact.size) may grow by more than `regression-tolerance` (default 0.10) against the previous release's metrics.json.",
         "nonce-unique" => "nonce-unique: the release's invocation id and version must not already be in the ledger (a replay), and the invocation id must not be revoked. At publish time (`relgate gate --dir`) the release's own ledger entry is not a conflict.",
         "ticket-ttl" => "ticket-ttl: a signed release directory is a ticket to publish; `relgate gate --dir` refuses it once the provenance's finishedOn is older than `max-ticket-ttl` (default 24h). At release time it is recorded as not yet applicable.",
+        "no-known-vulnerabilities" => "no-known-vulnerabilities: with `[advisories] db = \"PATH\"` (or --advisory-db), a local copy of the RustSec advisory database (relgate never fetches it), every crates.io package of the SBOM is matched by name and version against the advisories. A vulnerability at or above `severity-threshold` (default `none`: every one, those without a CVSS score too) fails, and so does an informational advisory whose kind is in `deny-informational` (default unmaintained and unsound); the rest are reported. Waive one with `match = 'it.id == \"RUSTSEC-…\"'` and a reason. The database's last commit must be at most `max-db-age` old (default 7d): an older copy, or one whose date is unknown (not a git checkout), fails, so a stale database cannot pass. Without a database nothing is checked and the gate says so.",
         WAIVER_EXPIRED => "waiver-expired: a `[[waiver]]` past its `until` date (UTC, inclusive) no longer waives anything and fails the gate until it is renewed with a new reason or removed.",
         _ => return None,
     })
@@ -108,12 +109,99 @@ pub fn evaluate(id: &str, c: &Contract, f: &Facts) -> Outcome {
                 .collect();
             Outcome::Checked(failures, None)
         }
+        "no-known-vulnerabilities" if inv.no_known_vulnerabilities.enabled => advisories(c, f),
         "performance-budget" if inv.performance_budget.enabled => budget(c, f),
         "nonce-unique" if inv.nonce_unique.enabled => nonce(f),
         "ticket-ttl" if inv.ticket_ttl.enabled => ttl(c, f),
         _ if BUILTIN_IDS.contains(&id) => off(id),
         _ => Outcome::Skipped(format!("`{id}` is not a built-in invariant")),
     }
+}
+
+/// `no-known-vulnerabilities`.
+fn advisories(c: &Contract, f: &Facts) -> Outcome {
+    let a = &f.advisories;
+    if !a.checked {
+        return Outcome::Skipped(
+            "no advisory database configured (`[advisories] db` or --advisory-db): known vulnerabilities were not checked"
+                .into(),
+        );
+    }
+    let cfg = &c.advisories;
+    let mut failures = Vec::new();
+    let max_age = crate::config::parse_duration(&cfg.max_db_age).unwrap_or(7 * 86_400);
+    let parse = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|d| d.timestamp())
+            .ok()
+    };
+    match (a.last_commit.as_deref().and_then(parse), parse(&f.now)) {
+        (Some(at), Some(now)) if now - at > max_age => failures.push(fail(
+            "advisory-db",
+            format!(
+                "the advisory database's last commit is {} ({} days old), older than max-db-age {}: update the copy (git pull)",
+                a.last_commit.as_deref().unwrap_or_default(),
+                (now - at) / 86_400,
+                cfg.max_db_age
+            ),
+            json!({"database": a.database, "last_commit": a.last_commit}),
+        )),
+        (Some(_), Some(_)) => {}
+        _ => failures.push(fail(
+            "advisory-db",
+            "the advisory database's age is unknown (not a git checkout, or no commit date): a stale copy cannot be ruled out".into(),
+            json!({"database": a.database, "last_commit": a.last_commit}),
+        )),
+    }
+    let rank = |s: &str| crate::config::contract::SEVERITIES.iter().position(|x| *x == s);
+    let threshold = rank(&cfg.severity_threshold).unwrap_or(0);
+    let mut reported = 0;
+    for m in &a.matches {
+        let denies = if m.kind == "vulnerability" {
+            // No CVSS score: the severity is unknown, so it denies.
+            m.severity
+                .as_deref()
+                .and_then(rank)
+                .is_none_or(|r| r >= threshold)
+        } else {
+            cfg.deny_informational.contains(&m.kind)
+        };
+        if !denies {
+            reported += 1;
+            continue;
+        }
+        let fixed = if m.patched.is_empty() {
+            "no fixed version".to_owned()
+        } else {
+            format!("fixed in {}", m.patched.join(", "))
+        };
+        let what = match (m.kind.as_str(), m.severity.as_deref()) {
+            ("vulnerability", Some(sev)) => format!("{sev} vulnerability"),
+            ("vulnerability", None) => "vulnerability (no CVSS score)".into(),
+            (kind, _) => format!("{kind} (informational)"),
+        };
+        failures.push(fail(
+            &format!("{} {}@{}", m.id, m.package, m.version),
+            format!(
+                "{}@{}: {} {what}: {} ({fixed})",
+                m.package, m.version, m.id, m.title
+            ),
+            json!(m),
+        ));
+    }
+    let note = format!(
+        "{} advisories in {} (last commit {}); {} match(es){}",
+        a.advisories,
+        a.database.as_deref().unwrap_or("the database"),
+        a.last_commit.as_deref().unwrap_or("unknown"),
+        a.matches.len(),
+        if reported > 0 {
+            format!(", {reported} below the threshold or informational, reported only")
+        } else {
+            String::new()
+        }
+    );
+    Outcome::Checked(failures, Some(note))
 }
 
 fn off(id: &str) -> Outcome {
@@ -518,5 +606,80 @@ fn ttl(c: &Contract, f: &Facts) -> Outcome {
             )],
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::facts::{AdvisoriesFact, AdvisoryMatchFact};
+
+    fn m(id: &str, kind: &str, severity: Option<&str>) -> AdvisoryMatchFact {
+        AdvisoryMatchFact {
+            id: id.into(),
+            package: "p".into(),
+            version: "1.0.0".into(),
+            kind: kind.into(),
+            severity: severity.map(str::to_owned),
+            ..AdvisoryMatchFact::default()
+        }
+    }
+
+    fn failing(contract: &str, now: &str, last_commit: Option<&str>) -> Vec<String> {
+        let c = Contract::from_toml(contract, "relgate.toml").unwrap();
+        let f = Facts {
+            now: now.into(),
+            advisories: AdvisoriesFact {
+                checked: true,
+                database: Some("db".into()),
+                last_commit: last_commit.map(str::to_owned),
+                advisories: 6,
+                matches: vec![
+                    m("A-low", "vulnerability", Some("low")),
+                    m("B-high", "vulnerability", Some("high")),
+                    m("C-unscored", "vulnerability", None),
+                    m("D-unmaintained", "unmaintained", None),
+                    m("E-unsound", "unsound", None),
+                    m("F-notice", "notice", None),
+                ],
+            },
+            ..Facts::default()
+        };
+        match evaluate("no-known-vulnerabilities", &c, &f) {
+            Outcome::Checked(failures, _) => failures.into_iter().map(|x| x.item).collect(),
+            Outcome::Skipped(why) => vec![format!("skipped: {why}")],
+        }
+    }
+
+    #[test]
+    fn vulnerabilities_deny_by_threshold_and_informational_kinds_as_configured() {
+        let fresh = ("2026-12-03T00:00:00Z", Some("2026-12-01T00:00:00Z"));
+        let ids = |v: Vec<String>| {
+            v.into_iter()
+                .map(|i| i.split(' ').next().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let defaults = "version = 1\n[advisories]\ndb = \"db\"\n";
+        assert_eq!(
+            ids(failing(defaults, fresh.0, fresh.1)),
+            ["A-low", "B-high", "C-unscored", "D-unmaintained", "E-unsound"]
+        );
+        let strict = "version = 1\n[advisories]\ndb = \"db\"\nseverity-threshold = \"high\"\ndeny-informational = [\"notice\"]\n";
+        assert_eq!(
+            ids(failing(strict, fresh.0, fresh.1)),
+            ["B-high", "C-unscored", "F-notice"]
+        );
+        let stale = failing(defaults, "2026-12-30T00:00:00Z", fresh.1);
+        assert_eq!(stale[0], "advisory-db");
+        assert_eq!(failing(defaults, fresh.0, None)[0], "advisory-db");
+        let off = "version = 1\n[advisories]\ndb = \"db\"\n[invariants.no-known-vulnerabilities]\nenabled = false\n";
+        assert!(failing(off, fresh.0, fresh.1)[0].starts_with("skipped: turned off"));
+        for bad in [
+            "version = 1\n[advisories]\nseverity-threshold = \"severe\"\n",
+            "version = 1\n[advisories]\ndeny-informational = [\"yanked\"]\n",
+            "version = 1\n[advisories]\nmax-db-age = \"soon\"\n",
+        ] {
+            assert!(Contract::from_toml(bad, "relgate.toml").is_err(), "{bad}");
+        }
     }
 }

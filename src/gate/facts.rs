@@ -37,8 +37,53 @@ pub struct Facts {
     pub canonical: Vec<CanonicalFact>,
     /// The signed provenance (known at publish time, `relgate gate --dir`).
     pub provenance: Option<ProvenanceFact>,
+    /// Known advisories (RustSec) that affect the packages.
+    #[serde(default)]
+    pub advisories: AdvisoriesFact,
     /// Gate evaluation time, RFC 3339.
     pub now: String,
+}
+
+/// `advisories`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoriesFact {
+    /// A database was configured and read (false: not checked).
+    pub checked: bool,
+    /// The database's path as configured.
+    pub database: Option<String>,
+    /// Its last commit, RFC 3339 (`null`: not a git checkout, date unknown).
+    pub last_commit: Option<String>,
+    /// Advisories it holds (withdrawn ones left out).
+    pub advisories: u64,
+    /// Every advisory that affects a package (crates.io packages by name and version).
+    pub matches: Vec<AdvisoryMatchFact>,
+}
+
+/// One entry of `advisories.matches`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoryMatchFact {
+    /// `RUSTSEC-YYYY-NNNN`.
+    pub id: String,
+    /// The affected crate.
+    pub package: String,
+    /// Its version in the release.
+    pub version: String,
+    /// `vulnerability`, `unmaintained`, `unsound`, `notice`, `other`.
+    pub kind: String,
+    /// CVSS severity (`none` … `critical`), when the advisory has a score.
+    pub severity: Option<String>,
+    /// CVSS base score.
+    pub score: Option<f64>,
+    /// The advisory's title.
+    pub title: String,
+    /// Its URL.
+    pub url: Option<String>,
+    /// CVE / GHSA ids.
+    pub aliases: Vec<String>,
+    /// Fixed versions (requirements); empty: no fix.
+    pub patched: Vec<String>,
+    /// Reported on.
+    pub date: String,
 }
 
 /// `release`.
@@ -393,6 +438,7 @@ impl Facts {
                 .collect::<BTreeMap<String, u64>>()
         };
         Facts {
+            advisories: AdvisoriesFact::default(),
             release: ReleaseFact {
                 id: "id".into(),
                 package: "demo".into(),

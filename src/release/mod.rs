@@ -90,6 +90,7 @@ pub struct Release {
     dry_run: bool,
     contract: Option<PathBuf>,
     baseline: Option<String>,
+    advisory_db: Option<PathBuf>,
     artifacts: Vec<PathBuf>,
     no_build: bool,
     allow_dirty: bool,
@@ -184,6 +185,11 @@ impl Release {
     /// The compat baseline spec (`git:REF`, `path:DIR`, `registry:V`, `rustdoc:FILE`, `none`).
     pub fn baseline(mut self, spec: impl Into<String>) -> Self {
         self.baseline = Some(spec.into());
+        self
+    }
+    /// The local RustSec advisory database (overrides `[advisories] db`).
+    pub fn advisory_db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.advisory_db = Some(path.into());
         self
     }
     /// An extra artifact to release (a built file).
@@ -390,7 +396,13 @@ impl Release {
 
             // ── gate ─────────────────────────────────────────────────────
             clock.start(Stage::Gate);
+            let advisories = plan
+                .advisories
+                .as_ref()
+                .map(|(shown, db)| crate::analyze::advisories::facts(db, shown, &packages))
+                .unwrap_or_default();
             let gate_facts = Facts {
+                advisories,
                 release: release_fact.clone(),
                 packages,
                 artifacts: artifacts.clone(),

@@ -68,6 +68,8 @@ pub struct ReleasePlan {
     pub rejected: PathBuf,
     /// The previous release's metrics, when known.
     pub previous_metrics: Option<Vec<MetricFact>>,
+    /// The advisory database (as configured, and as read), when one is.
+    pub advisories: Option<(String, collect::advisories::Database)>,
     /// The invocation id.
     pub invocation_id: String,
     /// The commit, when the tree is clean.
@@ -191,6 +193,15 @@ impl Release {
         let key = self.signing_key(env, &mut warnings)?;
         let public_key = self.public_key_hint(&root, &contract, &key)?;
         let explicit = Explicit::parse(self.baseline.as_deref().or(contract.release.baseline.as_deref()))?;
+        // The advisory database is read now: a missing or unreadable one is
+        // exit 2 before anything is built.
+        let advisories = match (&self.advisory_db, &contract.advisories.db) {
+            (Some(p), _) => Some((p.display().to_string(), root.join(p))),
+            (None, Some(d)) => Some((d.clone(), root.join(d))),
+            (None, None) => None,
+        }
+        .map(|(shown, path)| collect::advisories::open(&path).map(|db| (shown, db)))
+        .transpose()?;
         // What ships: the contract's packages, else every member with a
         // binary. The SBOM describes exactly these, as cargo builds them.
         let members = rustdoc::members(&manifest, env)?;
@@ -361,6 +372,7 @@ impl Release {
             out,
             rejected,
             previous_metrics,
+            advisories,
             invocation_id,
             clean_commit,
             warnings,

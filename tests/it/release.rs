@@ -1801,7 +1801,11 @@ fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
-        std::fs::write(to.join(e.file_name()), std::fs::read(e.path()).unwrap()).unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::write(to.join(e.file_name()), std::fs::read(e.path()).unwrap()).unwrap();
+        }
     }
 }
 
@@ -3259,4 +3263,147 @@ fn compat_shards_on_separate_runners_reach_the_one_machine_verdict() {
         &download("dl-missing", &all[..2]),
         "missing compat-2-of-2",
     );
+}
+
+/// A copy of fixtures/advisory-db as a git checkout whose one commit is
+/// dated `days_ago` days back (`None`: a plain directory, no git).
+fn advisory_db(ws: &Ws, name: &str, days_ago: Option<u64>) -> PathBuf {
+    let db = ws.scratch(name);
+    copy_tree(&repo().join("fixtures/advisory-db"), &db);
+    if let Some(days) = days_ago {
+        let when = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - days * 86_400;
+        let date = format!("@{when} +0000");
+        for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-q", "-m", "db"]] {
+            let o = Command::new("git")
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@t",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .current_dir(&db)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .env_remove("GIT_DIR")
+                .output()
+                .unwrap();
+            assert_success(&o);
+        }
+    }
+    db
+}
+
+/// fixtures/advisory-db against fixtures/large (its README says, from each
+/// advisory's text, which must match the versions in Cargo.lock): the
+/// unwaived regex vulnerability and the unmaintained bytes crate (whose
+/// waiver expired) fail the release; tokio's is waived with its reason;
+/// serde's range and the withdrawn time advisory do not match; idna's
+/// notice is reported only. A stale or undated database fails; a missing
+/// one is exit 2 before anything is built.
+#[test]
+fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fails() {
+    let ws = Ws::of("large");
+    let fresh = advisory_db(&ws, "db-fresh", Some(0));
+    let contract = |name: &str, db: &Path| -> String {
+        ws.contract(
+            name,
+            &format!(
+                "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n[advisories]\ndb = \"{}\"\n\
+                 [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id == \"RUSTSEC-2099-0002\"'\nreason = \"the closed-channel path is not reachable from here (SEC-12)\"\nuntil = \"2099-12-31\"\n\
+                 [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id == \"RUSTSEC-2099-0004\"'\nreason = \"replacement planned\"\nuntil = \"2020-01-01\"\n",
+                db.display()
+            ),
+        )
+    };
+    let out = ws.scratch("out");
+    let o = ws.dry_run(&out, &["--contract", &contract("fresh", &fresh)]);
+    let gate = assert_rejected(&out, &o, "no-known-vulnerabilities");
+    let r = rule(&gate, "no-known-vulnerabilities");
+    let items = |key: &str| -> Vec<String> {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["item"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        items("failures"),
+        ["RUSTSEC-2099-0001 regex@1.13.2", "RUSTSEC-2099-0004 bytes@1.12.2"],
+        "{r:#}"
+    );
+    assert_eq!(items("waived"), ["RUSTSEC-2099-0002 tokio@1.54.1"], "{r:#}");
+    assert_eq!(rule(&gate, "waiver-expired")["status"], "fail");
+    let facts = &gate["facts"]["advisories"];
+    let matched: Vec<(&str, &str)> = facts["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        matched,
+        [
+            ("RUSTSEC-2099-0001", "vulnerability"),
+            ("RUSTSEC-2099-0002", "vulnerability"),
+            ("RUSTSEC-2099-0004", "unmaintained"),
+            ("RUSTSEC-2099-0006", "notice"),
+        ]
+    );
+    assert_eq!(facts["advisories"], 5, "six files, one withdrawn");
+    assert_eq!(facts["matches"][0]["severity"], "high");
+    let stdout = text(&o);
+    assert!(stdout.contains("RUSTSEC-2099-0001"), "{stdout}");
+
+    // Waive the rest: the release passes with a fresh database only.
+    let all_waived = |name: &str, db: &Path| -> String {
+        ws.contract(
+            name,
+            &format!(
+                "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n[advisories]\ndb = \"{}\"\n\
+                 [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id != \"advisory-db\" && has(it.package)'\nreason = \"accepted for the fixture\"\nuntil = \"2099-12-31\"\n",
+                db.display()
+            ),
+        )
+    };
+    let o = ws.dry_run(
+        &ws.scratch("out-waived"),
+        &["--contract", &all_waived("waived", &fresh)],
+    );
+    assert_success(&o);
+    for (case, db, why) in [
+        (
+            "stale",
+            advisory_db(&ws, "db-stale", Some(30)),
+            "older than max-db-age 7d",
+        ),
+        ("undated", advisory_db(&ws, "db-undated", None), "age is unknown"),
+    ] {
+        let out = ws.scratch(&format!("out-{case}"));
+        let o = ws.dry_run(&out, &["--contract", &all_waived(case, &db)]);
+        let gate = assert_rejected(&out, &o, "no-known-vulnerabilities");
+        let r = rule(&gate, "no-known-vulnerabilities");
+        assert_eq!(r["failures"][0]["item"], "advisory-db", "{case}: {r:#}");
+        assert!(
+            r["failures"][0]["message"].as_str().unwrap().contains(why),
+            "{case}: {r:#}"
+        );
+    }
+    // A missing database: exit 2, nothing written.
+    let out = ws.scratch("out-missing");
+    let o = ws.dry_run(
+        &out,
+        &["--contract", &all_waived("missing", &ws.scratch("no-such-db"))],
+    );
+    assert_exit(&o, 2, "a missing advisory database");
+    assert!(!out.exists() && !rejected(&out).exists());
+    assert!(text(&o).contains("advisory database"), "{}", text(&o));
 }

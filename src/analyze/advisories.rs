@@ -1,0 +1,60 @@
+//! Pure: which advisories affect which packages.
+//!
+//! RustSec describes crates.io crates, so only packages from crates.io are
+//! matched (by name, and version against the advisory's patched and
+//! unaffected ranges); workspace members, git and path crates, and crates
+//! of other registries are not. Withdrawn advisories were left out when
+//! the database was read.
+
+use std::collections::BTreeMap;
+
+use crate::collect::advisories::Database;
+use crate::gate::facts::{AdvisoriesFact, AdvisoryMatchFact, PackageFact};
+
+/// The `advisories` fact: the database's summary and every match, sorted
+/// by advisory id then package and version.
+pub fn facts(db: &Database, configured_path: &str, packages: &[PackageFact]) -> AdvisoriesFact {
+    let mut by_crate: BTreeMap<&str, Vec<&crate::collect::advisories::Advisory>> = BTreeMap::new();
+    for a in &db.advisories {
+        by_crate.entry(a.package.as_str()).or_default().push(a);
+    }
+    let mut matches = Vec::new();
+    for p in packages.iter().filter(|p| from_crates_io(p)) {
+        for a in by_crate.get(p.name.as_str()).into_iter().flatten() {
+            if a.affects(&p.version) {
+                matches.push(AdvisoryMatchFact {
+                    id: a.id.clone(),
+                    package: p.name.clone(),
+                    version: p.version.clone(),
+                    kind: a.kind.id().into(),
+                    severity: a.severity.map(str::to_owned),
+                    score: a.score,
+                    title: a.title.clone(),
+                    url: a.url.clone(),
+                    aliases: a.aliases.clone(),
+                    patched: a.patched.clone(),
+                    date: a.date.clone(),
+                });
+            }
+        }
+    }
+    matches.sort_by(|a, b| (&a.id, &a.package, &a.version).cmp(&(&b.id, &b.package, &b.version)));
+    matches.dedup();
+    AdvisoriesFact {
+        checked: true,
+        database: Some(configured_path.to_owned()),
+        last_commit: db.last_commit.and_then(|t| crate::emit::rfc3339(t).ok()),
+        advisories: db.advisories.len() as u64,
+        matches,
+    }
+}
+
+/// A package from crates.io (the SBOM gives crates.io packages, and only
+/// those, a crates.io download URL).
+fn from_crates_io(p: &PackageFact) -> bool {
+    p.source_kind == "registry"
+        && !p.workspace_member
+        && p.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with("https://crates.io/api/v1/crates/"))
+}
