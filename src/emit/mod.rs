@@ -9,6 +9,7 @@ pub mod report;
 pub mod spdx;
 pub mod strict_json;
 pub mod traces;
+pub mod vex;
 
 use sha2::{Digest, Sha256};
 

@@ -59,6 +59,10 @@ pub struct Context {
     pub ledger: LedgerRow,
     /// One row per part of a release merged from many runners (empty otherwise).
     pub parts: Vec<PartRow>,
+    /// Whether an advisory database was read.
+    pub advisories_checked: bool,
+    /// Every matching advisory with the gate's decision.
+    pub vulnerabilities: Vec<crate::emit::vex::Decided>,
 }
 
 /// A part of a release merged from many runners, as report.md shows it.
@@ -257,6 +261,8 @@ pub fn context(
         verify_command,
         ledger,
         parts: Vec::new(),
+        advisories_checked: facts.advisories.checked,
+        vulnerabilities: crate::emit::vex::decisions(facts, verdict),
     }
 }
 

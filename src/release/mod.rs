@@ -430,6 +430,14 @@ impl Release {
             clock.start(Stage::Report);
             let part_rows = self.merged.as_ref().map(|m| m.rows.clone()).unwrap_or_default();
             let report_md = reporting::report_md(plan, &gate_facts, &verdict, compat_note, part_rows)?;
+            // relgate's decision on every matching advisory, as OpenVEX.
+            if let Some(vex) = crate::emit::vex::openvex(&gate_facts, &verdict)? {
+                files.push(Staged::new(
+                    "vex.openvex.json",
+                    write::Content::Bytes(vex),
+                    false,
+                )?);
+            }
             for (name, bytes) in [
                 ("metrics.json", metrics_json),
                 ("metrics.prom", metrics_prom),

@@ -71,7 +71,7 @@ pub(super) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// File names relgate writes into a release directory.
-pub const RESERVED: [&str; 11] = [
+pub const RESERVED: [&str; 12] = [
     "sbom.cdx.json",
     "sbom.spdx.json",
     "compat_report.json",
@@ -80,6 +80,7 @@ pub const RESERVED: [&str; 11] = [
     "traces.ndjson",
     "gate.json",
     "report.md",
+    "vex.openvex.json",
     "checksums.txt",
     "provenance.intoto.jsonl",
     "relgate.toml",

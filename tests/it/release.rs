@@ -3362,6 +3362,86 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
     assert_eq!(facts["matches"][0]["severity"], "high");
     let stdout = text(&o);
     assert!(stdout.contains("RUSTSEC-2099-0001"), "{stdout}");
+    // The decisions as OpenVEX, in the rejected directory too.
+    let vex_path = rejected(&out).join("vex.openvex.json");
+    let vex = read_json(&vex_path);
+    let statuses: Vec<(&str, &str)> = vex["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["vulnerability"]["name"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("RUSTSEC-2099-0001", "affected"),
+            ("RUSTSEC-2099-0002", "not_affected"),
+            ("RUSTSEC-2099-0004", "affected"),
+            ("RUSTSEC-2099-0006", "affected"),
+        ]
+    );
+    let s = &vex["statements"];
+    assert!(
+        s[1]["impact_statement"]
+            .as_str()
+            .unwrap()
+            .contains("the closed-channel path is not reachable from here (SEC-12)"),
+        "{s:#}"
+    );
+    assert_eq!(
+        s[0]["action_statement"],
+        "upgrade regex from 1.13.2 to a version matching >=1.13.3"
+    );
+    assert_eq!(
+        s[0]["products"][0]["subcomponents"][0]["@id"],
+        "pkg:cargo/regex@1.13.2"
+    );
+    assert!(s[2]["action_statement"]
+        .as_str()
+        .unwrap()
+        .contains("no fixed version of bytes"));
+    // Valid against the published OpenVEX schema; the same validator
+    // rejects an `affected` statement without an action statement.
+    let schema = repo().join("../shared/schemas/openvex-0.2.0.json");
+    assert!(schema.is_file(), "{} is missing", schema.display());
+    let validate = |doc: &Path| -> Output {
+        Command::new(validator_python())
+            .args([
+                "-c",
+                "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+            ])
+            .arg(doc)
+            .arg(&schema)
+            .output()
+            .unwrap()
+    };
+    let v = validate(&vex_path);
+    assert!(v.status.success(), "OpenVEX schema: {}", text(&v));
+    let mut broken = vex.clone();
+    broken["statements"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("action_statement");
+    let broken_path = ws.scratch("broken.openvex.json");
+    std::fs::write(&broken_path, serde_json::to_vec(&broken).unwrap()).unwrap();
+    assert!(
+        !validate(&broken_path).status.success(),
+        "the schema check must reject it"
+    );
+    let report = std::fs::read_to_string(rejected(&out).join("report.md")).unwrap();
+    for needle in [
+        "## Vulnerabilities",
+        "| [RUSTSEC-2099-0001](https://example.invalid/relgate-fixture/RUSTSEC-2099-0001) | `regex@1.13.2` | vulnerability | high | **denied** (affected) |",
+        "| `tokio@1.54.1` | vulnerability | medium | waived (not affected) | the closed-channel path is not reachable from here (SEC-12) | 2099-12-31 |",
+        "| RUSTSEC-2099-0006 | `idna@1.1.0` | notice | — | reported (affected) |",
+    ] {
+        assert!(report.contains(needle), "{needle} in report.md:\n{report}");
+    }
 
     // Waive the rest: the release passes with a fresh database only.
     let all_waived = |name: &str, db: &Path| -> String {

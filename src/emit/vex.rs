@@ -1,0 +1,223 @@
+//! `vex.openvex.json`: relgate's decision on every advisory that matches a
+//! package, as an OpenVEX v0.2.0 document (schema:
+//! `https://github.com/openvex/spec`, validated in the conformance tests).
+//!
+//! The decision is the gate's: an advisory the contract waived is
+//! `not_affected`, with the waiver's reason (and last day) as the impact
+//! statement; one that fails `no-known-vulnerabilities` is `affected`, with
+//! the fixed versions (or their absence) as the action statement; one the
+//! contract only reports (below `severity-threshold`, an informational kind
+//! it does not deny) is `affected` too, saying so. Pure: facts and verdict
+//! in, bytes out; statements sorted by advisory id, then crate.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::gate::facts::{AdvisoryMatchFact, Facts};
+use crate::gate::Verdict;
+
+/// The OpenVEX context this module writes.
+pub const CONTEXT: &str = "https://openvex.dev/ns/v0.2.0";
+
+/// The invariant whose verdict decides.
+const RULE: &str = "no-known-vulnerabilities";
+
+/// What the gate decided about one match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum Decision {
+    /// It fails the gate.
+    Denied,
+    /// A waiver covers it.
+    Waived {
+        /// The waiver's reason.
+        reason: String,
+        /// Its last day.
+        until: String,
+    },
+    /// The contract reports it without denying.
+    Reported,
+}
+
+/// One matching advisory and the gate's decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decided {
+    /// The match.
+    #[serde(flatten)]
+    pub advisory: AdvisoryMatchFact,
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// Every match with its decision, sorted by advisory id then crate.
+pub fn decisions(facts: &Facts, verdict: &Verdict) -> Vec<Decided> {
+    let rule = verdict.rules.iter().find(|r| r.id == RULE);
+    let label = |m: &AdvisoryMatchFact| format!("{} {}@{}", m.id, m.package, m.version);
+    facts
+        .advisories
+        .matches
+        .iter()
+        .map(|m| {
+            let item = label(m);
+            let decision = match rule {
+                Some(r) if r.failures.iter().any(|f| f.item == item) => Decision::Denied,
+                Some(r) => match r.waived.iter().find(|w| w.item == item) {
+                    Some(w) => Decision::Waived {
+                        reason: w.reason.clone(),
+                        until: w.until.clone(),
+                    },
+                    None => Decision::Reported,
+                },
+                None => Decision::Denied,
+            };
+            Decided {
+                advisory: m.clone(),
+                decision,
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@id")]
+    id: String,
+    author: String,
+    role: &'static str,
+    timestamp: &'a str,
+    version: u32,
+    tooling: String,
+    statements: Vec<Statement>,
+}
+
+#[derive(Serialize)]
+struct Statement {
+    vulnerability: Vulnerability,
+    products: Vec<Product>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact_statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_notes: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Vulnerability {
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    name: String,
+    description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Product {
+    #[serde(rename = "@id")]
+    id: String,
+    subcomponents: Vec<Subcomponent>,
+}
+
+#[derive(Serialize)]
+struct Subcomponent {
+    #[serde(rename = "@id")]
+    id: String,
+}
+
+/// `vex.openvex.json` for the release `facts` describe, or `None` when no
+/// advisory matches (an OpenVEX document needs at least one statement).
+pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
+    let decided = decisions(facts, verdict);
+    if decided.is_empty() {
+        return Ok(None);
+    }
+    let r = &facts.release;
+    let product = format!("pkg:cargo/{}@{}", r.package, r.version);
+    let statements = decided
+        .iter()
+        .map(|d| {
+            let m = &d.advisory;
+            let fix = if m.patched.is_empty() {
+                format!("no fixed version of {} exists: remove or replace it", m.package)
+            } else {
+                format!(
+                    "upgrade {} from {} to a version matching {}",
+                    m.package,
+                    m.version,
+                    m.patched.join(" or ")
+                )
+            };
+            let (status, impact, action, notes) = match &d.decision {
+                Decision::Waived { reason, until } => (
+                    "not_affected",
+                    Some(format!("{reason} (waived in the release contract until {until})")),
+                    None,
+                    None,
+                ),
+                Decision::Denied => (
+                    "affected",
+                    None,
+                    Some(fix),
+                    Some("the release gate refused this".to_owned()),
+                ),
+                Decision::Reported => (
+                    "affected",
+                    None,
+                    Some(fix),
+                    Some(format!(
+                        "reported, not denied: the release contract does not deny a {}{}",
+                        m.kind,
+                        m.severity
+                            .as_deref()
+                            .map(|s| format!(" of severity {s}"))
+                            .unwrap_or_default()
+                    )),
+                ),
+            };
+            Statement {
+                vulnerability: Vulnerability {
+                    id: m.url.clone().filter(|u| u.starts_with("https://")),
+                    name: m.id.clone(),
+                    description: m.title.clone(),
+                    aliases: m.aliases.clone(),
+                },
+                products: vec![Product {
+                    id: product.clone(),
+                    subcomponents: vec![Subcomponent {
+                        id: format!("pkg:cargo/{}@{}", m.package, m.version),
+                    }],
+                }],
+                status,
+                impact_statement: impact,
+                action_statement: action,
+                status_notes: notes,
+            }
+        })
+        .collect();
+    let id_hash: String = Sha256::digest(r.id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let doc = Document {
+        context: CONTEXT,
+        id: format!("urn:relgate:vex:{id_hash}"),
+        author: format!("maintainers of {} (decisions recorded by relgate)", r.package),
+        role: "Document Creator",
+        timestamp: &facts.now,
+        version: 1,
+        tooling: format!("relgate {}", env!("CARGO_PKG_VERSION")),
+        statements,
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| Error::Emit {
+        artifact: "vex.openvex.json",
+        reason: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(Some(out))
+}
