@@ -221,3 +221,128 @@ pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
     out.push(b'\n');
     Ok(Some(out))
 }
+
+/// `vex.cdx.json`: the same decisions as a CycloneDX 1.5 VEX document. Each
+/// vulnerability's `affects` names the release SBOM's component by BOM-Link
+/// (`urn:cdx:<sbom serial>/<version>#<bom-ref>`), so the VEX refers to
+/// `sbom.cdx.json` exactly; `None` when no advisory matches.
+pub fn cyclonedx(facts: &Facts, verdict: &Verdict, sbom_cdx: &[u8]) -> Result<Option<Vec<u8>>> {
+    let decided = decisions(facts, verdict);
+    if decided.is_empty() {
+        return Ok(None);
+    }
+    let bad = |reason: String| Error::Emit {
+        artifact: "vex.cdx.json",
+        reason,
+    };
+    let sbom: serde_json::Value = serde_json::from_slice(sbom_cdx).map_err(|e| bad(e.to_string()))?;
+    let serial = sbom["serialNumber"]
+        .as_str()
+        .and_then(|s| s.strip_prefix("urn:uuid:"))
+        .ok_or_else(|| bad("the SBOM has no urn:uuid serial number".into()))?;
+    let sbom_version = sbom["version"].as_u64().unwrap_or(1);
+    let bom_ref = |name: &str, version: &str| -> Option<String> {
+        sbom["components"].as_array()?.iter().find_map(|c| {
+            (c["name"] == name && c["version"] == version)
+                .then(|| c["bom-ref"].as_str().map(str::to_owned))
+                .flatten()
+        })
+    };
+    let mut vulnerabilities = Vec::new();
+    for (i, d) in decided.iter().enumerate() {
+        let m = &d.advisory;
+        let component = bom_ref(&m.package, &m.version).ok_or_else(|| {
+            bad(format!(
+                "{}@{} is not a component of sbom.cdx.json",
+                m.package, m.version
+            ))
+        })?;
+        let fix = if m.patched.is_empty() {
+            format!("no fixed version of {} exists", m.package)
+        } else {
+            format!("fixed in {} {}", m.package, m.patched.join(" or "))
+        };
+        let (state, detail, response) = match &d.decision {
+            Decision::Waived { reason, until } => (
+                "not_affected",
+                format!("{reason} (waived in the release contract until {until})"),
+                None,
+            ),
+            Decision::Denied => (
+                "exploitable",
+                format!("the release gate refused this; {fix}"),
+                Some(&m.patched),
+            ),
+            Decision::Reported => (
+                "exploitable",
+                format!("reported, not denied by the release contract ({}); {fix}", m.kind),
+                Some(&m.patched),
+            ),
+        };
+        let mut analysis = serde_json::json!({ "state": state, "detail": detail });
+        if let Some(patched) = response {
+            analysis["response"] = serde_json::json!([if patched.is_empty() {
+                "will_not_fix"
+            } else {
+                "update"
+            }]);
+        }
+        let mut v = serde_json::json!({
+            "bom-ref": format!("vex-{}-{i}", m.id),
+            "id": m.id,
+            "source": { "name": "RustSec", "url": "https://rustsec.org" },
+            "description": m.title,
+            "published": format!("{}T00:00:00Z", m.date),
+            "affects": [ { "ref": format!("urn:cdx:{serial}/{sbom_version}#{component}") } ],
+            "analysis": analysis,
+        });
+        if let Some(score) = m.score {
+            v["ratings"] = serde_json::json!([{ "score": score, "severity": m.severity.as_deref().unwrap_or("unknown") }]);
+        }
+        if let Some(url) = &m.url {
+            v["advisories"] = serde_json::json!([{ "url": url }]);
+        }
+        if !m.aliases.is_empty() {
+            v["references"] = serde_json::Value::Array(
+                m.aliases
+                    .iter()
+                    .map(|a| serde_json::json!({ "id": a, "source": { "name": if a.starts_with("CVE-") { "NVD" } else { "GitHub" } } }))
+                    .collect(),
+            );
+        }
+        vulnerabilities.push(v);
+    }
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "serialNumber": format!("urn:uuid:{}", derived_uuid(&format!("{serial}/vex"))),
+        "version": 1,
+        "metadata": {
+            "timestamp": facts.now,
+            "tools": { "components": [ { "type": "application", "name": "relgate", "version": env!("CARGO_PKG_VERSION") } ] },
+            "component": sbom["metadata"]["component"],
+        },
+        "vulnerabilities": vulnerabilities,
+    });
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| bad(e.to_string()))?;
+    out.push(b'\n');
+    Ok(Some(out))
+}
+
+/// A name-based UUID (version 5 layout, SHA-256 truncated) for `name`.
+fn derived_uuid(name: &str) -> String {
+    let h = Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x: String = b.iter().map(|v| format!("{v:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}

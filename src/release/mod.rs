@@ -438,6 +438,20 @@ impl Release {
                     false,
                 )?);
             }
+            // The same as CycloneDX VEX, naming sbom.cdx.json's components.
+            let sbom_cdx = files
+                .iter()
+                .find_map(|f| match (&f.entry.name[..], &f.entry.content) {
+                    ("sbom.cdx.json", write::Content::Bytes(b)) => Some(b.clone()),
+                    _ => None,
+                });
+            if let Some(vex) = sbom_cdx
+                .map(|cdx| crate::emit::vex::cyclonedx(&gate_facts, &verdict, &cdx))
+                .transpose()?
+                .flatten()
+            {
+                files.push(Staged::new("vex.cdx.json", write::Content::Bytes(vex), false)?);
+            }
             for (name, bytes) in [
                 ("metrics.json", metrics_json),
                 ("metrics.prom", metrics_prom),

@@ -71,7 +71,7 @@ pub(super) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// File names relgate writes into a release directory.
-pub const RESERVED: [&str; 12] = [
+pub const RESERVED: [&str; 13] = [
     "sbom.cdx.json",
     "sbom.spdx.json",
     "compat_report.json",
@@ -81,6 +81,7 @@ pub const RESERVED: [&str; 12] = [
     "gate.json",
     "report.md",
     "vex.openvex.json",
+    "vex.cdx.json",
     "checksums.txt",
     "provenance.intoto.jsonl",
     "relgate.toml",

@@ -3433,6 +3433,38 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
         !validate(&broken_path).status.success(),
         "the schema check must reject it"
     );
+    // The same decisions as CycloneDX VEX, naming sbom.cdx.json's components
+    // by BOM-Link; the pinned CycloneDX validators (schema, and
+    // cyclonedx-python-lib deserialisation) accept it.
+    let cdx_vex = std::fs::read(rejected(&out).join("vex.cdx.json")).unwrap();
+    crate::support::validate("cdx-json", &cdx_vex, "vex.cdx.json");
+    let cdx_vex = json(&cdx_vex);
+    let sbom = read_json(&rejected(&out).join("sbom.cdx.json"));
+    let serial = sbom["serialNumber"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("urn:uuid:")
+        .unwrap();
+    let regex_ref = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "regex")
+        .unwrap()["bom-ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v = &cdx_vex["vulnerabilities"];
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(v[0]["id"], "RUSTSEC-2099-0001");
+    assert_eq!(
+        v[0]["affects"][0]["ref"],
+        format!("urn:cdx:{serial}/1#{regex_ref}")
+    );
+    assert_eq!(v[0]["analysis"]["state"], "exploitable");
+    assert_eq!(v[0]["analysis"]["response"][0], "update");
+    assert_eq!(v[1]["analysis"]["state"], "not_affected");
+    assert!(v[1]["analysis"]["detail"].as_str().unwrap().contains("SEC-12"));
     let report = std::fs::read_to_string(rejected(&out).join("report.md")).unwrap();
     for needle in [
         "## Vulnerabilities",
@@ -3459,6 +3491,15 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
         &["--contract", &all_waived("waived", &fresh)],
     );
     assert_success(&o);
+    // Released: both VEX documents are listed in checksums.txt, so the
+    // provenance covers them.
+    let listed: Vec<String> = checksums(&ws.scratch("out-waived"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    for name in ["vex.openvex.json", "vex.cdx.json"] {
+        assert!(listed.iter().any(|n| n == name), "{name} in {listed:?}");
+    }
     for (case, db, why) in [
         (
             "stale",
