@@ -52,6 +52,9 @@ commands:
       Time `relgate release merge` of 20 parts x 5 files of 4 MiB beside
       sha256sum of the same files, and `relgate release plan` of 20 targets
       on fixtures/large beside `cargo metadata`.
+  bench advisories [--runs N] [--manifest-path PATH]
+      Time `relgate release --no-build --dry-run` with and without a
+      generated 1000-advisory RustSec database (default fixtures/large).
   bench scale
       Plan, parts, merge and `gate --dir` of a generated 300-member
       workspace at 10, 25 and 50 parts: wall time, peak RSS, merge cost

@@ -20,6 +20,9 @@
 //!   same 100 files (target: at most 1.2x), interleaved; and `relgate
 //!   release plan` of those 20 targets on a committed copy of
 //!   `fixtures/large` beside `cargo metadata` of it (target: at most 1.1x).
+//! - `cargo xtask bench advisories [--runs N] [--manifest-path PATH]`:
+//!   `relgate release --no-build --dry-run` with and without a generated
+//!   1000-advisory database (target: at most 1.10x; see [`advisories`]).
 //! - `cargo xtask bench scale`: plan, parts, merge and `gate --dir` of a
 //!   generated 300-member workspace at 10, 25 and 50 parts (see [`scale`]).
 //!
@@ -33,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod advisories;
 mod compat;
 mod scale;
 
@@ -51,11 +55,12 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
         Some((name, rest)) if name == "merge" => merge(&Options::parse(rest)?),
         Some((name, rest)) if name == "scale" => scale::scale(&Options::parse(rest)?),
+        Some((name, rest)) if name == "advisories" => advisories::advisories(&Options::parse(rest)?),
         Some((name, _)) => Err(Failure::usage(format!(
-            "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge, scale)"
+            "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge, scale, advisories)"
         ))),
         None => Err(Failure::usage(
-            "missing benchmark name (available: sbom, verify, compat, release, merge, scale)",
+            "missing benchmark name (available: sbom, verify, compat, release, merge, scale, advisories)",
         )),
     }
 }
