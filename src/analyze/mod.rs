@@ -4,7 +4,9 @@
 //! their identifiers, licenses and suppliers — once, so that every wire
 //! format in [`crate::emit`] says the same thing. [`api`] and [`compat`]
 //! turn rustdoc JSON into a public-API diff and a semver verdict; [`schema`]
-//! canonicalizes JSON Schemas, keeps the lock and classifies drift.
+//! canonicalizes JSON Schemas, keeps the lock and classifies drift;
+//! [`advisories`] matches the SBOM's crates.io packages against an advisory
+//! database.
 
 pub mod advisories;
 pub mod api;

@@ -16,7 +16,8 @@
 //! their lock, the ledger, the build (`cargo build --release --locked`),
 //! the tests (libtest's result lines) and relgate's own resource use;
 //! [`rustdoc`] documents both sides of compat (with a commit-keyed cache);
-//! [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
+//! [`advisories`] reads a local RustSec advisory database (bounded, dated
+//! by its last git commit); [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
 //! checksum files, [`probe`] answers path questions and span timestamps
 //! for the rest of the crate.
 

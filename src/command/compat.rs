@@ -61,6 +61,16 @@ pub enum MemberCompat {
     },
 }
 
+impl MemberCompat {
+    /// The package this result is about.
+    pub fn package(&self) -> &str {
+        match self {
+            MemberCompat::Compared(r) => &r.package,
+            MemberCompat::FirstRelease { package, .. } | MemberCompat::Failed { package, .. } => package,
+        }
+    }
+}
+
 /// [`compat_workspace`]'s result: one entry per library member, by name.
 #[derive(Debug, Clone)]
 pub struct WorkspaceCompat {

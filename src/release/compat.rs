@@ -93,13 +93,9 @@ pub(super) fn members_of(
 /// library member no part compared fails (never left out).
 pub(super) fn from_parts(plan: &super::ReleasePlan, mut shards: Vec<crate::MemberCompat>) -> ReleaseCompat {
     use crate::MemberCompat;
-    let name = |m: &MemberCompat| match m {
-        MemberCompat::Compared(r) => r.package.clone(),
-        MemberCompat::FirstRelease { package, .. } | MemberCompat::Failed { package, .. } => package.clone(),
-    };
     let mut members = Vec::new();
     for lib in &plan.members.libraries {
-        match shards.iter().position(|m| name(m) == lib.name) {
+        match shards.iter().position(|m| m.package() == lib.name) {
             Some(i) => members.push(shards.remove(i)),
             None => members.push(MemberCompat::Failed {
                 package: lib.name.clone(),

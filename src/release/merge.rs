@@ -513,7 +513,7 @@ fn verify_part(
                     .map_err(|e| problem(&id, ProblemKind::Tampered, e.to_string()))?;
             let ws = crate::emit::compat::parse_workspace(&results)
                 .map_err(|e| problem(&id, ProblemKind::Tampered, format!("{}: {e}", path.display())))?;
-            let mut names: Vec<String> = ws.members.iter().map(member_name).collect();
+            let mut names: Vec<String> = ws.members.iter().map(|m| m.package().to_owned()).collect();
             names.sort();
             let mut planned = p.packages.clone();
             planned.sort();
@@ -572,16 +572,6 @@ fn verify_part(
         verified,
         compat,
     })
-}
-
-/// The package a member result is about.
-fn member_name(m: &crate::MemberCompat) -> String {
-    match m {
-        crate::MemberCompat::Compared(r) => r.package.clone(),
-        crate::MemberCompat::FirstRelease { package, .. } | crate::MemberCompat::Failed { package, .. } => {
-            package.clone()
-        }
-    }
 }
 
 /// The name a part's file has in the merged release, and whether it is a

@@ -184,18 +184,7 @@ impl Release {
             false,
         )?);
 
-        clock.start(Stage::Sign);
-        clock.finish(Vec::new());
         let passed = !matches!(tests.status, TestStatus::Failed | TestStatus::Inconclusive);
-        let trace = reporting::trace(
-            &plan,
-            Some(parts_plan.commit.clone()),
-            &parts_plan.version,
-            clock.stages.clone(),
-            passed,
-            (run_start, env.now_nanos()),
-        );
-        files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
         self.sign_and_write(
             env,
             files,
@@ -203,8 +192,8 @@ impl Release {
             part,
             &plan,
             clock,
-            tests,
-            started_on,
+            (tests, passed),
+            (run_start, started_on),
             warnings,
         )
     }
@@ -252,22 +241,11 @@ impl Release {
             skipped: Vec::new(),
         };
         let passed = ws.failed().is_empty() && ws.sufficient();
-        let mut files = vec![Staged::new(
+        let files = vec![Staged::new(
             COMPAT_RESULTS,
             write::Content::Bytes(crate::emit::compat::workspace_json(&ws)?),
             false,
         )?];
-        clock.start(Stage::Sign);
-        clock.finish(Vec::new());
-        let trace = reporting::trace(
-            plan,
-            Some(parts_plan.commit.clone()),
-            &parts_plan.version,
-            clock.stages.clone(),
-            passed,
-            (run_start, env.now_nanos()),
-        );
-        files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
         let tests = PartTests {
             status: TestStatus::NotRequired,
             passed: 0,
@@ -282,13 +260,14 @@ impl Release {
             part,
             plan,
             clock,
-            tests,
-            started_on,
+            (tests, passed),
+            (run_start, started_on),
             warnings,
         )
     }
 
-    /// Signs the part manifest over `files` and writes the part directory.
+    /// Adds the run's trace (`passed`: the part's own status) to `files`,
+    /// signs the part manifest over them and writes the part directory.
     #[allow(clippy::too_many_arguments)]
     fn sign_and_write(
         &self,
@@ -298,10 +277,21 @@ impl Release {
         part: &super::parts::Part,
         plan: &super::ReleasePlan,
         mut clock: Clock<'_>,
-        tests: PartTests,
-        started_on: i64,
+        (tests, passed): (PartTests, bool),
+        (run_start, started_on): (u128, i64),
         warnings: Vec<String>,
     ) -> Result<PartOutcome> {
+        clock.start(Stage::Sign);
+        clock.finish(Vec::new());
+        let trace = reporting::trace(
+            plan,
+            Some(parts_plan.commit.clone()),
+            &parts_plan.version,
+            clock.stages.clone(),
+            passed,
+            (run_start, env.now_nanos()),
+        );
+        files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
         files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
         let statement = manifest(&files, parts_plan, part, digest, plan, env, &tests, started_on)?;
         let envelope = crate::provenance::dsse::Envelope::sign(
