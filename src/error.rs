@@ -225,6 +225,9 @@ impl Error {
             Error::Input { what: "checksum file", .. } => {
                 "each line must be `SHA256  NAME` (sha256sum format) naming a file beside the checksum file, with its current digest".into()
             }
+            Error::Input { what: "binary", .. } => {
+                "pass a binary built with `cargo auditable build` (an ELF, Mach-O or PE executable whose .dep-v0 section is intact); a release ships it only if its list is sound".into()
+            }
             Error::Input { .. } => "check the path".into(),
             Error::Key { .. } => {
                 "private keys are PKCS#8 PEM (`BEGIN PRIVATE KEY`), public keys SPKI PEM (`BEGIN PUBLIC KEY`), Ed25519; `relgate keygen` writes a pair".into()

@@ -34,7 +34,7 @@ pub use collect::{Env, SystemEnv};
 pub use command::attest::{attest, countersign, keygen, AttestOutput};
 pub use command::compat::{compat, compat_workspace, MemberCompat, WorkspaceCompat};
 pub use command::ledger::{show as ledger_show, summary as ledger_summary, verify as ledger_verify};
-pub use command::sbom::{sbom, SbomOutput};
+pub use command::sbom::{sbom, sbom_from_binary, SbomOutput};
 pub use command::schema::{
     check as schema_check, lock as schema_lock, Checked as SchemaChecked, Locked as SchemaLocked,
 };

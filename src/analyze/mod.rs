@@ -6,10 +6,12 @@
 //! turn rustdoc JSON into a public-API diff and a semver verdict; [`schema`]
 //! canonicalizes JSON Schemas, keeps the lock and classifies drift;
 //! [`advisories`] matches the SBOM's crates.io packages against an advisory
-//! database.
+//! database; [`binary`] compares a binary's embedded dependency list with
+//! the SBOM, and makes an SBOM from that list alone.
 
 pub mod advisories;
 pub mod api;
+pub mod binary;
 pub mod compat;
 pub mod kinds;
 pub mod license;

@@ -278,7 +278,7 @@ fn scope(facts: &ReleaseFacts) -> Result<(BTreeSet<&PackageId>, BTreeSet<&Packag
 }
 
 /// Everything reachable from `start` along edges `follow` accepts (`start` included).
-fn reachable<'a>(
+pub(crate) fn reachable<'a>(
     facts: &'a ReleaseFacts,
     start: impl Iterator<Item = &'a PackageId>,
     follow: impl Fn(&crate::facts::DepKinds) -> bool,
@@ -427,7 +427,7 @@ fn workspace_component(facts: &ReleaseFacts, tops: &[&PackageId], supplier: Opti
 }
 
 /// `SPDXRef-Package-NAME-VERSION`, with a purl digest suffix where two would collide.
-fn assign_spdx_ids(components: &mut [Component]) {
+pub(crate) fn assign_spdx_ids(components: &mut [Component]) {
     let base = |c: &Component| {
         format!(
             "SPDXRef-Package-{}-{}",

@@ -258,6 +258,11 @@ struct SbomArgs {
     /// Output file, or `-` for stdout (default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
+    /// Describe a binary from the dependency list cargo-auditable embedded
+    /// in it (no workspace needed).
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["manifest_path", "packages", "workspace", "target", "features", "all_features", "no_default_features"])]
+    from_binary: Option<PathBuf>,
 }
 
 pub fn main() -> ExitCode {
@@ -287,8 +292,10 @@ pub fn main() -> ExitCode {
 
 fn sbom(args: SbomArgs) -> Result<ExitCode, Error> {
     let format: SbomFormat = args.format.parse().map_err(Error::InvalidOption)?;
-    let scope = Scope::from(args.scope);
-    let out = relgate::sbom(&scope, format, &SystemEnv)?;
+    let out = match &args.from_binary {
+        Some(binary) => relgate::sbom_from_binary(binary, format, &SystemEnv)?,
+        None => relgate::sbom(&Scope::from(args.scope), format, &SystemEnv)?,
+    };
     for w in &out.warnings {
         eprintln!("warning: {w}");
     }

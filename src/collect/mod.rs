@@ -23,6 +23,7 @@
 
 pub mod advisories;
 pub mod artifacts;
+pub mod auditable;
 pub mod cargo;
 pub mod features;
 pub mod git;

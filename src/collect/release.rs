@@ -119,13 +119,21 @@ fn tail(bytes: &[u8], lines: usize) -> String {
 
 /// Builds the binaries of `packages` (every member with one when empty) with
 /// `cargo build --release --locked` and returns their paths.
-pub fn build(manifest: &Path, packages: &[String]) -> Result<Vec<PathBuf>> {
-    build_for(manifest, packages, None)
+pub fn build(manifest: &Path, packages: &[String], auditable: bool) -> Result<Vec<PathBuf>> {
+    build_for(manifest, packages, None, auditable)
 }
 
-/// [`build`] for `target` (`--target T`; the host's when `None`).
-pub fn build_for(manifest: &Path, packages: &[String], target: Option<&str>) -> Result<Vec<PathBuf>> {
-    let mut args: Vec<String> = vec![
+/// [`build`] for `target` (`--target T`; the host's when `None`); with
+/// `auditable`, `cargo auditable build`, which embeds each binary's
+/// dependency list.
+pub fn build_for(
+    manifest: &Path,
+    packages: &[String],
+    target: Option<&str>,
+    auditable: bool,
+) -> Result<Vec<PathBuf>> {
+    let mut args: Vec<String> = auditable.then(|| "auditable".to_owned()).into_iter().collect();
+    args.extend([
         "build".into(),
         "--release".into(),
         "--locked".into(),
@@ -133,7 +141,7 @@ pub fn build_for(manifest: &Path, packages: &[String], target: Option<&str>) -> 
         "--message-format=json-render-diagnostics".into(),
         "--manifest-path".into(),
         manifest.display().to_string(),
-    ];
+    ]);
     if let Some(t) = target {
         args.push("--target".into());
         args.push(t.into());
@@ -178,6 +186,18 @@ pub fn build_for(manifest: &Path, packages: &[String], target: Option<&str>) -> 
     exes.sort();
     exes.dedup();
     Ok(exes)
+}
+
+/// Whether `cargo auditable` runs here (cargo-auditable on `PATH`).
+pub fn has_cargo_auditable(dir: &Path) -> bool {
+    Command::new("cargo")
+        .args(["auditable", "--version"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The default test command.

@@ -1,4 +1,6 @@
-//! `relgate sbom`: collect the selected packages and render one SBOM.
+//! `relgate sbom`: collect the selected packages and render one SBOM; or,
+//! with `--from-binary`, render what a binary's embedded dependency list
+//! (cargo-auditable) says.
 
 use crate::{analyze, collect, emit};
 use crate::{Env, Result, SbomFormat, Scope};
@@ -38,5 +40,41 @@ pub fn sbom(scope: &Scope, format: SbomFormat, env: &dyn Env) -> Result<SbomOutp
         bytes,
         components: 1 + model.components.len(),
         warnings,
+    })
+}
+
+/// Renders the SBOM of what `binary` embeds (cargo-auditable's list): for
+/// auditors who have only the binary. A file that is not an executable, or
+/// carries no list, is an error.
+pub fn sbom_from_binary(binary: &std::path::Path, format: SbomFormat, env: &dyn Env) -> Result<SbomOutput> {
+    use crate::collect::auditable::Embedded;
+    let bad = |reason: &str| crate::Error::Input {
+        what: "binary",
+        path: binary.to_path_buf(),
+        reason: reason.to_owned(),
+    };
+    let list = match collect::auditable::read(binary)? {
+        Embedded::List(list) => list,
+        Embedded::Missing => {
+            return Err(bad(
+                "it carries no embedded dependency list: it was not built with `cargo auditable build` (or the section was stripped)",
+            ))
+        }
+        Embedded::NotExecutable => return Err(bad("not an executable (ELF, Mach-O or PE)")),
+    };
+    let timestamp = collect::document_timestamp(env)?;
+    let name = binary
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let model = analyze::binary::sbom_from_list(&list, &name, timestamp);
+    let bytes = emit::sbom(&model, format)?;
+    Ok(SbomOutput {
+        bytes,
+        components: 1 + model.components.len(),
+        warnings: vec![format!(
+            "from {name}'s embedded list (cargo-auditable format {}): names, versions, sources and edges only; licenses and suppliers are not recorded in a binary",
+            list.format
+        )],
     })
 }

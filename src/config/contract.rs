@@ -99,6 +99,9 @@ pub struct Release {
     /// How long the rules may run (the type check, or one gate) before the
     /// release is refused with exit 2, e.g. `"30s"`.
     pub rule_timeout: String,
+    /// Build the binaries with `cargo auditable build` (cargo-auditable on
+    /// `PATH`), so each carries its dependency list for `sbom-matches-binary`.
+    pub auditable: bool,
 }
 
 impl Default for Release {
@@ -115,6 +118,7 @@ impl Default for Release {
             public_key: None,
             first_release: false,
             rule_timeout: "30s".into(),
+            auditable: false,
         }
     }
 }
@@ -144,6 +148,28 @@ pub struct Invariants {
     pub schema_lock: Toggle,
     /// `no-known-vulnerabilities` (checked when `[advisories] db` is set).
     pub no_known_vulnerabilities: Toggle,
+    /// `sbom-matches-binary`.
+    pub sbom_matches_binary: SbomMatchesBinary,
+}
+
+/// `[invariants.sbom-matches-binary]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SbomMatchesBinary {
+    /// On by default.
+    pub enabled: bool,
+    /// A released executable without cargo-auditable's list fails
+    /// (otherwise it is reported as not checkable).
+    pub require_auditable: bool,
+}
+
+impl Default for SbomMatchesBinary {
+    fn default() -> Self {
+        SbomMatchesBinary {
+            enabled: true,
+            require_auditable: false,
+        }
+    }
 }
 
 /// An invariant with no parameters.
@@ -357,7 +383,7 @@ struct File {
 }
 
 /// Ids of the built-in invariants, in the order the gate reports them.
-pub const BUILTIN_IDS: [&str; 10] = [
+pub const BUILTIN_IDS: [&str; 11] = [
     "tests-passed",
     "semver-bump-sufficient",
     "schema-lock",
@@ -365,6 +391,7 @@ pub const BUILTIN_IDS: [&str; 10] = [
     "license-allowlist",
     "no-git-or-path-deps",
     "no-known-vulnerabilities",
+    "sbom-matches-binary",
     "performance-budget",
     "nonce-unique",
     "ticket-ttl",

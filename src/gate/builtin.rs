@@ -41,6 +41,7 @@ pub fn explain(id: &str) -> Option<&'static str> {
         "nonce-unique" => "nonce-unique: the release's invocation id and version must not already be in the ledger (a replay), and the invocation id must not be revoked. At publish time (`relgate gate --dir`) the release's own ledger entry is not a conflict.",
         "ticket-ttl" => "ticket-ttl: a signed release directory is a ticket to publish; `relgate gate --dir` refuses it once the provenance's finishedOn is older than `max-ticket-ttl` (default 24h). At release time it is recorded as not yet applicable.",
         "no-known-vulnerabilities" => "no-known-vulnerabilities: with `[advisories] db = \"PATH\"` (or --advisory-db), a local copy of the RustSec advisory database (relgate never fetches it), every crates.io package of the SBOM is matched by name and version against the advisories. A vulnerability at or above `severity-threshold` (default `none`: every one, those without a CVSS score too) fails, and so does an informational advisory whose kind is in `deny-informational` (default unmaintained and unsound); the rest are reported. Waive one with `match = 'it.id == \"RUSTSEC-…\"'` and a reason. The database's last commit must be at most `max-db-age` old (default 7d): an older copy, or one whose date is unknown (not a git checkout), fails, so a stale database cannot pass. Without a database nothing is checked and the gate says so.",
+        "sbom-matches-binary" => "sbom-matches-binary: every released executable that carries cargo-auditable's embedded dependency list (`[release] auditable = true` builds with `cargo auditable build`) must name exactly the packages the SBOM lists for it — its package and everything that reaches through normal and build dependencies — compared by name, version and source kind (crates.io, registry, git, local). Packages on one side only are listed by name. An executable without the list is not checkable: reported, and a failure with `require-auditable = true`. The list is read as cargo-auditable advises (bounded size and decompression, one root, no cycles); a malformed one is an error.",
         WAIVER_EXPIRED => "waiver-expired: a `[[waiver]]` past its `until` date (UTC, inclusive) no longer waives anything and fails the gate until it is renewed with a new reason or removed.",
         _ => return None,
     })
@@ -110,6 +111,9 @@ pub fn evaluate(id: &str, c: &Contract, f: &Facts) -> Outcome {
             Outcome::Checked(failures, None)
         }
         "no-known-vulnerabilities" if inv.no_known_vulnerabilities.enabled => advisories(c, f),
+        "sbom-matches-binary" if inv.sbom_matches_binary.enabled => {
+            binaries(f, inv.sbom_matches_binary.require_auditable)
+        }
         "performance-budget" if inv.performance_budget.enabled => budget(c, f),
         "nonce-unique" if inv.nonce_unique.enabled => nonce(f),
         "ticket-ttl" if inv.ticket_ttl.enabled => ttl(c, f),
@@ -201,6 +205,84 @@ fn advisories(c: &Contract, f: &Facts) -> Outcome {
             String::new()
         }
     );
+    Outcome::Checked(failures, Some(note))
+}
+
+/// `sbom-matches-binary`.
+fn binaries(f: &Facts, require: bool) -> Outcome {
+    if f.binaries.is_empty() {
+        return Outcome::Skipped("no executable is released: no binary to compare with the SBOM".into());
+    }
+    let (listed, unlisted): (Vec<_>, Vec<_>) = f.binaries.iter().partition(|b| b.auditable);
+    let names = |v: &[&crate::gate::facts::BinaryFact]| {
+        v.iter()
+            .map(|b| format!("`{}`", b.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if listed.is_empty() && !require {
+        return Outcome::Skipped(format!(
+            "not checkable: {} carries no embedded dependency list (build with `[release] auditable = true`, or require it with `require-auditable = true`)",
+            names(&unlisted)
+        ));
+    }
+    let mut failures = Vec::new();
+    for b in &f.binaries {
+        if !b.auditable {
+            if require {
+                failures.push(fail(
+                    &b.name,
+                    format!(
+                        "{} carries no embedded dependency list (cargo-auditable): it cannot be checked against the SBOM",
+                        b.name
+                    ),
+                    json!(b),
+                ));
+            }
+            continue;
+        }
+        let root = b.root.as_deref().unwrap_or("?");
+        if !b.root_in_sbom {
+            failures.push(fail(
+                &b.name,
+                format!(
+                    "{} was built from {root}, which the SBOM does not describe",
+                    b.name
+                ),
+                json!(b),
+            ));
+            continue;
+        }
+        if b.not_in_sbom.is_empty() && b.not_in_binary.is_empty() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if !b.not_in_sbom.is_empty() {
+            parts.push(format!(
+                "in the binary but not in the SBOM: {}",
+                b.not_in_sbom.join("; ")
+            ));
+        }
+        if !b.not_in_binary.is_empty() {
+            parts.push(format!(
+                "in the SBOM but not in the binary: {}",
+                b.not_in_binary.join("; ")
+            ));
+        }
+        failures.push(fail(
+            &b.name,
+            format!("{} ({root}) differs from the SBOM — {}", b.name, parts.join("; ")),
+            json!(b),
+        ));
+    }
+    let mut note = format!(
+        "{} of {} executable(s) compared with the SBOM by their embedded dependency list",
+        listed.len(),
+        f.binaries.len()
+    );
+    if !unlisted.is_empty() && !require {
+        note.push_str(&format!("; not checkable (no list): {}", names(&unlisted)));
+    }
     Outcome::Checked(failures, Some(note))
 }
 
@@ -681,5 +763,73 @@ mod tests {
         ] {
             assert!(Contract::from_toml(bad, "relgate.toml").is_err(), "{bad}");
         }
+    }
+
+    fn binaries_outcome(contract: &str, binaries: Vec<crate::gate::facts::BinaryFact>) -> Outcome {
+        let c = Contract::from_toml(contract, "relgate.toml").unwrap();
+        let f = Facts {
+            binaries,
+            ..Facts::default()
+        };
+        evaluate("sbom-matches-binary", &c, &f)
+    }
+
+    #[test]
+    fn binaries_must_match_the_sbom_and_unlisted_ones_fail_only_when_required() {
+        use crate::gate::facts::BinaryFact;
+        let good = BinaryFact {
+            name: "app".into(),
+            auditable: true,
+            root: Some("app@1.0.0".into()),
+            root_in_sbom: true,
+            ..BinaryFact::default()
+        };
+        let plain = BinaryFact {
+            name: "tool".into(),
+            ..BinaryFact::default()
+        };
+        let drifted = BinaryFact {
+            name: "other".into(),
+            not_in_sbom: vec!["itoa@1.0.0 (crates.io)".into()],
+            not_in_binary: vec!["helper@0.1.0 (local)".into()],
+            ..good.clone()
+        };
+        let foreign = BinaryFact {
+            name: "foreign".into(),
+            root_in_sbom: false,
+            ..good.clone()
+        };
+        let lenient = "version = 1\n";
+        let strict = "version = 1\n[invariants.sbom-matches-binary]\nrequire-auditable = true\n";
+        assert!(matches!(binaries_outcome(lenient, vec![]), Outcome::Skipped(_)));
+        match binaries_outcome(lenient, vec![plain.clone()]) {
+            Outcome::Skipped(why) => {
+                assert!(why.contains("not checkable") && why.contains("`tool`"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let items = |o: Outcome| match o {
+            Outcome::Checked(f, _) => f.into_iter().map(|f| (f.item, f.message)).collect::<Vec<_>>(),
+            Outcome::Skipped(why) => panic!("skipped: {why}"),
+        };
+        assert_eq!(
+            items(binaries_outcome(lenient, vec![good.clone(), plain.clone()])),
+            vec![]
+        );
+        let failed = items(binaries_outcome(
+            strict,
+            vec![good.clone(), plain, drifted, foreign],
+        ));
+        let names: Vec<&str> = failed.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(names, ["tool", "other", "foreign"]);
+        assert!(failed[1]
+            .1
+            .contains("in the binary but not in the SBOM: itoa@1.0.0 (crates.io)"));
+        assert!(failed[1]
+            .1
+            .contains("in the SBOM but not in the binary: helper@0.1.0 (local)"));
+        assert!(failed[2].1.contains("which the SBOM does not describe"));
+        let off = "version = 1\n[invariants.sbom-matches-binary]\nenabled = false\n";
+        assert!(matches!(binaries_outcome(off, vec![good]), Outcome::Skipped(_)));
     }
 }

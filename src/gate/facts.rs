@@ -40,8 +40,34 @@ pub struct Facts {
     /// Known advisories (RustSec) that affect the packages.
     #[serde(default)]
     pub advisories: AdvisoriesFact,
+    /// Each released executable against the SBOM (cargo-auditable's list).
+    #[serde(default)]
+    pub binaries: Vec<BinaryFact>,
     /// Gate evaluation time, RFC 3339.
     pub now: String,
+}
+
+/// One entry of `binaries`: a released executable and what it embeds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BinaryFact {
+    /// File name in the release directory.
+    pub name: String,
+    /// Whether it carries cargo-auditable's dependency list.
+    pub auditable: bool,
+    /// The list's root package, `name@version`.
+    pub root: Option<String>,
+    /// cargo-auditable's format revision.
+    pub format: Option<u32>,
+    /// Packages in the list.
+    pub packages: u64,
+    /// The SBOM's components for this binary.
+    pub sbom_components: u64,
+    /// Whether the root is a package the SBOM describes.
+    pub root_in_sbom: bool,
+    /// In the binary, not in the SBOM: `name@version (source kind)`.
+    pub not_in_sbom: Vec<String>,
+    /// In the SBOM, not in the binary.
+    pub not_in_binary: Vec<String>,
 }
 
 /// `advisories`.
@@ -383,7 +409,7 @@ impl Facts {
 }
 
 /// Top-level names rules may use (besides `it`).
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 15] = [
     "release",
     "packages",
     "artifacts",
@@ -396,6 +422,8 @@ pub const VARIABLES: [&str; 13] = [
     "schema_lock",
     "canonical",
     "provenance",
+    "advisories",
+    "binaries",
     "now",
 ];
 
@@ -438,7 +466,36 @@ impl Facts {
                 .collect::<BTreeMap<String, u64>>()
         };
         Facts {
-            advisories: AdvisoriesFact::default(),
+            advisories: AdvisoriesFact {
+                checked: true,
+                database: Some("advisory-db".into()),
+                last_commit: Some("2026-01-01T00:00:00Z".into()),
+                advisories: 1,
+                matches: vec![AdvisoryMatchFact {
+                    id: "RUSTSEC-2099-0001".into(),
+                    package: "serde".into(),
+                    version: "1.0.0".into(),
+                    kind: "vulnerability".into(),
+                    severity: Some("high".into()),
+                    score: Some(7.5),
+                    title: "specimen".into(),
+                    url: Some("https://rustsec.org/advisories/RUSTSEC-2099-0001".into()),
+                    aliases: vec!["CVE-2099-0001".into()],
+                    patched: vec![">=1.0.1".into()],
+                    date: "2099-01-01".into(),
+                }],
+            },
+            binaries: vec![BinaryFact {
+                name: "demo".into(),
+                auditable: true,
+                root: Some("demo@1.1.0".into()),
+                format: Some(1),
+                packages: 2,
+                sbom_components: 2,
+                root_in_sbom: true,
+                not_in_sbom: vec!["a@1.0.0 (crates.io)".into()],
+                not_in_binary: vec!["b@1.0.0 (crates.io)".into()],
+            }],
             release: ReleaseFact {
                 id: "id".into(),
                 package: "demo".into(),

@@ -400,7 +400,7 @@ fn check_waivers(
         let Some(m) = &w.matches else { continue };
         let name = format!("waiver for {}", w.rule);
         super::bounded::note_rule(&name);
-        let mut first_err = None;
+        let (mut first_err, mut not_bool) = (None, None);
         let fits = candidates.iter().any(|it| {
             let mut scope = ctx.new_inner_scope();
             scope.add_variable_from_value("it", to_cel(it));
@@ -413,7 +413,8 @@ fn check_waivers(
                     | ExecutionError::RemainderByZero(_),
                 ) => true,
                 Ok(other) => {
-                    first_err.get_or_insert(format!("`{}` gives {other:?}, not a bool", m.source));
+                    // An item it fits but gives no bool says more than one it does not fit.
+                    not_bool.get_or_insert(format!("`{}` gives {other:?}, not a bool", m.source));
                     false
                 }
                 Err(e) => {
@@ -430,7 +431,7 @@ fn check_waivers(
             return Err(RuleError {
                 rule: name,
                 field: "match",
-                reason: first_err.unwrap_or_default(),
+                reason: not_bool.or(first_err).unwrap_or_default(),
             });
         }
     }

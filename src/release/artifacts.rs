@@ -1,5 +1,7 @@
-//! The build stage: `cargo build` of what ships (unless `--no-build`) plus
-//! the `--artifact` files, each under a file name no release file uses.
+//! The build stage: `cargo build` (`cargo auditable build` with `[release]
+//! auditable`) of what ships (unless `--no-build`) plus the `--artifact`
+//! files, each under a file name no release file uses, and the dependency
+//! list each executable embeds.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,6 +17,8 @@ pub(super) struct Built {
     pub names: BTreeMap<String, PathBuf>,
     /// Wall time of `cargo build` (0 when skipped).
     pub seconds: f64,
+    /// What each executable embeds (cargo-auditable's list), by file name.
+    pub embedded: BTreeMap<String, collect::auditable::Embedded>,
 }
 
 /// Builds the binaries of `shipped` (none with `no_build`) and names every
@@ -31,14 +35,26 @@ pub(super) fn build(
     let mut files: Vec<PathBuf> = if no_build || shipped.is_empty() {
         Vec::new()
     } else {
-        collect::release::build(&plan.manifest, shipped)?
+        collect::release::build(&plan.manifest, shipped, plan.contract.release.auditable)?
     };
     let seconds = (env.now_nanos() - start) as f64 / 1e9;
     files.extend(extra.iter().cloned());
+    let names = named(&files, &[])?;
     Ok(Built {
-        names: named(&files, &[])?,
+        embedded: embedded(&names)?,
+        names,
         seconds,
     })
+}
+
+/// Each named file's embedded dependency list (a malformed one is an error).
+pub(super) fn embedded(
+    names: &BTreeMap<String, PathBuf>,
+) -> Result<BTreeMap<String, collect::auditable::Embedded>> {
+    names
+        .iter()
+        .map(|(name, path)| Ok((name.clone(), collect::auditable::read(path)?)))
+        .collect()
 }
 
 /// Each file by its name in the release (or part) directory: refused when

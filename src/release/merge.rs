@@ -130,6 +130,9 @@ pub(super) struct FromParts {
     manifests: Vec<(String, String)>,
     /// The test evidence, from the parts that could run the tests.
     pub(super) tests: TestsFact,
+    /// Each executable against its part's SBOM (as the part checked it),
+    /// under its name in the merged release.
+    pub(super) binaries: Vec<crate::gate::facts::BinaryFact>,
     /// report.md's section per part.
     pub(super) rows: Vec<crate::emit::report::PartRow>,
     /// Every part file as verified: its private copy (or its bytes), by
@@ -164,6 +167,7 @@ impl FromParts {
         Ok(Built {
             names: self.artifacts.clone(),
             seconds: 0.0,
+            embedded: Default::default(),
         })
     }
 
@@ -610,6 +614,7 @@ fn from_parts(
         ..TestsFact::default()
     };
     let mut conclusive = true;
+    let mut binaries = Vec::new();
     for planned in &plan.parts {
         let Some(v) = parts.get(&planned.id) else {
             continue;
@@ -658,6 +663,11 @@ fn from_parts(
                 )));
             }
         }
+        for b in &p.binaries {
+            if let Some((name, true)) = shipped_name(&b.name, planned.kind, &planned.id, &target) {
+                binaries.push(crate::gate::facts::BinaryFact { name, ..b.clone() });
+            }
+        }
         let manifest_name = format!("part-{}.intoto.jsonl", planned.id);
         evidence.insert(manifest_name.clone(), v.dir.join(PART_MANIFEST));
         manifests.push((manifest_name, v.manifest_sha256.clone()));
@@ -701,6 +711,7 @@ fn from_parts(
         evidence,
         manifests,
         tests,
+        binaries,
         rows,
         verified,
         compat,

@@ -300,7 +300,7 @@ impl Release {
                 Some(m) => m.built()?,
                 None => artifacts::build(plan, self.no_build, &self.artifacts, env)?,
             };
-            let (names, build_seconds) = (built.names, built.seconds);
+            let (names, build_seconds, embedded) = (built.names, built.seconds, built.embedded);
             clock.finish(vec![
                 ("release.build.skipped".into(), AttrValue::Bool(self.no_build)),
                 (
@@ -402,8 +402,18 @@ impl Release {
                 .as_ref()
                 .map(|(shown, db)| crate::analyze::advisories::facts(db, shown, &packages))
                 .unwrap_or_default();
+            // A merge's binaries were checked by their parts, against each
+            // target's own SBOM.
+            let binaries = match &self.merged {
+                Some(m) => m.binaries.clone(),
+                None => embedded
+                    .iter()
+                    .filter_map(|(name, e)| crate::analyze::binary::check(&facts, name, e))
+                    .collect(),
+            };
             let gate_facts = Facts {
                 advisories,
+                binaries,
                 release: release_fact.clone(),
                 packages,
                 artifacts: artifacts.clone(),

@@ -126,12 +126,18 @@ impl Release {
         let built = if self.no_build {
             Vec::new()
         } else {
-            collect::release::build_for(&plan.manifest, &part.packages, Some(&target))?
+            collect::release::build_for(
+                &plan.manifest,
+                &part.packages,
+                Some(&target),
+                plan.contract.release.auditable,
+            )?
         };
         let build_seconds = (env.now_nanos() - build_start) as f64 / 1e9;
         let shipped: Vec<std::path::PathBuf> =
             built.into_iter().chain(self.artifacts.iter().cloned()).collect();
         let names = super::artifacts::named(&shipped, &[PART_MANIFEST])?;
+        let embedded = super::artifacts::embedded(&names)?;
 
         clock.start(Stage::Test);
         let (tests_fact, tests) = run_tests(&plan, &target);
@@ -155,6 +161,11 @@ impl Release {
 
         clock.start(Stage::Sbom);
         let sbom = sboms::render(&facts)?;
+        // Each executable against this target's SBOM, as the merge will report it.
+        let binaries = embedded
+            .iter()
+            .filter_map(|(name, e)| crate::analyze::binary::check(&facts, name, e))
+            .collect();
 
         clock.start(Stage::Metrics);
         let mut files = super::staged::evidence(&names, sbom.cdx, sbom.spdx, None)?;
@@ -192,7 +203,7 @@ impl Release {
             part,
             &plan,
             clock,
-            (tests, passed),
+            (tests, passed, binaries),
             (run_start, started_on),
             warnings,
         )
@@ -260,7 +271,7 @@ impl Release {
             part,
             plan,
             clock,
-            (tests, passed),
+            (tests, passed, Vec::new()),
             (run_start, started_on),
             warnings,
         )
@@ -277,7 +288,7 @@ impl Release {
         part: &super::parts::Part,
         plan: &super::ReleasePlan,
         mut clock: Clock<'_>,
-        (tests, passed): (PartTests, bool),
+        (tests, passed, binaries): (PartTests, bool, Vec<crate::gate::facts::BinaryFact>),
         (run_start, started_on): (u128, i64),
         warnings: Vec<String>,
     ) -> Result<PartOutcome> {
@@ -293,7 +304,14 @@ impl Release {
         );
         files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
         files.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
-        let statement = manifest(&files, parts_plan, part, digest, plan, env, &tests, started_on)?;
+        let statement = manifest(
+            &files,
+            (parts_plan, part, digest),
+            plan,
+            env,
+            (&tests, binaries),
+            started_on,
+        )?;
         let envelope = crate::provenance::dsse::Envelope::sign(
             crate::provenance::dsse::IN_TOTO,
             &statement.render(),
@@ -326,12 +344,10 @@ impl Release {
 #[allow(clippy::too_many_arguments)]
 fn manifest(
     files: &[Staged],
-    parts_plan: &PartsPlan,
-    part: &super::parts::Part,
-    digest: &str,
+    (parts_plan, part, digest): (&PartsPlan, &super::parts::Part, &str),
     plan: &super::ReleasePlan,
     env: &dyn Env,
-    tests: &PartTests,
+    (tests, binaries): (&PartTests, Vec<crate::gate::facts::BinaryFact>),
     started_on: i64,
 ) -> Result<PartStatement> {
     Ok(PartStatement {
@@ -364,6 +380,7 @@ fn manifest(
             },
             tests: tests.clone(),
             relgate_version: env!("CARGO_PKG_VERSION").into(),
+            binaries,
             started_on: crate::emit::rfc3339(started_on)?,
             finished_on: crate::emit::rfc3339(env.now())?,
         },

@@ -463,6 +463,10 @@ pub struct PartPredicate {
     pub tests: PartTests,
     /// relgate's version on the runner.
     pub relgate_version: String,
+    /// Each executable it built against its SBOM (cargo-auditable's list),
+    /// by its name in the part.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<crate::gate::facts::BinaryFact>,
     /// When the part started and finished (RFC 3339, the injected clock).
     pub started_on: String,
     /// See `started_on`.

@@ -210,6 +210,13 @@ impl Release {
         } else {
             contract.release.packages.clone()
         };
+        if contract.release.auditable && !self.no_build && !collect::release::has_cargo_auditable(&root) {
+            return Err(Error::Preflight {
+                reason: "`[release] auditable = true`, but `cargo auditable` does not run here".into(),
+                fix: "install it (`cargo install cargo-auditable --locked`) on this runner, or set `auditable = false`"
+                    .into(),
+            });
+        }
         if !collect::probe::is_file(&root.join("Cargo.lock")) {
             return Err(Error::Preflight {
                 reason: format!(

@@ -2822,6 +2822,20 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         std::fs::read(part_a.join("app")).unwrap(),
         "the host part's binary, unchanged"
     );
+    // The host part checked its executable against its own SBOM; the
+    // merge reports it under the shipped name (built without
+    // cargo-auditable: not checkable, so the invariant says so).
+    let merged_gate = read_json(&out.join("gate.json"));
+    let binaries = &merged_gate["facts"]["binaries"];
+    assert_eq!(binaries.as_array().map(Vec::len), Some(1), "{binaries:#}");
+    assert_eq!(binaries[0]["name"], format!("app-{host}"));
+    assert_eq!(binaries[0]["auditable"], false);
+    let r = rule(&merged_gate, "sbom-matches-binary");
+    assert_eq!(r["status"], "skipped", "{r:#}");
+    assert!(
+        r["note"].as_str().unwrap().contains(&format!("`app-{host}`")),
+        "{r:#}"
+    );
     // report.md: one section per part, with its runner, tests and files.
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let app_digest = format!("{:x}", Sha256::digest(std::fs::read(part_a.join("app")).unwrap()));
@@ -3527,4 +3541,243 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
     assert_exit(&o, 2, "a missing advisory database");
     assert!(!out.exists() && !rejected(&out).exists());
     assert!(text(&o).contains("advisory database"), "{}", text(&o));
+}
+
+/// Replaces `binary`'s `.dep-v0` section with zlib(`json`) (objcopy, from binutils).
+fn with_dep_list(binary: &Path, json: &[u8], to: &Path) {
+    let section = to.with_extension("dep");
+    std::fs::write(&section, zlib(json)).unwrap();
+    let o = Command::new("objcopy")
+        .arg("--update-section")
+        .arg(format!(".dep-v0={}", section.display()))
+        .arg(binary)
+        .arg(to)
+        .output()
+        .expect("objcopy (binutils) must be installed");
+    assert_success(&o);
+}
+
+/// zlib-compresses with python's zlib (no compression crate in relgate's tests).
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            "import sys,zlib;sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(),9))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(data).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    out.stdout
+}
+
+/// fixtures/auditable built with cargo-auditable (its README lists, from
+/// its manifests, the four packages the binary must embed). The release
+/// compares that list with the SBOM and passes; `sbom --from-binary`
+/// describes the same packages and passes the validators; a plain binary
+/// fails `require-auditable`; an SBOM that no longer has `itoa` (made
+/// optional and off) while the shipped binary does fails by name; a
+/// hostile list (two roots, an index out of range, a decompression bomb)
+/// is exit 2 with nothing written.
+#[test]
+fn an_auditable_binary_is_checked_against_the_sbom_that_describes_it() {
+    crate::support::require_cargo_auditable();
+    let ws = Ws::of("auditable");
+    let out = ws.scratch("out");
+    let o = ws.release_cmd(&out).arg("--dry-run").output().unwrap();
+    assert_success(&o);
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(rule(&gate, "sbom-matches-binary")["status"], "pass", "{gate:#}");
+    assert_eq!(
+        gate["facts"]["binaries"],
+        serde_json::json!([{
+            "name": "auditable-demo",
+            "auditable": true,
+            "root": "auditable-demo@0.3.0",
+            "format": 1,
+            "packages": 4,
+            "sbom_components": 4,
+            "root_in_sbom": true,
+            "not_in_sbom": [],
+            "not_in_binary": []
+        }])
+    );
+    let binary = ws.scratch("shipped/auditable-demo");
+    std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
+    std::fs::copy(out.join("auditable-demo"), &binary).unwrap();
+
+    // An auditor with only the binary.
+    let expected: BTreeSet<(String, String)> = [
+        ("auditable-demo", "0.3.0"),
+        ("helper", "0.1.0"),
+        ("itoa", "1.0.19"),
+        ("stamp", "0.1.0"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    for (format, kind) in [
+        ("cyclonedx-json", "cdx-json"),
+        ("spdx-json", "spdx-json"),
+        ("cyclonedx-xml", "cdx-xml"),
+    ] {
+        let o = ws
+            .cmd()
+            .args(["sbom", "--format", format, "--from-binary"])
+            .arg(&binary)
+            .output()
+            .unwrap();
+        assert_success(&o);
+        crate::support::validate(kind, &o.stdout, &format!("sbom --from-binary {format}"));
+        if format == "cyclonedx-json" {
+            let doc = json(&o.stdout);
+            assert_eq!(doc["metadata"]["component"]["name"], "auditable-demo");
+            assert_eq!(sbom_set(&doc), expected, "{doc:#}");
+        }
+    }
+    for (file, says) in [
+        (ws.manifest(), "not an executable"),
+        (PathBuf::from("/dev/null"), "not a regular file"),
+    ] {
+        let o = ws
+            .cmd()
+            .args(["sbom", "--from-binary"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_exit(&o, 2, "sbom --from-binary on a file that is not a binary");
+        assert_says(&o, says);
+    }
+
+    // A binary built without cargo-auditable: not checkable, a failure when required.
+    let plain_target = ws.scratch("plain-target");
+    let o = Command::new("cargo")
+        .args(["build", "--release", "--locked", "--quiet", "--manifest-path"])
+        .arg(ws.manifest())
+        .arg("--target-dir")
+        .arg(&plain_target)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let plain = plain_target.join("release/auditable-demo");
+    let o = ws
+        .cmd()
+        .args(["sbom", "--from-binary"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "sbom --from-binary on a plain binary");
+    assert_says(&o, "no embedded dependency list");
+    let out2 = ws.scratch("out-plain");
+    let o = ws
+        .release_cmd(&out2)
+        .args(["--dry-run", "--no-build", "--artifact"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    let gate = assert_rejected(&out2, &o, "sbom-matches-binary");
+    let r = rule(&gate, "sbom-matches-binary");
+    assert!(
+        r["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no embedded dependency list"),
+        "{r:#}"
+    );
+    let lenient = ws.contract(
+        "lenient",
+        "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n[invariants.license-allowlist]\nallow = [\"MIT\", \"Apache-2.0\"]\n",
+    );
+    let o = ws
+        .release_cmd(&out2)
+        .args(["--dry-run", "--no-build", "--contract", &lenient, "--artifact"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let r = rule(&read_json(&out2.join("gate.json")), "sbom-matches-binary").clone();
+    assert_eq!(r["status"], "skipped", "{r:#}");
+    assert!(
+        r["note"].as_str().unwrap_or_default().contains("not checkable"),
+        "{r:#}"
+    );
+
+    // Hostile lists: exit 2, nothing written.
+    let bomb = {
+        let mut j = b"{\"packages\":[],\"pad\":\"".to_vec();
+        j.extend(std::iter::repeat_n(b' ', 9 << 20));
+        j.extend(b"\"}");
+        j
+    };
+    for (label, list) in [
+        (
+            "two roots",
+            br#"{"packages":[{"name":"a","version":"1.0.0","source":"local","root":true},{"name":"b","version":"1.0.0","source":"local","root":true}]}"#.to_vec(),
+        ),
+        (
+            "an index out of range",
+            br#"{"packages":[{"name":"a","version":"1.0.0","source":"local","root":true,"dependencies":[7]}]}"#.to_vec(),
+        ),
+        (
+            "a cycle",
+            br#"{"packages":[{"name":"a","version":"1.0.0","source":"local","root":true,"dependencies":[1]},{"name":"b","version":"1.0.0","source":"crates.io","dependencies":[0]}]}"#.to_vec(),
+        ),
+        ("a decompression bomb", bomb),
+    ] {
+        let hostile = ws.scratch("hostile/auditable-demo");
+        std::fs::create_dir_all(hostile.parent().unwrap()).unwrap();
+        with_dep_list(&binary, &list, &hostile);
+        let o = ws.cmd().args(["sbom", "--from-binary"]).arg(&hostile).output().unwrap();
+        assert_exit(&o, 2, label);
+        assert_says(&o, "embedded dependency list");
+        let out3 = ws.scratch("out-hostile");
+        let o = ws
+            .release_cmd(&out3)
+            .args(["--dry-run", "--no-build", "--artifact"])
+            .arg(&hostile)
+            .output()
+            .unwrap();
+        assert_exit(&o, 2, label);
+        assert!(!out3.exists() && !rejected(&out3).exists(), "{label}: something was written");
+    }
+
+    // The SBOM no longer has itoa; the shipped binary does.
+    ws.edit(
+        "Cargo.toml",
+        "itoa = \"1\"",
+        "itoa = { version = \"1\", optional = true }",
+    );
+    ws.commit("itoa optional");
+    let out4 = ws.scratch("out-tampered");
+    let o = ws
+        .release_cmd(&out4)
+        .args(["--dry-run", "--no-build", "--artifact"])
+        .arg(&binary)
+        .output()
+        .unwrap();
+    let gate = assert_rejected(&out4, &o, "sbom-matches-binary");
+    assert_eq!(
+        gate["facts"]["binaries"][0]["not_in_sbom"],
+        serde_json::json!(["itoa@1.0.19 (crates.io)"])
+    );
+    assert_eq!(
+        gate["facts"]["binaries"][0]["not_in_binary"],
+        serde_json::json!([])
+    );
+    let message = rule(&gate, "sbom-matches-binary")["failures"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("in the binary but not in the SBOM: itoa@1.0.19 (crates.io)"),
+        "{message}"
+    );
+    let report = std::fs::read_to_string(rejected(&out4).join("report.md")).unwrap();
+    assert!(report.contains("itoa@1.0.19 (crates.io)"), "{report}");
 }

