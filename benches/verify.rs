@@ -56,6 +56,7 @@ fn main() {
         max_age: Some(86_400),
         seen_invocations: Some(Default::default()),
         now: 1_700_000_100,
+        summaries_as_history: false,
     };
 
     let mut samples = Vec::with_capacity(RUNS);

@@ -377,6 +377,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
         ledger: args.ledger,
         artifacts: args.artifacts,
         part_keys: args.part_keys,
+        summaries_as_history: false,
     };
     let verdict = relgate::verify(&opts, &SystemEnv)?;
     let verified = verdict.verified();

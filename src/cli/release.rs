@@ -258,6 +258,11 @@ pub struct GateArgs {
     /// directory or ledger (default: fail at once, exit 2).
     #[arg(long, value_name = "SECONDS", default_value_t = 0)]
     wait_lock: u64,
+    /// Sign this verdict (PASSED or FAILED) as a SLSA verification summary
+    /// with this private key and append it to the directory's
+    /// provenance.intoto.jsonl.
+    #[arg(long, value_name = "KEY")]
+    vsa_key: Option<PathBuf>,
     /// Output format.
     #[arg(long, default_value = "human", value_parser = ["human", "json"])]
     format: String,
@@ -273,6 +278,24 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::InvalidOption(format!("--now `{t}` is not RFC 3339: {e}")))
         })
         .transpose()?;
+    // The verdict key is loaded first: a bad key is exit 2 before any work.
+    let vsa_key = args
+        .vsa_key
+        .as_ref()
+        .map(|k| {
+            let mut warnings = Vec::new();
+            let key = relgate::collect::inputs::private_key(
+                &relgate::collect::inputs::KeySource::File(k.clone()),
+                &SystemEnv,
+                &mut warnings,
+            );
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            key
+        })
+        .transpose()?;
+    let dir = args.dir.clone();
     let r = relgate::release::regate(
         &relgate::release::RegateOptions {
             dir: args.dir,
@@ -290,6 +313,17 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
         &SystemEnv,
     )?;
     let passed = r.passed();
+    // The verdict is signed before it is printed: a failure to append is
+    // exit 2, never a printed verdict without its summary.
+    if let Some(key) = &vsa_key {
+        relgate::release::append_summary(
+            &dir,
+            &r,
+            key,
+            std::time::Duration::from_secs(args.wait_lock),
+            &|p| waiting(p),
+        )?;
+    }
     if args.format == "json" {
         let doc = r.summary();
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -325,6 +359,13 @@ pub fn gate(args: GateArgs) -> Result<ExitCode, Error> {
             for d in &r.differences {
                 println!("  {d}");
             }
+        }
+        if vsa_key.is_some() {
+            println!(
+                "signed verification summary ({}) appended to {}",
+                if passed { "PASSED" } else { "FAILED" },
+                dir.join("provenance.intoto.jsonl").display()
+            );
         }
         println!("{}", if passed { "publishable" } else { "NOT PUBLISHABLE" });
     }

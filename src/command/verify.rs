@@ -69,6 +69,7 @@ fn verify_with(
         max_age: opts.max_age,
         seen_invocations: seen,
         now: env.now(),
+        summaries_as_history: opts.summaries_as_history,
     };
     let mut verdict = provenance::verify::verify(&bundle, &keys, &artifacts, &policy)?;
     if digests_given.is_none() {

@@ -166,6 +166,10 @@ pub struct VerifyOptions {
     /// Keys the part manifests of a release merged from many runners may
     /// be signed with (besides `keys`), when they are among the artifacts.
     pub part_keys: Vec<PathBuf>,
+    /// The bundle's verification summaries are history (`relgate gate
+    /// --dir` reaches a new verdict): a latest `FAILED` does not fail
+    /// `verification-summary`; a bad signature or binding still does.
+    pub summaries_as_history: bool,
 }
 
 /// Parses a duration such as `90s`, `15m`, `24h`, `7d`, `2w` or `1h30m` into seconds.

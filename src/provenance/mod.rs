@@ -7,6 +7,8 @@
 //! - [`statement`]: the Statement / SLSA wire types and relgate's build type.
 //! - [`verify`]: every check an auditor expects, as data ([`verify::Verdict`]).
 //! - [`ledger`]: the append-only, hash-chained, signed release ledger.
+//! - [`vsa`]: the gate's verdict as a SLSA Verification Summary (v1),
+//!   appended to the provenance bundle.
 //!
 //! Everything here is pure: artifact digests, clock and ledger come in as
 //! arguments, collected by [`crate::collect`].
@@ -16,3 +18,4 @@ pub mod keys;
 pub mod ledger;
 pub mod statement;
 pub mod verify;
+pub mod vsa;

@@ -7,7 +7,10 @@
 //! v1 or v0.1), `subjects` (every artifact's digest is a subject),
 //! `predicate-type` (SLSA Provenance v1), `builder-id`, `source`,
 //! `external-parameters` (no keys the build type does not define),
-//! `max-age` (from `finishedOn`), `replay` (invocation id not in the ledger).
+//! `max-age` (from `finishedOn`), `replay` (invocation id not in the ledger),
+//! `verification-summary` (every SLSA verification summary in the bundle is
+//! signed by the trusted keys, names that provenance by digest and exactly
+//! its subjects, and the latest PASSED; skipped when there is none).
 //!
 //! Nothing signed is trusted before `signature` passes: when it fails, the
 //! checks that read the statement are `skipped`, and the verdict fails.
@@ -16,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+use sha2::Digest;
 
 use super::dsse::{Envelope, EnvelopeError, IN_TOTO, IN_TOTO_PROVENANCE};
 use super::keys::PublicKey;
@@ -38,6 +42,9 @@ pub struct Policy {
     pub seen_invocations: Option<BTreeSet<String>>,
     /// The current time (Unix seconds; the real clock, never SOURCE_DATE_EPOCH).
     pub now: i64,
+    /// Verification summaries are history: a latest `FAILED` is reported,
+    /// not failed (signature and binding are still required).
+    pub summaries_as_history: bool,
 }
 
 /// A check's outcome.
@@ -132,6 +139,9 @@ pub fn verify(
     policy: &Policy,
 ) -> Result<Verdict, EnvelopeError> {
     let mut envelopes = Vec::new();
+    // The sha256 of each envelope's line (without its newline), which a
+    // verification summary names its provenance by.
+    let mut line_digests = Vec::new();
     let text = std::str::from_utf8(bundle)
         .map_err(|_| EnvelopeError::NotAnEnvelope("the bundle is not UTF-8 text".into()))?;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -141,6 +151,7 @@ pub fn verify(
             .iter()
             .all(|k| value.get(k).is_some());
         if looks_like_dsse {
+            line_digests.push(crate::analyze::sbom::hex(&sha2::Sha256::digest(line.as_bytes())));
             envelopes.push(
                 serde_json::from_value::<Envelope>(value)
                     .map_err(|e| EnvelopeError::NotAnEnvelope(e.to_string()))?,
@@ -160,15 +171,145 @@ pub fn verify(
     }
     let count = envelopes.len();
     let mut first = None;
-    for env in &envelopes {
+    for (i, env) in envelopes.iter().enumerate() {
+        // A verification summary is not a provenance: it is checked below,
+        // against the provenance that verifies.
+        if is_summary(env) {
+            continue;
+        }
         let mut v = verify_envelope(env, keys, artifacts, policy)?;
         v.envelopes = count;
         if v.verified() {
+            let summaries: Vec<&Envelope> = envelopes.iter().filter(|e| is_summary(e)).collect();
+            let statement = v.statement.clone().unwrap_or_default();
+            v.checks.push(summaries_check(
+                &summaries,
+                &statement,
+                &line_digests[i],
+                keys,
+                policy,
+            )?);
             return Ok(v);
         }
         first.get_or_insert(v);
     }
-    Ok(first.expect("at least one envelope"))
+    let mut v = match first {
+        Some(v) => v,
+        None => {
+            let mut v = verify_envelope(&envelopes[0], keys, artifacts, policy)?;
+            v.envelopes = count;
+            v
+        }
+    };
+    v.checks.push(skipped(
+        "verification-summary",
+        "not evaluated: no provenance verified",
+    ));
+    Ok(v)
+}
+
+/// Whether an envelope carries a SLSA verification summary (by its
+/// payload's predicateType, read before any signature check only to tell
+/// the lines apart).
+fn is_summary(env: &Envelope) -> bool {
+    env.payload_bytes()
+        .ok()
+        .and_then(|p| super::vsa::predicate_type(&p))
+        .is_some_and(|t| t == super::vsa::VSA_V1)
+}
+
+/// `verification-summary`: every verdict in the bundle is signed by the
+/// trusted keys, names the provenance that verified (by its line's digest)
+/// and exactly its subjects; the latest one PASSED. None: skipped.
+fn summaries_check(
+    summaries: &[&Envelope],
+    provenance: &[u8],
+    provenance_line: &str,
+    keys: &[PublicKey],
+    policy: &Policy,
+) -> Result<Check, EnvelopeError> {
+    const ID: &str = "verification-summary";
+    if summaries.is_empty() {
+        return Ok(skipped(ID, "no verification summary in the bundle"));
+    }
+    let subjects = |v: &Value| -> BTreeSet<(String, String)> {
+        v["subject"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap_or_default().to_owned(),
+                    s["digest"]["sha256"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let provenance_subjects = serde_json::from_slice::<Value>(provenance)
+        .map(|v| subjects(&v))
+        .unwrap_or_default();
+    let threshold = policy.threshold.max(1);
+    let mut latest = None;
+    for (n, env) in summaries.iter().enumerate() {
+        let n = n + 1;
+        let payload = env.payload_bytes()?;
+        let sig = env.check_signatures(&payload, keys)?;
+        if sig.verified_keys.len() < threshold || env.payload_type != IN_TOTO {
+            return Ok(check(
+                ID,
+                false,
+                format!(
+                    "verification summary #{n} is not signed by the trusted key(s) (threshold {threshold}) as {IN_TOTO}"
+                ),
+            ));
+        }
+        let st = match super::vsa::parse(&payload) {
+            Ok(st) => st,
+            Err(e) => return Ok(check(ID, false, format!("verification summary #{n}: {e}"))),
+        };
+        let own: BTreeSet<(String, String)> = st
+            .subject
+            .iter()
+            .map(|d| {
+                (
+                    d.name.clone().unwrap_or_default(),
+                    d.digest.get("sha256").cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        if own != provenance_subjects {
+            return Ok(check(
+                ID,
+                false,
+                format!("verification summary #{n} does not name exactly the provenance's subjects"),
+            ));
+        }
+        let names_provenance = st.predicate.input_attestations.iter().any(|a| {
+            a.uri.as_deref() == Some(super::vsa::PROVENANCE_URI)
+                && a.digest.get("sha256").map(String::as_str) == Some(provenance_line)
+        });
+        if !names_provenance {
+            return Ok(check(
+                ID,
+                false,
+                format!("verification summary #{n} was not reached on this bundle's provenance (no input with its digest)"),
+            ));
+        }
+        latest = Some(st.predicate);
+    }
+    let p = latest.expect("at least one summary");
+    Ok(check(
+        ID,
+        p.verification_result == "PASSED" || policy.summaries_as_history,
+        format!(
+            "{} signed verdict(s) on this provenance; the latest: {} at {} by {} ({})",
+            summaries.len(),
+            p.verification_result,
+            p.time_verified,
+            p.verifier.id,
+            p.verified_levels.join(", ")
+        ),
+    ))
 }
 
 fn check(id: &'static str, ok: bool, detail: impl Into<String>) -> Check {
@@ -510,6 +651,7 @@ mod tests {
             max_age: None,
             seen_invocations: None,
             now: 0,
+            summaries_as_history: false,
         }
     }
 

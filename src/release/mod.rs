@@ -71,7 +71,7 @@ pub(crate) use merge::{embedded_parts_check, part_id_of};
 pub use merge::{MergeOutcome, PartProblem, ProblemKind, PARTS_COMPLETE};
 pub use part::PartOutcome;
 pub use plan::ReleasePlan;
-pub use regate::{regate, Regate, RegateOptions};
+pub use regate::{append_summary, regate, Regate, RegateOptions};
 use schemas::*;
 pub use schemas::{schema_status, validate};
 use stage::*;
@@ -521,6 +521,12 @@ impl Release {
                     started_on,
                     finished_on: env.now(),
                     parts: self.merged.as_ref().map(|m| m.manifests()).unwrap_or_default(),
+                    verdict: sign::Verdict {
+                        package: (&pkg.name, &pkg.version),
+                        passed,
+                        time: verdict.now.clone(),
+                        lock: plan.lock_sha256.clone().map(|sha| (plan.lock_rel.clone(), sha)),
+                    },
                 },
             )?;
 

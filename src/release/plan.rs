@@ -62,6 +62,8 @@ pub struct ReleasePlan {
     pub lock: Option<schema::Lock>,
     /// The lock's path, relative to the root.
     pub lock_rel: String,
+    /// The sha256 of the lock file's bytes, when there is one.
+    pub lock_sha256: Option<String>,
     /// The release directory.
     pub out: PathBuf,
     /// Where a rejected release's report goes.
@@ -309,7 +311,7 @@ impl Release {
                 ledger_path.display()
             ));
         }
-        let (schemas_now, lock) = load_schemas(&root, &contract)?;
+        let (schemas_now, lock, lock_sha256) = load_schemas(&root, &contract)?;
         let lock_rel = contract.schemas.lock.clone();
         for a in &self.artifacts {
             if !collect::probe::is_file(a) {
@@ -376,6 +378,7 @@ impl Release {
             schemas_now,
             lock,
             lock_rel,
+            lock_sha256,
             out,
             rejected,
             previous_metrics,

@@ -21,6 +21,13 @@ pub struct Regate {
     pub recorded: String,
     /// Why the verdict now differs from the recorded one (empty: same).
     pub differences: Vec<String>,
+    /// This verdict as a verification summary of the signed release (none
+    /// when the directory is not the signed release: nothing to vouch for).
+    pub summary: Option<crate::provenance::vsa::Summary>,
+    /// The sha256 of the bundle the verdict was reached on.
+    pub bundle_sha256: Option<String>,
+    /// The release was a dry run (signed with the example key).
+    pub dry_run: bool,
 }
 
 impl Regate {
@@ -213,6 +220,8 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
             artifacts: Vec::new(),
             // Checked below, with the directory's own digests.
             part_keys: Vec::new(),
+            // Earlier verdicts are history: this run reaches its own.
+            summaries_as_history: true,
         },
         digests,
         env,
@@ -261,7 +270,7 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let mut differences = contract_differences(&doc, &contract, opts.contract.is_some(), &manifest)?;
     let meta = &st["predicate"]["runDetails"]["metadata"];
     let bundle = read("provenance.intoto.jsonl", "provenance bundle")?;
-    let provenance = ProvenanceFact {
+    let mut provenance = ProvenanceFact {
         invocation_id: meta["invocationId"].as_str().unwrap_or_default().to_owned(),
         finished_on: meta["finishedOn"].as_str().unwrap_or_default().to_owned(),
         sha256: sha256(&bundle),
@@ -290,10 +299,8 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     }
     let ledger = ledger_checks(
         opts,
-        &root,
-        &contract,
-        &doc,
-        &provenance,
+        (&root, &contract, &doc),
+        (&mut provenance, &bundle),
         &mut checks,
         &mut differences,
     )?;
@@ -306,12 +313,131 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     facts.provenance = Some(provenance);
     let now_verdict = crate::gate::bounded::evaluate(&contract, &compiled, &facts).map_err(Error::Rule)?;
     differences.extend(rule_differences(&doc, &now_verdict));
+    let lock = collect::release::read_optional(&root.join(&contract.schemas.lock), "schema lock")?
+        .map(|b| (contract.schemas.lock.clone(), sha256(&b)));
+    let passed = checks.iter().all(|(_, ok, _)| *ok) && now_verdict.passed();
+    let summary = provenance_line(&bundle, verdict.statement.as_deref()).map(|line| {
+        super::sign::summary(
+            signed_subjects(&st)
+                .into_iter()
+                .map(|(name, sha256)| crate::provenance::statement::Subject {
+                    name,
+                    sha256,
+                    sha512: None,
+                })
+                .collect(),
+            &line,
+            (&contract.origin, &contract.sha256),
+            &super::sign::Verdict {
+                package: (&doc.release.package, &doc.release.version),
+                passed,
+                time: facts.now.clone(),
+                lock,
+            },
+        )
+    });
     Ok(Regate {
         checks,
         verdict: now_verdict,
         recorded: doc.result,
         differences,
+        summary,
+        bundle_sha256: Some(sha256(&bundle)),
+        dry_run: doc.release.dry_run,
     })
+}
+
+/// The sha256 of the bundle line whose envelope carries `statement` (the
+/// verified provenance), without its newline.
+fn provenance_line(bundle: &[u8], statement: Option<&[u8]>) -> Option<String> {
+    let statement = statement?;
+    bundle
+        .split(|b| *b == b'\n')
+        .map(|l| l.trim_ascii())
+        .find(|l| {
+            crate::provenance::dsse::Envelope::parse(l)
+                .ok()
+                .and_then(|e| e.payload_bytes().ok())
+                .is_some_and(|p| p == statement)
+        })
+        .map(sha256)
+}
+
+/// `relgate gate --dir --vsa-key`: signs the verdict `r` reached as a SLSA
+/// verification summary and appends it to the directory's bundle, under
+/// the directory's lock, only if the bundle is still the one the verdict
+/// was reached on. Returns whether it passed.
+pub fn append_summary(
+    dir: &Path,
+    r: &Regate,
+    key: &crate::provenance::keys::PrivateKey,
+    wait: std::time::Duration,
+    on_wait: &dyn Fn(&Path),
+) -> Result<bool> {
+    let (Some(summary), Some(seen)) = (&r.summary, &r.bundle_sha256) else {
+        return Err(Error::Preflight {
+            reason: "the directory is not the signed release, so there is no provenance to sign a verdict on"
+                .into(),
+            fix: "re-run the release; `relgate gate --dir` lists what is wrong".into(),
+        });
+    };
+    let example = crate::provenance::keys::PrivateKey::from_pem(super::EXAMPLE_KEY_PEM)
+        .map(|k| k.keyid().to_owned())
+        .unwrap_or_default();
+    if key.keyid() == example && !r.dry_run {
+        return Err(Error::Preflight {
+            reason:
+                "the verdict key is the public example key from keys-example/, which anyone can sign with"
+                    .into(),
+            fix: "create a real key with `relgate keygen --out-dir DIR`".into(),
+        });
+    }
+    let _lock = crate::write::lock(dir, wait, on_wait)?;
+    let path = dir.join("provenance.intoto.jsonl");
+    let bundle = collect::inputs::read(&path, "provenance bundle")?;
+    if &sha256(&bundle) != seen {
+        return Err(Error::Preflight {
+            reason: "the provenance bundle changed while the directory was re-checked".into(),
+            fix: "run `relgate gate --dir` again".into(),
+        });
+    }
+    let payload = crate::provenance::vsa::payload(summary);
+    let envelope =
+        crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &payload, &[key]);
+    let mut bytes = bundle;
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(envelope.to_json_line().as_bytes());
+    crate::write::file_atomic(&path, &bytes)?;
+    Ok(summary.passed)
+}
+
+/// The digests the bundle may have had when it was released: its own, and
+/// that of every shorter run of whole lines after which only verification
+/// summaries follow (the verdicts `gate --dir --vsa-key` appends; their
+/// signatures are checked by `verification-summary`).
+pub(crate) fn released_digests(bundle: &[u8]) -> Vec<String> {
+    let mut digests = vec![sha256(bundle)];
+    let mut end = bundle.len();
+    // Walk back over trailing summary lines.
+    while end > 0 {
+        let body = &bundle[..end];
+        let body = body.strip_suffix(b"\n").unwrap_or(body);
+        let start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let line = &body[start..];
+        let is_summary = crate::provenance::dsse::Envelope::parse(line)
+            .ok()
+            .and_then(|e| e.payload_bytes().ok())
+            .and_then(|p| crate::provenance::vsa::predicate_type(&p))
+            .is_some_and(|t| t == crate::provenance::vsa::VSA_V1);
+        if !is_summary || start == 0 {
+            break;
+        }
+        end = start;
+        digests.push(sha256(&bundle[..end]));
+    }
+    digests
 }
 
 /// A failed re-check of a directory that is not (or no longer) the signed
@@ -327,6 +453,9 @@ fn not_a_release(checks: Vec<(String, bool, String)>) -> Regate {
         },
         recorded: "(not read: the directory is not the signed release)".into(),
         differences: Vec::new(),
+        summary: None,
+        bundle_sha256: None,
+        dry_run: false,
     }
 }
 
@@ -382,10 +511,12 @@ fn rule_differences(doc: &crate::emit::gate::GateDoc, now: &crate::gate::Verdict
 /// entry. A `--ledger` other than the contract's is named.
 fn ledger_checks(
     opts: &RegateOptions,
-    root: &Path,
-    contract: &crate::config::contract::Contract,
-    doc: &crate::emit::gate::GateDoc,
-    provenance: &ProvenanceFact,
+    (root, contract, doc): (
+        &Path,
+        &crate::config::contract::Contract,
+        &crate::emit::gate::GateDoc,
+    ),
+    (provenance, bundle): (&mut ProvenanceFact, &[u8]),
     checks: &mut Vec<(String, bool, String)>,
     differences: &mut Vec<String>,
 ) -> Result<super::ledger_guard::Trusted> {
@@ -406,6 +537,13 @@ fn ledger_checks(
             }
         },
     )?;
+    // The ledger binds the bundle as released; verdicts appended since
+    // (`gate --dir --vsa-key`) follow it as whole lines.
+    if let Some(e) = ledger.parsed.find(&provenance.invocation_id) {
+        if released_digests(bundle).contains(&e.provenance_sha256) {
+            provenance.sha256 = e.provenance_sha256.clone();
+        }
+    }
     let contract_ledger = super::ledger_guard::resolve(&root.join(&contract.release.ledger))?;
     let same_file = |a: &Path, b: &Path| match (collect::probe::canonical(a), collect::probe::canonical(b)) {
         (Some(x), Some(y)) => x == y,

@@ -1,6 +1,7 @@
 //! Schema lock and artifact schemas: the lock's facts, validation of
 //! relgate's own JSON artifacts, and the re-emission check.
 
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 use crate::analyze::schema;
@@ -103,25 +104,30 @@ pub fn schema_status(
     let manifest = collect::manifest_or_cwd(manifest_path)?;
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let contract = collect::release::contract(&root, contract)?;
-    let (now, lock) = load_schemas(&root, &contract)?;
+    let (now, lock, _) = load_schemas(&root, &contract)?;
     let status = schema::check(lock.as_ref().unwrap_or(&schema::Lock::default()), &now)
         .map_err(|e| Error::SchemaLock(e.to_string()))?;
     Ok((root.join(&contract.schemas.lock), now, lock, status))
 }
 
-/// The schemas as they are now (each a valid JSON Schema) and the lock, if any.
+/// The schemas as they are now (each a valid JSON Schema), the lock, if
+/// any, and the sha256 of its bytes.
 pub(super) fn load_schemas(
     root: &Path,
     contract: &Contract,
-) -> Result<(Vec<schema::Current>, Option<schema::Lock>)> {
+) -> Result<(Vec<schema::Current>, Option<schema::Lock>, Option<String>)> {
     let now = collect::release::schemas(root, contract)?;
     check_schemas(&now)?;
     let lock_path = root.join(&contract.schemas.lock);
-    let lock = collect::release::read_optional(&lock_path, "schema lock")?
+    let bytes = collect::release::read_optional(&lock_path, "schema lock")?;
+    let sha256 = bytes
+        .as_deref()
+        .map(|b| crate::analyze::sbom::hex(&sha2::Sha256::digest(b)));
+    let lock = bytes
         .map(|b| {
             schema::Lock::parse(&String::from_utf8_lossy(&b))
                 .map_err(|e| Error::SchemaLock(format!("{}: {e}", lock_path.display())))
         })
         .transpose()?;
-    Ok((now, lock))
+    Ok((now, lock, sha256))
 }

@@ -1,6 +1,9 @@
 //! The sign stage: checksums.txt of every file, then the SLSA provenance
 //! over them (every file but checksums.txt is a subject), signed in a DSSE
-//! envelope.
+//! envelope, followed in the same bundle by the gate's verdict as a signed
+//! SLSA Verification Summary (`provenance::vsa`) over the same subjects.
+
+use sha2::Digest;
 
 use super::staged::Staged;
 use crate::config::contract::Contract;
@@ -27,6 +30,57 @@ pub(super) struct Signing<'a> {
     pub finished_on: i64,
     /// The part manifests a merged release was built from, (name, sha256).
     pub parts: Vec<(String, String)>,
+    /// The verdict the bundle's verification summary records.
+    pub verdict: Verdict<'a>,
+}
+
+/// What the verification summary says besides the subjects.
+pub(super) struct Verdict<'a> {
+    /// The release package and version (`pkg:cargo/NAME@VERSION`).
+    pub package: (&'a str, &'a str),
+    /// The gate passed (a release signs only then).
+    pub passed: bool,
+    /// The gate's time, RFC 3339.
+    pub time: String,
+    /// The schema lock (path, sha256 of its bytes), when there is one.
+    pub lock: Option<(String, String)>,
+}
+
+/// The verification summary of a bundle whose provenance line hashes to
+/// `provenance_line` (its bytes without the newline): the subjects, and as
+/// inputs the provenance, the SBOMs, gate.json and the schema lock.
+pub(crate) fn summary(
+    subjects: Vec<Subject>,
+    provenance_line: &str,
+    contract: (&Option<String>, &str),
+    v: &Verdict,
+) -> crate::provenance::vsa::Summary {
+    let mut inputs = vec![(
+        crate::provenance::vsa::PROVENANCE_URI.to_owned(),
+        provenance_line.to_owned(),
+    )];
+    inputs.extend(
+        subjects
+            .iter()
+            .filter(|s| s.name.starts_with("sbom") || s.name == "gate.json")
+            .map(|s| (s.name.clone(), s.sha256.clone())),
+    );
+    inputs.extend(v.lock.clone());
+    crate::provenance::vsa::Summary {
+        subjects,
+        resource_uri: format!(
+            "pkg:cargo/{}@{}",
+            crate::analyze::purl::encode(v.package.0),
+            crate::analyze::purl::encode(v.package.1)
+        ),
+        policy: (
+            contract.0.clone().unwrap_or_else(|| "relgate.toml".into()),
+            contract.1.to_owned(),
+        ),
+        inputs,
+        passed: v.passed,
+        time: v.time.clone(),
+    }
 }
 
 /// Adds checksums.txt and provenance.intoto.jsonl to `files` (sorted by
@@ -80,7 +134,16 @@ pub(super) fn sign(files: &mut Vec<Staged>, s: &Signing) -> Result<(Vec<(String,
     })?;
     let envelope =
         crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &payload, &[s.key]);
-    let bundle = envelope.to_json_line().into_bytes();
+    let line = envelope.to_json_line();
+    let line_sha256 = crate::analyze::sbom::hex(&sha2::Sha256::digest(line.trim_end().as_bytes()));
+    let vsa = crate::provenance::vsa::payload(&summary(
+        params.subjects.clone(),
+        &line_sha256,
+        (&s.contract.origin, &s.contract.sha256),
+        &s.verdict,
+    ));
+    let verdict = crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &vsa, &[s.key]);
+    let bundle = format!("{line}{}", verdict.to_json_line()).into_bytes();
     let signed = Staged::new("provenance.intoto.jsonl", write::Content::Bytes(bundle), false)?;
     let provenance_sha256 = signed.sha256.clone();
     digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));

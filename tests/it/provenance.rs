@@ -191,7 +191,8 @@ fn attest_then_verify_with_every_policy_check() {
             "source",
             "external-parameters",
             "max-age",
-            "replay"
+            "replay",
+            "verification-summary"
         ]
     );
 

@@ -2865,9 +2865,7 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         "{}",
         text(&gate)
     );
-    let line = std::fs::read(out.join("provenance.intoto.jsonl")).unwrap();
-    let envelope = relgate::provenance::dsse::Envelope::parse(&line).unwrap();
-    let statement = json(&envelope.payload_bytes().unwrap());
+    let (statement, _) = bundle_statement(&out.join("provenance.intoto.jsonl"), 0);
     let resolved = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
         .as_array()
         .unwrap();
@@ -3780,4 +3778,179 @@ fn an_auditable_binary_is_checked_against_the_sbom_that_describes_it() {
     );
     let report = std::fs::read_to_string(rejected(&out4).join("report.md")).unwrap();
     assert!(report.contains("itoa@1.0.19 (crates.io)"), "{report}");
+}
+
+/// The payload of the bundle's `n`th line (0-based) and its envelope line.
+fn bundle_statement(bundle: &Path, n: usize) -> (Value, String) {
+    let text = std::fs::read_to_string(bundle).unwrap();
+    let line = text
+        .lines()
+        .nth(n)
+        .unwrap_or_else(|| panic!("no line {n} in {text}"));
+    let env = relgate::provenance::dsse::Envelope::parse(line.as_bytes()).unwrap();
+    (json(&env.payload_bytes().unwrap()), line.to_owned())
+}
+
+/// A release's bundle is its provenance and the gate's signed verdict (a
+/// SLSA VSA v1 naming the provenance line, the SBOMs, gate.json and the
+/// schema lock by digest, and the contract as policy); `gate --dir
+/// --vsa-key` appends its own verdict, PASSED or FAILED, and the ledger
+/// still binds the bundle as released. `relgate verify` and the in-toto
+/// reference check every verdict; a verdict signed by another key, one
+/// that is inconsistent, or a line of junk is refused.
+#[test]
+fn the_bundle_carries_signed_verdicts_that_verify_and_the_ledger_still_binds() {
+    let ws = Ws::new();
+    let out = ws.scratch("rel");
+    assert_success(&ws.release(&out, &[]));
+    let bundle = out.join("provenance.intoto.jsonl");
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap().lines().count(), 2);
+    let (provenance, provenance_line) = bundle_statement(&bundle, 0);
+    let (vsa, _) = bundle_statement(&bundle, 1);
+    assert_eq!(vsa["predicateType"], "https://slsa.dev/verification_summary/v1");
+    assert_eq!(vsa["subject"], provenance["subject"]);
+    let p = &vsa["predicate"];
+    assert_eq!(p["verificationResult"], "PASSED");
+    assert_eq!(p["verifiedLevels"], serde_json::json!(["SLSA_BUILD_LEVEL_1"]));
+    assert_eq!(p["resourceUri"], "pkg:cargo/demo@0.2.0");
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(p["policy"]["digest"]["sha256"], gate["contract"]["sha256"]);
+    let inputs: BTreeSet<(String, String)> = p["inputAttestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["uri"].as_str().unwrap().to_owned(),
+                a["digest"]["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let listed: std::collections::BTreeMap<String, String> = checksums(&out).into_iter().collect();
+    let expected: BTreeSet<(String, String)> = [
+        (
+            "provenance.intoto.jsonl".to_owned(),
+            format!("{:x}", Sha256::digest(provenance_line.as_bytes())),
+        ),
+        ("sbom.cdx.json".into(), listed["sbom.cdx.json"].clone()),
+        ("sbom.spdx.json".into(), listed["sbom.spdx.json"].clone()),
+        ("gate.json".into(), listed["gate.json"].clone()),
+        (
+            "schemas.lock".into(),
+            sha256_file(&ws.root().join("schemas.lock")),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(inputs, expected);
+
+    let verify = |extra: &[&Path]| -> Output {
+        let mut c = ws.cmd();
+        c.args(["verify", "--provenance"])
+            .arg(&bundle)
+            .arg("--key")
+            .arg(&ws.public);
+        for a in extra {
+            c.arg(a);
+        }
+        c.arg(out.join("notes.txt")).output().unwrap()
+    };
+    let reference = |b: &Path| python("intoto_interop.py", &[&"verify-vsa", &b, &ws.public]);
+    let o = verify(&[]);
+    assert_success(&o);
+    assert_says(&o, "PASS verification-summary: 1 signed verdict(s)");
+    let r = reference(&bundle);
+    assert!(r.status.success(), "{}", text(&r));
+    assert_says(&r, "verdicts=1 PASSED@");
+
+    // Publish time: a verdict appended; the ledger still binds the bundle.
+    let key = ws.key.to_str().unwrap().to_owned();
+    let o = ws.gate(&out, &["--vsa-key", &key]);
+    assert_success(&o);
+    assert_says(&o, "signed verification summary (PASSED) appended");
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap().lines().count(), 3);
+    let o = ws.gate(&out, &[]);
+    assert_success(&o);
+    assert_says(&o, "PASS ledger:");
+    let o = ws.gate(&out, &["--now", "2099-01-01T00:00:00Z", "--vsa-key", &key]);
+    assert_exit(&o, 1, "gate --dir past the ticket's TTL");
+    assert_says(&o, "signed verification summary (FAILED) appended");
+    let (last, _) = bundle_statement(&bundle, 3);
+    assert_eq!(last["predicate"]["verificationResult"], "FAILED");
+    assert_eq!(last["predicate"]["verifiedLevels"], serde_json::json!(["FAILED"]));
+    assert_eq!(last["predicate"]["timeVerified"], "2099-01-01T00:00:00Z");
+    let r = reference(&bundle);
+    assert!(r.status.success(), "{}", text(&r));
+    assert_says(&r, "verdicts=3");
+    // An auditor sees the latest verdict failed; publish-time re-checks
+    // reach their own verdict (earlier ones are history).
+    let o = verify(&[]);
+    assert_exit(&o, 1, "verify with a FAILED latest verdict");
+    assert_says(&o, "FAIL verification-summary");
+    assert_success(&ws.gate(&out, &[]));
+    // The example key signs no verdict on a real release.
+    let example = repo().join("keys-example/example.key");
+    let o = ws.gate(&out, &["--vsa-key", example.to_str().unwrap()]);
+    assert_exit(&o, 2, "the example key as the verdict key");
+
+    // Negative controls, for relgate and the reference alike.
+    let released = std::fs::read(&bundle).unwrap();
+    let other_keys = ws.scratch("other-keys");
+    assert_success(
+        &ws.cmd()
+            .args(["keygen", "--out-dir"])
+            .arg(&other_keys)
+            .output()
+            .unwrap(),
+    );
+    let (_, vsa_line) = bundle_statement(&bundle, 1);
+    let vsa_payload = relgate::provenance::dsse::Envelope::parse(vsa_line.as_bytes())
+        .unwrap()
+        .payload_bytes()
+        .unwrap();
+    let resign = |payload: &[u8], key: &Path| -> Vec<u8> {
+        let file = ws.scratch("payload.json");
+        std::fs::write(&file, payload).unwrap();
+        let env = ws.scratch("env.jsonl");
+        let o = python(
+            "intoto_interop.py",
+            &[&"sign-raw", &key, &"application/vnd.in-toto+json", &file, &env],
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        std::fs::read(&env).unwrap()
+    };
+    let maybe = String::from_utf8(vsa_payload.clone())
+        .unwrap()
+        .replace("\"PASSED\"", "\"MAYBE\"");
+    for (label, extra) in [
+        (
+            "a verdict signed by another key",
+            resign(&vsa_payload, &other_keys.join("relgate.key")),
+        ),
+        ("an inconsistent verdict", resign(maybe.as_bytes(), &ws.key)),
+    ] {
+        let mut bytes = released.clone();
+        bytes.extend(extra);
+        std::fs::write(&bundle, &bytes).unwrap();
+        let o = verify(&[]);
+        assert_exit(&o, 1, label);
+        assert_says(&o, "FAIL verification-summary");
+        assert_exit(&reference(&bundle), 1, &format!("the reference on {label}"));
+        assert_exit(&ws.gate(&out, &[]), 1, &format!("gate --dir on {label}"));
+    }
+    for (junk, says) in [
+        (&b"not an envelope\n"[..], "FAIL envelope"),
+        // JSON that is no envelope: ignored by the verifier, so the ledger
+        // (which binds the bundle as released) is what refuses it.
+        (&b"{\"note\":\"appended\"}\n"[..], "FAIL ledger"),
+    ] {
+        let mut bytes = released.clone();
+        bytes.extend(junk);
+        std::fs::write(&bundle, &bytes).unwrap();
+        let o = ws.gate(&out, &[]);
+        assert_exit(&o, 1, "gate --dir on a bundle with a line of junk");
+        assert_says(&o, says);
+    }
+    std::fs::write(&bundle, &released).unwrap();
+    assert_success(&ws.gate(&out, &[]));
 }
