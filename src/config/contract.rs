@@ -333,7 +333,22 @@ pub struct Waiver {
     pub reason: String,
     /// Last day the waiver applies, `YYYY-MM-DD` (UTC, inclusive).
     pub until: String,
+    /// For `no-known-vulnerabilities`: why the product is not affected, as
+    /// an OpenVEX justification label ([`VEX_JUSTIFICATIONS`]); exported
+    /// to the VEX documents.
+    #[serde(default)]
+    pub justification: Option<String>,
 }
+
+/// OpenVEX v0.2.0's justification labels, which a vulnerability waiver's
+/// `justification` may name.
+pub const VEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
 
 /// `[schemas]`: the project's own JSON Schemas, pinned in the lock.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -474,6 +489,21 @@ impl Contract {
                 return Err(format!("the waiver for `{}` has an empty reason", w.rule));
             }
             parse_day(&w.until).map_err(|e| format!("the waiver for `{}`: {e}", w.rule))?;
+            if let Some(j) = &w.justification {
+                if w.rule != "no-known-vulnerabilities" {
+                    return Err(format!(
+                        "the waiver for `{}` has a justification; only `no-known-vulnerabilities` waivers have one (it goes to the VEX documents)",
+                        w.rule
+                    ));
+                }
+                if !VEX_JUSTIFICATIONS.contains(&j.as_str()) {
+                    return Err(format!(
+                        "the waiver for `{}`: justification `{j}` is not an OpenVEX label (one of {})",
+                        w.rule,
+                        VEX_JUSTIFICATIONS.join(", ")
+                    ));
+                }
+            }
         }
         crate::config::parse_duration(&file.release.rule_timeout)
             .map_err(|e| format!("[release] rule-timeout: {e}"))?;
@@ -608,6 +638,8 @@ mod tests {
             "[[rule]]\nid = \"tests-passed\"\nassert = \"true\"",
             "[[rule]]\nid = \"a\"\nassert = \"true\"\n[[rule]]\nid = \"a\"\nassert = \"true\"",
             "[[waiver]]\nrule = \"nope\"\nreason = \"x\"\nuntil = \"2026-01-01\"",
+            "[[waiver]]\nrule = \"no-known-vulnerabilities\"\nreason = \"x\"\nuntil = \"2026-01-01\"\njustification = \"not_a_label\"",
+            "[[waiver]]\nrule = \"license-allowlist\"\nreason = \"x\"\nuntil = \"2026-01-01\"\njustification = \"component_not_present\"",
             "[[waiver]]\nrule = \"tests-passed\"\nreason = \" \"\nuntil = \"2026-01-01\"",
             "[[waiver]]\nrule = \"tests-passed\"\nreason = \"x\"\nuntil = \"soon\"",
             "[invariants.ticket-ttl]\nmax-ticket-ttl = \"a day\"",

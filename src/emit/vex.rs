@@ -35,6 +35,9 @@ pub enum Decision {
         reason: String,
         /// Its last day.
         until: String,
+        /// Its OpenVEX justification label, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        justification: Option<String>,
     },
     /// The contract reports it without denying.
     Reported,
@@ -67,6 +70,7 @@ pub fn decisions(facts: &Facts, verdict: &Verdict) -> Vec<Decided> {
                     Some(w) => Decision::Waived {
                         reason: w.reason.clone(),
                         until: w.until.clone(),
+                        justification: w.justification.clone(),
                     },
                     None => Decision::Reported,
                 },
@@ -100,6 +104,8 @@ struct Statement {
     products: Vec<Product>,
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     impact_statement: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     action_statement: Option<String>,
@@ -130,6 +136,20 @@ struct Subcomponent {
     id: String,
 }
 
+/// CycloneDX 1.5's `analysis.justification` for an OpenVEX label, by
+/// meaning: not present → `code_not_present`, not in the execute path →
+/// `code_not_reachable`, not controllable by an adversary →
+/// `requires_environment`, inline mitigations → `protected_by_mitigating_control`.
+pub fn cyclonedx_justification(openvex: &str) -> &'static str {
+    match openvex {
+        "vulnerable_code_not_in_execute_path" => "code_not_reachable",
+        "vulnerable_code_cannot_be_controlled_by_adversary" => "requires_environment",
+        "inline_mitigations_already_exist" => "protected_by_mitigating_control",
+        // component_not_present, vulnerable_code_not_present
+        _ => "code_not_present",
+    }
+}
+
 /// `vex.openvex.json` for the release `facts` describe, or `None` when no
 /// advisory matches (an OpenVEX document needs at least one statement).
 pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
@@ -154,7 +174,7 @@ pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
                 )
             };
             let (status, impact, action, notes) = match &d.decision {
-                Decision::Waived { reason, until } => (
+                Decision::Waived { reason, until, .. } => (
                     "not_affected",
                     Some(format!("{reason} (waived in the release contract until {until})")),
                     None,
@@ -194,6 +214,10 @@ pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
                     }],
                 }],
                 status,
+                justification: match &d.decision {
+                    Decision::Waived { justification, .. } => justification.clone(),
+                    _ => None,
+                },
                 impact_statement: impact,
                 action_statement: action,
                 status_notes: notes,
@@ -263,7 +287,7 @@ pub fn cyclonedx(facts: &Facts, verdict: &Verdict, sbom_cdx: &[u8]) -> Result<Op
             format!("fixed in {} {}", m.package, m.patched.join(" or "))
         };
         let (state, detail, response) = match &d.decision {
-            Decision::Waived { reason, until } => (
+            Decision::Waived { reason, until, .. } => (
                 "not_affected",
                 format!("{reason} (waived in the release contract until {until})"),
                 None,
@@ -280,6 +304,13 @@ pub fn cyclonedx(facts: &Facts, verdict: &Verdict, sbom_cdx: &[u8]) -> Result<Op
             ),
         };
         let mut analysis = serde_json::json!({ "state": state, "detail": detail });
+        if let Decision::Waived {
+            justification: Some(j),
+            ..
+        } = &d.decision
+        {
+            analysis["justification"] = serde_json::json!(cyclonedx_justification(j));
+        }
         if let Some(patched) = response {
             analysis["response"] = serde_json::json!([if patched.is_empty() {
                 "will_not_fix"

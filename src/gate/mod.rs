@@ -76,6 +76,9 @@ pub struct WaivedFailure {
     pub reason: String,
     /// The waiver's last day.
     pub until: String,
+    /// The waiver's OpenVEX justification label, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
 }
 
 /// A waiver and what became of it.
@@ -90,6 +93,9 @@ pub struct WaiverStatus {
     pub reason: String,
     /// Last day.
     pub until: String,
+    /// OpenVEX justification label, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
     /// What became of it.
     pub status: WaiverState,
 }
@@ -257,6 +263,7 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
                         message: p.message,
                         reason: w.reason.clone(),
                         until: w.until.clone(),
+                        justification: w.justification.clone(),
                     });
                     continue 'item;
                 }
@@ -381,6 +388,7 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
             matches: w.matches.as_ref().map(|m| m.source.clone()),
             reason: w.reason.clone(),
             until: w.until.clone(),
+            justification: w.justification.clone(),
             status: if w.until_ts < now_ts {
                 WaiverState::Expired
             } else if *used {

@@ -61,6 +61,8 @@ pub struct CompiledWaiver {
     pub until: String,
     /// End of that day, Unix seconds.
     pub until_ts: i64,
+    /// The OpenVEX justification label, if any.
+    pub justification: Option<String>,
 }
 
 /// Every rule and waiver of a contract, compiled.
@@ -268,6 +270,7 @@ pub fn compile(contract: &Contract) -> Result<Compiled, RuleError> {
             reason: w.reason.clone(),
             until: w.until.clone(),
             until_ts,
+            justification: w.justification.clone(),
         });
     }
     let compiled = Compiled { rules, waivers };

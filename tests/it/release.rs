@@ -3329,7 +3329,7 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
             name,
             &format!(
                 "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n[advisories]\ndb = \"{}\"\n\
-                 [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id == \"RUSTSEC-2099-0002\"'\nreason = \"the closed-channel path is not reachable from here (SEC-12)\"\nuntil = \"2099-12-31\"\n\
+                 [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id == \"RUSTSEC-2099-0002\"'\nreason = \"the closed-channel path is not reachable from here (SEC-12)\"\nuntil = \"2099-12-31\"\njustification = \"vulnerable_code_not_in_execute_path\"\n\
                  [[waiver]]\nrule = \"no-known-vulnerabilities\"\nmatch = 'it.id == \"RUSTSEC-2099-0004\"'\nreason = \"replacement planned\"\nuntil = \"2020-01-01\"\n",
                 db.display()
             ),
@@ -3405,6 +3405,9 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
             .contains("the closed-channel path is not reachable from here (SEC-12)"),
         "{s:#}"
     );
+    // The waiver's justification, as OpenVEX's label (only on not_affected).
+    assert_eq!(s[1]["justification"], "vulnerable_code_not_in_execute_path");
+    assert!(s[0].get("justification").is_none(), "{s:#}");
     assert_eq!(
         s[0]["action_statement"],
         "upgrade regex from 1.13.2 to a version matching >=1.13.3"
@@ -3477,6 +3480,8 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
     assert_eq!(v[0]["analysis"]["response"][0], "update");
     assert_eq!(v[1]["analysis"]["state"], "not_affected");
     assert!(v[1]["analysis"]["detail"].as_str().unwrap().contains("SEC-12"));
+    assert_eq!(v[1]["analysis"]["justification"], "code_not_reachable");
+    assert!(v[0]["analysis"].get("justification").is_none());
     let report = std::fs::read_to_string(rejected(&out).join("report.md")).unwrap();
     for needle in [
         "## Vulnerabilities",
