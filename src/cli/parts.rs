@@ -150,6 +150,10 @@ pub struct MergeArgs {
     /// Another public key the ledger's entries may be signed with (repeatable).
     #[arg(long = "ledger-key", value_name = "PUB")]
     ledger_keys: Vec<PathBuf>,
+    /// A local copy of the RustSec advisory database (instead of the
+    /// contract's `[advisories] db`): matched by `no-known-vulnerabilities`.
+    #[arg(long, value_name = "DIR")]
+    advisory_db: Option<PathBuf>,
 }
 
 pub fn part(args: PartArgs) -> Result<ExitCode, Error> {
@@ -201,6 +205,9 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode, Error> {
     }
     for k in &args.ledger_keys {
         r = r.ledger_key(k);
+    }
+    if let Some(db) = &args.advisory_db {
+        r = r.advisory_db(std::path::absolute(db).unwrap_or_else(|_| db.clone()));
     }
     let outcome = r.merge(
         &SystemEnv,

@@ -2836,6 +2836,29 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         r["note"].as_str().unwrap().contains(&format!("`app-{host}`")),
         "{r:#}"
     );
+    // The fan-in runner can name its advisory database like a release.
+    let db = advisory_db(&ws, "db-merge", Some(0));
+    let out_db = ws.scratch("release-db");
+    let o = ws
+        .cmd()
+        .current_dir(&merger)
+        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+        .arg(&plan_file)
+        .arg("--parts")
+        .arg(&good)
+        .arg("--key")
+        .arg(&ws.key)
+        .arg("--advisory-db")
+        .arg(&db)
+        .arg("--out")
+        .arg(&out_db)
+        .output()
+        .unwrap();
+    assert_success(&o);
+    let advisories = &read_json(&out_db.join("gate.json"))["facts"]["advisories"];
+    assert_eq!(advisories["checked"], true, "{advisories:#}");
+    // Six advisories in fixtures/advisory-db, one withdrawn (its README).
+    assert_eq!(advisories["advisories"], 5, "{advisories:#}");
     // report.md: one section per part, with its runner, tests and files.
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     let app_digest = format!("{:x}", Sha256::digest(std::fs::read(part_a.join("app")).unwrap()));
