@@ -17,7 +17,8 @@
 //! the tests (libtest's result lines) and relgate's own resource use;
 //! [`rustdoc`] documents both sides of compat (with a commit-keyed cache);
 //! [`advisories`] reads a local RustSec advisory database (bounded, dated
-//! by its last git commit); [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
+//! by its last git commit) and [`index_cache`] cargo's local crates.io
+//! index cache (yanked versions, offline); [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
 //! checksum files, [`probe`] answers path questions and span timestamps
 //! for the rest of the crate.
 
@@ -27,6 +28,7 @@ pub mod auditable;
 pub mod cargo;
 pub mod features;
 pub mod git;
+pub mod index_cache;
 pub mod inputs;
 pub mod lockfile;
 pub mod metadata;

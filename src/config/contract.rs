@@ -50,6 +50,9 @@ pub struct Advisories {
     /// Informational kinds that deny (default `unmaintained`, `unsound`,
     /// as cargo-deny); the others (`notice`, …) are reported only.
     pub deny_informational: Vec<String>,
+    /// A yanked crates.io version (as cargo's local index cache knows it):
+    /// `warn` (the default, as cargo-deny) reports it, `deny` fails.
+    pub yanked: String,
 }
 
 impl Default for Advisories {
@@ -59,6 +62,7 @@ impl Default for Advisories {
             max_db_age: "7d".into(),
             severity_threshold: "none".into(),
             deny_informational: vec!["unmaintained".into(), "unsound".into()],
+            yanked: "warn".into(),
         }
     }
 }
@@ -545,6 +549,12 @@ impl Contract {
             return Err(format!(
                 "[advisories] deny-informational `{k}` is not one of {}",
                 INFORMATIONAL.join(", ")
+            ));
+        }
+        if !["warn", "deny"].contains(&adv.yanked.as_str()) {
+            return Err(format!(
+                "[advisories] yanked `{}` is not warn or deny",
+                adv.yanked
             ));
         }
         if adv.db.as_deref().is_some_and(|d| d.trim().is_empty()) {

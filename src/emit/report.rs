@@ -63,6 +63,8 @@ pub struct Context {
     pub advisories_checked: bool,
     /// Every matching advisory with the gate's decision.
     pub vulnerabilities: Vec<crate::emit::vex::Decided>,
+    /// Yanked versions, as the local crates.io index cache knows them.
+    pub yanked: crate::gate::facts::YankedFact,
 }
 
 /// A part of a release merged from many runners, as report.md shows it.
@@ -263,6 +265,7 @@ pub fn context(
         parts: Vec::new(),
         advisories_checked: facts.advisories.checked,
         vulnerabilities: crate::emit::vex::decisions(facts, verdict),
+        yanked: facts.advisories.yanked.clone(),
     }
 }
 

@@ -193,7 +193,17 @@ fn advisories(c: &Contract, f: &Facts) -> Outcome {
             json!(m),
         ));
     }
-    let note = format!(
+    let y = &a.yanked;
+    if cfg.yanked == "deny" {
+        for v in &y.yanked {
+            failures.push(fail(
+                &format!("yanked {v}"),
+                format!("{v} is yanked on crates.io (per the local index cache): update Cargo.lock"),
+                json!({"id": "yanked", "package": v, "kind": "yanked"}),
+            ));
+        }
+    }
+    let mut note = format!(
         "{} advisories in {} (last commit {}); {} match(es){}",
         a.advisories,
         a.database.as_deref().unwrap_or("the database"),
@@ -205,6 +215,28 @@ fn advisories(c: &Contract, f: &Facts) -> Outcome {
             String::new()
         }
     );
+    note.push_str(&format!(
+        "; yanked (local crates.io index cache{}): {} of {} known{}{}",
+        y.oldest_entry
+            .as_deref()
+            .map(|t| format!(", oldest entry {t}"))
+            .unwrap_or_default(),
+        y.yanked.len(),
+        y.checked,
+        if y.yanked.is_empty() || cfg.yanked == "deny" {
+            String::new()
+        } else {
+            format!(" ({}, reported only)", y.yanked.join(", "))
+        },
+        if y.unknown.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} not in the cache (yanked state not checked)",
+                y.unknown.len()
+            )
+        }
+    ));
     Outcome::Checked(failures, Some(note))
 }
 
@@ -712,6 +744,7 @@ mod tests {
         let f = Facts {
             now: now.into(),
             advisories: AdvisoriesFact {
+                yanked: Default::default(),
                 checked: true,
                 database: Some("db".into()),
                 last_commit: last_commit.map(str::to_owned),
@@ -831,5 +864,48 @@ mod tests {
         assert!(failed[2].1.contains("which the SBOM does not describe"));
         let off = "version = 1\n[invariants.sbom-matches-binary]\nenabled = false\n";
         assert!(matches!(binaries_outcome(off, vec![good]), Outcome::Skipped(_)));
+    }
+
+    #[test]
+    fn yanked_versions_are_reported_or_denied_as_configured() {
+        use crate::gate::facts::YankedFact;
+        let facts = Facts {
+            now: "2026-12-03T00:00:00Z".into(),
+            advisories: AdvisoriesFact {
+                checked: true,
+                database: Some("db".into()),
+                last_commit: Some("2026-12-02T00:00:00Z".into()),
+                yanked: YankedFact {
+                    checked: 2,
+                    yanked: vec!["demo@1.0.1".into()],
+                    unknown: vec!["other@2.0.0".into()],
+                    oldest_entry: Some("2026-12-01T00:00:00Z".into()),
+                },
+                ..AdvisoriesFact::default()
+            },
+            ..Facts::default()
+        };
+        let run = |contract: &str| {
+            let c = Contract::from_toml(contract, "relgate.toml").unwrap();
+            match evaluate("no-known-vulnerabilities", &c, &facts) {
+                Outcome::Checked(f, note) => {
+                    (f.into_iter().map(|x| x.item).collect::<Vec<_>>(), note.unwrap())
+                }
+                Outcome::Skipped(why) => panic!("{why}"),
+            }
+        };
+        let (failures, note) = run("version = 1\n[advisories]\ndb = \"db\"\n");
+        assert!(failures.is_empty(), "{failures:?}");
+        assert!(
+            note.contains("1 of 2 known (demo@1.0.1, reported only)"),
+            "{note}"
+        );
+        assert!(
+            note.contains("1 not in the cache (yanked state not checked)"),
+            "{note}"
+        );
+        let (failures, _) = run("version = 1\n[advisories]\ndb = \"db\"\nyanked = \"deny\"\n");
+        assert_eq!(failures, ["yanked demo@1.0.1"]);
+        assert!(Contract::from_toml("[advisories]\nyanked = \"maybe\"\n", "relgate.toml").is_err());
     }
 }

@@ -83,6 +83,23 @@ pub struct AdvisoriesFact {
     pub advisories: u64,
     /// Every advisory that affects a package (crates.io packages by name and version).
     pub matches: Vec<AdvisoryMatchFact>,
+    /// Yanked crates.io versions, as cargo's local index cache knows them.
+    #[serde(default)]
+    pub yanked: YankedFact,
+}
+
+/// `advisories.yanked`: what cargo's local crates.io index cache says
+/// (relgate never fetches the index).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct YankedFact {
+    /// crates.io packages whose yanked state the cache knows.
+    pub checked: u64,
+    /// Of those, the yanked ones (`name@version`).
+    pub yanked: Vec<String>,
+    /// crates.io packages the cache has no entry for: not known.
+    pub unknown: Vec<String>,
+    /// The oldest cache file read, RFC 3339: later yanks are not known.
+    pub oldest_entry: Option<String>,
 }
 
 /// One entry of `advisories.matches`.
@@ -484,6 +501,12 @@ impl Facts {
                     patched: vec![">=1.0.1".into()],
                     date: "2099-01-01".into(),
                 }],
+                yanked: YankedFact {
+                    checked: 1,
+                    yanked: vec!["serde@1.0.0".into()],
+                    unknown: vec!["serde_json@1.0.0".into()],
+                    oldest_entry: Some("2026-01-01T00:00:00Z".into()),
+                },
             },
             binaries: vec![BinaryFact {
                 name: "demo".into(),

@@ -400,7 +400,16 @@ impl Release {
             let advisories = plan
                 .advisories
                 .as_ref()
-                .map(|(shown, db)| crate::analyze::advisories::facts(db, shown, &packages))
+                .map(|(shown, db)| {
+                    let yanks = collect::index_cache::states(
+                        env,
+                        packages
+                            .iter()
+                            .filter(|p| crate::analyze::advisories::from_crates_io(p))
+                            .map(|p| (p.name.as_str(), p.version.as_str())),
+                    );
+                    crate::analyze::advisories::facts(db, shown, &packages, &yanks)
+                })
                 .unwrap_or_default();
             // A merge's binaries were checked by their parts, against each
             // target's own SBOM.

@@ -3378,6 +3378,24 @@ fn known_vulnerabilities_fail_the_release_unless_waived_and_a_stale_database_fai
     assert_eq!(items("waived"), ["RUSTSEC-2099-0002 tokio@1.54.1"], "{r:#}");
     assert_eq!(rule(&gate, "waiver-expired")["status"], "fail");
     let facts = &gate["facts"]["advisories"];
+    // Every crates.io package's yanked state is either known from cargo's
+    // local index cache or listed as not checked; none is silently skipped.
+    let crates_io = gate["facts"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["source"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("https://crates.io/api/v1/crates/"))
+        })
+        .count() as u64;
+    let y = &facts["yanked"];
+    assert_eq!(
+        y["checked"].as_u64().unwrap() + y["unknown"].as_array().unwrap().len() as u64,
+        crates_io,
+        "{y:#}"
+    );
     let matched: Vec<(&str, &str)> = facts["matches"]
         .as_array()
         .unwrap()
