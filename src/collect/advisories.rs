@@ -103,6 +103,13 @@ pub struct Database {
 }
 
 /// Reads the database at `path`; exit 2 when it is missing or unreadable.
+///
+/// The crate advisories (`crates/<package>/<id>.md`; the `rust/`
+/// collection is about the toolchain, not a package, and is not read) are
+/// parsed with rustsec's own parser, on two threads, after the checks
+/// `rustsec::Database::open` makes (the file is named after its id, in the
+/// directory named after its package); the last commit is read from git
+/// meanwhile.
 pub fn open(path: &Path) -> Result<Database> {
     let bad = |reason: String| Error::Input {
         what: "advisory database",
@@ -110,19 +117,80 @@ pub fn open(path: &Path) -> Result<Database> {
         reason,
     };
     check_files(path).map_err(bad)?;
-    let db = rustsec::Database::open(path).map_err(|e| bad(e.to_string()))?;
-    let mut advisories: Vec<Advisory> = db
-        .iter()
-        .filter(|a| !a.withdrawn())
-        .filter(|a| a.metadata.collection != Some(rustsec::Collection::Rust))
-        .map(convert)
-        .collect();
+    let files = crate_advisories(path).map_err(bad)?;
+    let (parsed, last_commit) = std::thread::scope(|s| {
+        let git = s.spawn(|| last_commit(path));
+        let half = files.len().div_ceil(2);
+        let (a, b) = files.split_at(half);
+        let second = s.spawn(|| parse_all(b));
+        let first = parse_all(a);
+        let second = second
+            .join()
+            .unwrap_or_else(|_| Err("the advisory parser thread panicked".into()));
+        let parsed = first.and_then(|mut v| {
+            v.extend(second?);
+            Ok(v)
+        });
+        (parsed, git.join().ok().flatten())
+    });
+    let mut advisories = parsed.map_err(bad)?;
     advisories.sort_by(|a, b| (&a.package, &a.id).cmp(&(&b.package, &b.id)));
     Ok(Database {
         path: path.to_path_buf(),
-        last_commit: last_commit(path),
+        last_commit,
         advisories,
     })
+}
+
+/// `crates/<package>/<file>` for every advisory file (dotfiles skipped).
+fn crate_advisories(path: &Path) -> std::result::Result<Vec<(String, std::path::PathBuf)>, String> {
+    let crates = path.join("crates");
+    let mut files = Vec::new();
+    for package in std::fs::read_dir(&crates).map_err(|e| format!("{}: {e}", crates.display()))? {
+        let package = package.map_err(|e| e.to_string())?;
+        if !std::fs::symlink_metadata(package.path()).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        let name = package.file_name().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(package.path()).map_err(|e| format!("{}: {e}", package.path().display()))? {
+            let file = file.map_err(|e| e.to_string())?;
+            if !file.file_name().to_string_lossy().starts_with('.') {
+                files.push((name.clone(), file.path()));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Parses advisory files as `rustsec::Database::open` does (withdrawn ones left out).
+fn parse_all(files: &[(String, std::path::PathBuf)]) -> std::result::Result<Vec<Advisory>, String> {
+    let mut out = Vec::with_capacity(files.len());
+    for (package, file) in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let a: rustsec::Advisory = text
+            .parse()
+            .map_err(|e| format!("error parsing {}: {e}", file.display()))?;
+        let file_name = file.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+        let draft = file_name.starts_with("RUSTSEC-0000-0000.");
+        if !file_name.ends_with(".md") || (file_name != format!("{}.md", a.metadata.id) && !draft) {
+            return Err(format!(
+                "expected {} to be named {}.md",
+                file.display(),
+                a.metadata.id
+            ));
+        }
+        if a.metadata.package.as_str() != package {
+            return Err(format!(
+                "expected {} to be in the {} directory, not {package}",
+                a.metadata.id, a.metadata.package
+            ));
+        }
+        if !a.withdrawn() {
+            out.push(convert(&a));
+        }
+    }
+    Ok(out)
 }
 
 fn convert(a: &rustsec::Advisory) -> Advisory {

@@ -83,10 +83,7 @@ pub fn state(caches: &[PathBuf], name: &str, version: &str) -> State {
         if !meta.is_file() || meta.len() > MAX_ENTRY_FILE {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        if let Some(yanked) = parse(&bytes, version) {
+        if let Some(yanked) = read_entry(&path, meta.len(), version) {
             let fetched = meta
                 .modified()
                 .ok()
@@ -115,6 +112,53 @@ pub fn states<'a>(
         .collect()
 }
 
+/// How much of a large cache file is searched first: versions are listed
+/// in publication order, so a locked (usually recent) one is near the end.
+const TAIL: u64 = 256 << 10;
+
+/// The yanked flag of `version` in the cache file at `path` (of `len`
+/// bytes): its header is checked, then its last [`TAIL`] bytes are
+/// searched, and only when the version is not there the whole file.
+fn read_entry(path: &Path, len: u64, version: &str) -> Option<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    if len <= TAIL {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(MAX_ENTRY_FILE).read_to_end(&mut bytes).ok()?;
+        return parse(&bytes, version);
+    }
+    let mut header = [0u8; 5];
+    file.read_exact(&mut header).ok()?;
+    if !matches!(header[0], 3 | 4) {
+        return None;
+    }
+    file.seek(SeekFrom::Start(len - TAIL)).ok()?;
+    let mut tail = Vec::with_capacity(TAIL as usize);
+    file.by_ref().take(TAIL).read_to_end(&mut tail).ok()?;
+    // The first field of the tail may be cut: it is never taken as a version.
+    let mut fields = tail.split(|b| *b == 0).skip(1).peekable();
+    while let Some(field) = fields.next() {
+        if field == version.as_bytes() {
+            if let Some(line) = fields.peek().filter(|l| l.first() == Some(&b'{')) {
+                return yanked_of(line, version);
+            }
+        }
+    }
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_ENTRY_FILE).read_to_end(&mut bytes).ok()?;
+    parse(&bytes, version)
+}
+
+/// The `yanked` flag of an index JSON line that must be `version`'s.
+fn yanked_of(line: &[u8], version: &str) -> Option<bool> {
+    let entry: serde_json::Value = serde_json::from_slice(line).ok()?;
+    if entry.get("vers").and_then(|x| x.as_str()) != Some(version) {
+        return None;
+    }
+    Some(entry.get("yanked").and_then(|y| y.as_bool()).unwrap_or(false))
+}
+
 /// Whether the cache file's entry for `version` is yanked (`None`: no such
 /// entry, or a file relgate does not understand).
 pub fn parse(bytes: &[u8], version: &str) -> Option<bool> {
@@ -126,11 +170,7 @@ pub fn parse(bytes: &[u8], version: &str) -> Option<bool> {
     fields.next()?; // the index version
     while let (Some(v), Some(line)) = (fields.next(), fields.next()) {
         if v == version.as_bytes() {
-            let entry: serde_json::Value = serde_json::from_slice(line).ok()?;
-            if entry.get("vers").and_then(|x| x.as_str()) != Some(version) {
-                return None;
-            }
-            return Some(entry.get("yanked").and_then(|y| y.as_bool()).unwrap_or(false));
+            return yanked_of(line, version);
         }
     }
     None
@@ -184,6 +224,22 @@ mod tests {
         assert!(state(&caches, "demo", "1.0.0").fetched.is_some());
         assert_eq!(state(&caches, "demo", "2.0.0").yank, Yank::Unknown);
         assert_eq!(state(&caches, "nope", "1.0.0").yank, Yank::Unknown);
+        // A cache file larger than the tail searched first: a version near
+        // its start is found by the whole-file read, one at its end in the tail.
+        let many: Vec<(String, bool)> = (0..8000).map(|i| (format!("0.{i}.0"), i % 7 == 0)).collect();
+        let refs: Vec<(&str, bool)> = many.iter().map(|(v, y)| (v.as_str(), *y)).collect();
+        let big = cache_file(&refs);
+        assert!(big.len() as u64 > 2 * TAIL);
+        std::fs::create_dir_all(cache.join("bi/gg")).unwrap();
+        std::fs::write(cache.join("bi/gg/bigger"), &big).unwrap();
+        for i in [0, 1, 7, 4000, 7994, 7997, 7999] {
+            let v = format!("0.{i}.0");
+            let yanked = i % 7 == 0;
+            let want = if yanked { Yank::Yanked } else { Yank::Live };
+            assert_eq!(state(&caches, "bigger", &v).yank, want, "{v}");
+            assert_eq!(parse(&big, &v), Some(yanked), "{v}");
+        }
+        assert_eq!(state(&caches, "bigger", "9.9.9").yank, Yank::Unknown);
         // A directory (or any special file) where the entry should be: unknown.
         std::fs::create_dir_all(cache.join("we/ir/weird")).unwrap();
         assert_eq!(state(&caches, "weird", "1.0.0").yank, Yank::Unknown);

@@ -293,6 +293,26 @@ impl Release {
             let mut prefetched = || prefetch.take().and_then(|h| h.join().ok());
             let facts = collect::gather_with_git(&wanted, env, known, &mut prefetched)?;
             let pkg = release_package(&facts, contract)?;
+            // With an advisory database, cargo's index cache is read for the
+            // crates.io packages beside the build, tests and SBOM.
+            let yank_job = plan.advisories.is_some().then(|| {
+                let crates: Vec<(String, String)> = facts
+                    .packages
+                    .keys()
+                    .filter(|id| {
+                        matches!(
+                            id.source,
+                            crate::facts::Source::Registry {
+                                index: crate::facts::RegistryIndex::CratesIo
+                            }
+                        )
+                    })
+                    .map(|id| (id.name.clone(), id.version.clone()))
+                    .collect();
+                scope.spawn(move || {
+                    collect::index_cache::states(env, crates.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+                })
+            });
 
             // ── build ────────────────────────────────────────────────────
             clock.start(Stage::Build);
@@ -401,13 +421,9 @@ impl Release {
                 .advisories
                 .as_ref()
                 .map(|(shown, db)| {
-                    let yanks = collect::index_cache::states(
-                        env,
-                        packages
-                            .iter()
-                            .filter(|p| crate::analyze::advisories::from_crates_io(p))
-                            .map(|p| (p.name.as_str(), p.version.as_str())),
-                    );
+                    let yanks = yank_job
+                        .map(|j| j.join().unwrap_or_default())
+                        .unwrap_or_default();
                     crate::analyze::advisories::facts(db, shown, &packages, &yanks)
                 })
                 .unwrap_or_default();

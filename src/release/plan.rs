@@ -195,18 +195,30 @@ impl Release {
         let key = self.signing_key(env, &mut warnings)?;
         let public_key = self.public_key_hint(&root, &contract, &key)?;
         let explicit = Explicit::parse(self.baseline.as_deref().or(contract.release.baseline.as_deref()))?;
-        // The advisory database is read now: a missing or unreadable one is
-        // exit 2 before anything is built.
-        let advisories = match (&self.advisory_db, &contract.advisories.db) {
+        // The advisory database is read now (beside `cargo metadata
+        // --no-deps`): a missing or unreadable one is exit 2 before anything
+        // is built.
+        let db_source = match (&self.advisory_db, &contract.advisories.db) {
             (Some(p), _) => Some((p.display().to_string(), root.join(p))),
             (None, Some(d)) => Some((d.clone(), root.join(d))),
             (None, None) => None,
-        }
-        .map(|(shown, path)| collect::advisories::open(&path).map(|db| (shown, db)))
-        .transpose()?;
+        };
+        let (advisories, members) = std::thread::scope(|s| {
+            let db = s.spawn(|| {
+                db_source
+                    .map(|(shown, path)| collect::advisories::open(&path).map(|db| (shown, db)))
+                    .transpose()
+            });
+            let members = rustdoc::members(&manifest, env);
+            let db = db
+                .join()
+                .unwrap_or_else(|_| Err(Error::Inconsistent("the advisory database thread panicked".into())));
+            (db, members)
+        });
+        let advisories = advisories?;
         // What ships: the contract's packages, else every member with a
         // binary. The SBOM describes exactly these, as cargo builds them.
-        let members = rustdoc::members(&manifest, env)?;
+        let members = members?;
         let shipped = if contract.release.packages.is_empty() {
             members.binaries.clone()
         } else {
