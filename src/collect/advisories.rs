@@ -152,7 +152,9 @@ fn crate_advisories(path: &Path) -> std::result::Result<Vec<(String, std::path::
             continue;
         }
         let name = package.file_name().to_string_lossy().into_owned();
-        for file in std::fs::read_dir(package.path()).map_err(|e| format!("{}: {e}", package.path().display()))? {
+        for file in
+            std::fs::read_dir(package.path()).map_err(|e| format!("{}: {e}", package.path().display()))?
+        {
             let file = file.map_err(|e| e.to_string())?;
             if !file.file_name().to_string_lossy().starts_with('.') {
                 files.push((name.clone(), file.path()));

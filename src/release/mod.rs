@@ -421,9 +421,7 @@ impl Release {
                 .advisories
                 .as_ref()
                 .map(|(shown, db)| {
-                    let yanks = yank_job
-                        .map(|j| j.join().unwrap_or_default())
-                        .unwrap_or_default();
+                    let yanks = yank_job.map(|j| j.join().unwrap_or_default()).unwrap_or_default();
                     crate::analyze::advisories::facts(db, shown, &packages, &yanks)
                 })
                 .unwrap_or_default();

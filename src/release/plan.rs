@@ -210,9 +210,11 @@ impl Release {
                     .transpose()
             });
             let members = rustdoc::members(&manifest, env);
-            let db = db
-                .join()
-                .unwrap_or_else(|_| Err(Error::Inconsistent("the advisory database thread panicked".into())));
+            let db = db.join().unwrap_or_else(|_| {
+                Err(Error::Inconsistent(
+                    "the advisory database thread panicked".into(),
+                ))
+            });
             (db, members)
         });
         let advisories = advisories?;

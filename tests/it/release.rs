@@ -2583,17 +2583,7 @@ fn release_parts_build_their_target_and_sign_a_manifest_bound_to_the_plan() {
     ];
     expected.sort();
     assert_eq!(on_disk, expected);
-    let subjects: Vec<(String, String)> = st["subject"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_owned(),
-                s["digest"]["sha256"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let subjects = digest_pairs(&st["subject"], "name");
     let mut files: Vec<(String, String)> = expected
         .iter()
         .filter(|n| *n != "part.intoto.jsonl")
@@ -3826,6 +3816,20 @@ fn an_auditable_binary_is_checked_against_the_sbom_that_describes_it() {
     assert!(report.contains("itoa@1.0.19 (crates.io)"), "{report}");
 }
 
+/// (`key`, sha256) of every resource descriptor in a JSON array.
+fn digest_pairs(list: &Value, key: &str) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d[key].as_str().unwrap().to_owned(),
+                d["digest"]["sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 /// The payload of the bundle's `n`th line (0-based) and its envelope line.
 fn bundle_statement(bundle: &Path, n: usize) -> (Value, String) {
     let text = std::fs::read_to_string(bundle).unwrap();
@@ -3861,17 +3865,8 @@ fn the_bundle_carries_signed_verdicts_that_verify_and_the_ledger_still_binds() {
     assert_eq!(p["resourceUri"], "pkg:cargo/demo@0.2.0");
     let gate = read_json(&out.join("gate.json"));
     assert_eq!(p["policy"]["digest"]["sha256"], gate["contract"]["sha256"]);
-    let inputs: BTreeSet<(String, String)> = p["inputAttestations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["uri"].as_str().unwrap().to_owned(),
-                a["digest"]["sha256"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let inputs: BTreeSet<(String, String)> =
+        digest_pairs(&p["inputAttestations"], "uri").into_iter().collect();
     let listed: std::collections::BTreeMap<String, String> = checksums(&out).into_iter().collect();
     let expected: BTreeSet<(String, String)> = [
         (
