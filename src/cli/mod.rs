@@ -130,6 +130,10 @@ struct AttestArgs {
     /// Output bundle (.intoto.jsonl), or `-` for stdout.
     #[arg(short = 'o', long = "output", value_name = "OUT.intoto.jsonl")]
     output: PathBuf,
+    /// Also write the envelope as a Sigstore bundle v0.3 (public-key hint,
+    /// no transparency log) to this file.
+    #[arg(long, value_name = "OUT.sigstore.json")]
+    sigstore: Option<PathBuf>,
     /// Files or directories to attest.
     #[arg(value_name = "ARTIFACT")]
     artifacts: Vec<PathBuf>,
@@ -345,6 +349,9 @@ fn attest(args: AttestArgs) -> Result<ExitCode, Error> {
         eprintln!("warning: {w}");
     }
     write_output(&args.output, &out.bundle)?;
+    if let Some(path) = &args.sigstore {
+        relgate::write::file_atomic(path, &out.sigstore)?;
+    }
     eprintln!(
         "attested {} subject(s), signed by keyid {}",
         out.subjects,

@@ -16,6 +16,8 @@ pub fn keygen() -> Result<provenance::keys::PrivateKey> {
 pub struct AttestOutput {
     /// The bundle: one DSSE envelope line.
     pub bundle: Vec<u8>,
+    /// The same envelope as a Sigstore bundle v0.3 (the first key's hint).
+    pub sigstore: Vec<u8>,
     /// The signed statement (the envelope's payload).
     pub statement: Vec<u8>,
     /// Number of subjects.
@@ -98,6 +100,10 @@ pub fn attest(opts: &AttestOptions, env: &dyn Env) -> Result<AttestOutput> {
     let envelope = provenance::dsse::Envelope::sign(provenance::dsse::IN_TOTO, &statement, &refs);
     Ok(AttestOutput {
         bundle: envelope.to_json_line().into_bytes(),
+        sigstore: provenance::sigstore::bundle(
+            &envelope,
+            keys.first().map(|k| k.keyid()).unwrap_or_default(),
+        ),
         statement,
         subjects: subjects.len(),
         keyids: keys.iter().map(|k| k.keyid().to_owned()).collect(),

@@ -7,6 +7,8 @@
 //! - [`statement`]: the Statement / SLSA wire types and relgate's build type.
 //! - [`verify`]: every check an auditor expects, as data ([`verify::Verdict`]).
 //! - [`ledger`]: the append-only, hash-chained, signed release ledger.
+//! - [`sigstore`]: the provenance as a Sigstore bundle v0.3 (public-key
+//!   hint, offline), written and read.
 //! - [`vsa`]: the gate's verdict as a SLSA Verification Summary (v1),
 //!   appended to the provenance bundle.
 //!
@@ -16,6 +18,7 @@
 pub mod dsse;
 pub mod keys;
 pub mod ledger;
+pub mod sigstore;
 pub mod statement;
 pub mod verify;
 pub mod vsa;

@@ -129,7 +129,8 @@ impl Verdict {
     }
 }
 
-/// Verifies a bundle: one DSSE envelope per line (other lines are ignored).
+/// Verifies a bundle: one DSSE envelope per line (other lines are ignored),
+/// or a Sigstore bundle (v0.3 or v0.2) holding one.
 /// With several envelopes, the first that verifies wins; otherwise the
 /// first envelope's verdict is returned.
 pub fn verify(
@@ -138,6 +139,14 @@ pub fn verify(
     artifacts: &[Subject],
     policy: &Policy,
 ) -> Result<Verdict, EnvelopeError> {
+    // A Sigstore bundle holds one DSSE envelope: verified like a one-line bundle.
+    let converted;
+    let bundle = if super::sigstore::looks_like_bundle(bundle) {
+        converted = super::sigstore::envelope(bundle)?.to_json_line().into_bytes();
+        &converted[..]
+    } else {
+        bundle
+    };
     let mut envelopes = Vec::new();
     // The sha256 of each envelope's line (without its newline), which a
     // verification summary names its provenance by.

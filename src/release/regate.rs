@@ -78,6 +78,28 @@ pub struct RegateOptions {
     pub part_keys: Vec<PathBuf>,
 }
 
+/// The Sigstore form of the provenance, beside it.
+const SIGSTORE: &str = "provenance.sigstore.json";
+
+/// `sigstore-bundle`: `provenance.sigstore.json` (present: the `files`
+/// check requires it) holds exactly the provenance envelope of the bundle
+/// (`line`, its bytes).
+fn sigstore_check(dir: &Path, provenance_line: Option<&[u8]>) -> Result<Option<(String, bool, String)>> {
+    let path = dir.join(SIGSTORE);
+    let bytes = collect::inputs::read(&path, "Sigstore bundle")?;
+    let inside = crate::provenance::sigstore::envelope(&bytes);
+    let provenance = provenance_line.and_then(|l| crate::provenance::dsse::Envelope::parse(l).ok());
+    let (ok, detail) = match (inside, provenance) {
+        (Ok(a), Some(b)) if a == b => (true, format!("{SIGSTORE} holds the provenance envelope")),
+        (Ok(_), _) => (
+            false,
+            format!("{SIGSTORE} does not hold the verified provenance envelope"),
+        ),
+        (Err(e), _) => (false, format!("{SIGSTORE}: {e}")),
+    };
+    Ok(Some(("sigstore-bundle".into(), ok, detail)))
+}
+
 /// The directory against checksums.txt, as `sha256sum -c` and more: it
 /// holds exactly the listed files plus checksums.txt and the provenance,
 /// each a plain file (no link, directory or special file in its place), and
@@ -88,7 +110,8 @@ fn binding_checks(
 ) -> Vec<(String, bool, String)> {
     use collect::artifacts::Entry;
     let mut expected: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
-    expected.extend(["checksums.txt", "provenance.intoto.jsonl"]);
+    // The Sigstore bundle is checked against the provenance below.
+    expected.extend(["checksums.txt", "provenance.intoto.jsonl", SIGSTORE]);
     let mut problems = Vec::new();
     for (name, entry) in entries {
         if !expected.contains(&name.as_str()) {
@@ -297,6 +320,10 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     {
         checks.push(c);
     }
+    checks.extend(sigstore_check(
+        dir,
+        provenance_line(&bundle, verdict.statement.as_deref()),
+    )?);
     let ledger = ledger_checks(
         opts,
         (&root, &contract, &doc),
@@ -316,26 +343,28 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let lock = collect::release::read_optional(&root.join(&contract.schemas.lock), "schema lock")?
         .map(|b| (contract.schemas.lock.clone(), sha256(&b)));
     let passed = checks.iter().all(|(_, ok, _)| *ok) && now_verdict.passed();
-    let summary = provenance_line(&bundle, verdict.statement.as_deref()).map(|line| {
-        super::sign::summary(
-            signed_subjects(&st)
-                .into_iter()
-                .map(|(name, sha256)| crate::provenance::statement::Subject {
-                    name,
-                    sha256,
-                    sha512: None,
-                })
-                .collect(),
-            &line,
-            (&contract.origin, &contract.sha256),
-            &super::sign::Verdict {
-                package: (&doc.release.package, &doc.release.version),
-                passed,
-                time: facts.now.clone(),
-                lock,
-            },
-        )
-    });
+    let summary = provenance_line(&bundle, verdict.statement.as_deref())
+        .map(sha256)
+        .map(|line| {
+            super::sign::summary(
+                signed_subjects(&st)
+                    .into_iter()
+                    .map(|(name, sha256)| crate::provenance::statement::Subject {
+                        name,
+                        sha256,
+                        sha512: None,
+                    })
+                    .collect(),
+                &line,
+                (&contract.origin, &contract.sha256),
+                &super::sign::Verdict {
+                    package: (&doc.release.package, &doc.release.version),
+                    passed,
+                    time: facts.now.clone(),
+                    lock,
+                },
+            )
+        });
     Ok(Regate {
         checks,
         verdict: now_verdict,
@@ -347,20 +376,16 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     })
 }
 
-/// The sha256 of the bundle line whose envelope carries `statement` (the
-/// verified provenance), without its newline.
-fn provenance_line(bundle: &[u8], statement: Option<&[u8]>) -> Option<String> {
+/// The bundle line whose envelope carries `statement` (the verified
+/// provenance), without its newline.
+fn provenance_line<'a>(bundle: &'a [u8], statement: Option<&[u8]>) -> Option<&'a [u8]> {
     let statement = statement?;
-    bundle
-        .split(|b| *b == b'\n')
-        .map(|l| l.trim_ascii())
-        .find(|l| {
-            crate::provenance::dsse::Envelope::parse(l)
-                .ok()
-                .and_then(|e| e.payload_bytes().ok())
-                .is_some_and(|p| p == statement)
-        })
-        .map(sha256)
+    bundle.split(|b| *b == b'\n').map(|l| l.trim_ascii()).find(|l| {
+        crate::provenance::dsse::Envelope::parse(l)
+            .ok()
+            .and_then(|e| e.payload_bytes().ok())
+            .is_some_and(|p| p == statement)
+    })
 }
 
 /// `relgate gate --dir --vsa-key`: signs the verdict `r` reached as a SLSA

@@ -1,7 +1,9 @@
 //! The sign stage: checksums.txt of every file, then the SLSA provenance
 //! over them (every file but checksums.txt is a subject), signed in a DSSE
 //! envelope, followed in the same bundle by the gate's verdict as a signed
-//! SLSA Verification Summary (`provenance::vsa`) over the same subjects.
+//! SLSA Verification Summary (`provenance::vsa`) over the same subjects;
+//! and the provenance envelope again as a Sigstore bundle
+//! (`provenance.sigstore.json`).
 
 use sha2::Digest;
 
@@ -148,5 +150,13 @@ pub(super) fn sign(files: &mut Vec<Staged>, s: &Signing) -> Result<(Vec<(String,
     let provenance_sha256 = signed.sha256.clone();
     digests.push(("provenance.intoto.jsonl".into(), provenance_sha256.clone()));
     files.push(signed);
+    // The same provenance envelope as a Sigstore bundle (public-key hint).
+    let sigstore = Staged::new(
+        "provenance.sigstore.json",
+        write::Content::Bytes(crate::provenance::sigstore::bundle(&envelope, s.key.keyid())),
+        false,
+    )?;
+    digests.push(("provenance.sigstore.json".into(), sigstore.sha256.clone()));
+    files.push(sigstore);
     Ok((digests, provenance_sha256))
 }

@@ -71,7 +71,7 @@ pub(super) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// File names relgate writes into a release directory.
-pub const RESERVED: [&str; 13] = [
+pub const RESERVED: [&str; 14] = [
     "sbom.cdx.json",
     "sbom.spdx.json",
     "compat_report.json",
@@ -84,6 +84,7 @@ pub const RESERVED: [&str; 13] = [
     "vex.cdx.json",
     "checksums.txt",
     "provenance.intoto.jsonl",
+    "provenance.sigstore.json",
     "relgate.toml",
 ];
 

@@ -210,3 +210,116 @@ fn the_example_keys_are_a_valid_pair() {
         "example key loads in the reference",
     );
 }
+
+/// `node tests/conformance/sigstore_verify.cjs BUNDLE PUB KEYID` (sigstore-js's
+/// @sigstore/verify, pinned in tests/conformance/npm; `cargo xtask test`
+/// installs it). Fails, never skips, without node or the package.
+pub fn sigstore_js(bundle: &Path, public: &Path, keyid: &str) -> Output {
+    let script = repo().join("tests/conformance/sigstore_verify.cjs");
+    let module = repo().join("tests/conformance/npm/node_modules/@sigstore/verify");
+    assert!(
+        module.is_dir(),
+        "{} is missing: run `cargo xtask test`, which runs npm ci in tests/conformance/npm",
+        module.display()
+    );
+    Command::new("node")
+        .arg(script)
+        .arg(bundle)
+        .arg(public)
+        .arg(keyid)
+        .output()
+        .expect("node is required for the sigstore-js interop test")
+}
+
+/// `attest --sigstore` writes a Sigstore bundle v0.3 that sigstore-js
+/// verifies with the public key alone (no transparency log, thresholds of
+/// zero) and rejects once one payload bit flips; relgate verifies the
+/// bundle in the v0.3 and v0.2 layouts like the `.intoto.jsonl`, and
+/// refuses a bundle without a DSSE envelope as unusable input.
+#[test]
+fn sigstore_js_verifies_relgate_sigstore_bundles_and_rejects_a_flipped_bit() {
+    let s = setup();
+    let jsonl = s.dir.join("relgate.intoto.jsonl");
+    let bundle = s.dir.join("relgate.sigstore.json");
+    let bundle_arg = bundle.to_str().unwrap().to_owned();
+    relgate_attest(&s, &jsonl, &["--sigstore", &bundle_arg]);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    assert_eq!(doc["mediaType"], "application/vnd.dev.sigstore.bundle.v0.3+json");
+    let envelope: serde_json::Value =
+        serde_json::from_slice(std::fs::read(&jsonl).unwrap().trim_ascii_end()).unwrap();
+    assert_eq!(
+        doc["dsseEnvelope"], envelope,
+        "the same envelope as the .intoto.jsonl"
+    );
+    let keyid = envelope["signatures"][0]["keyid"].as_str().unwrap().to_owned();
+    assert_eq!(doc["verificationMaterial"]["publicKey"]["hint"], keyid.as_str());
+
+    ok(
+        &sigstore_js(&bundle, &s.public, &keyid),
+        "sigstore-js verifies relgate's bundle",
+    );
+    ok(
+        &relgate_verify(&bundle, &s.public, &s.artifacts),
+        "relgate verifies its Sigstore bundle",
+    );
+    let other = s.dir.join("other-keys");
+    assert_success(
+        &relgate()
+            .args(["keygen", "--out-dir"])
+            .arg(&other)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        sigstore_js(&bundle, &other.join("relgate.pub"), &keyid)
+            .status
+            .code(),
+        Some(1),
+        "sigstore-js accepted another key"
+    );
+
+    // One payload bit flipped: both refuse it.
+    let mut flipped = doc.clone();
+    let mut payload =
+        relgate::provenance::dsse::decode_base64(doc["dsseEnvelope"]["payload"].as_str().unwrap()).unwrap();
+    payload[10] ^= 1;
+    use base64::Engine;
+    flipped["dsseEnvelope"]["payload"] = base64::engine::general_purpose::STANDARD.encode(&payload).into();
+    let flipped_path = s.dir.join("flipped.sigstore.json");
+    std::fs::write(&flipped_path, serde_json::to_vec(&flipped).unwrap()).unwrap();
+    let o = sigstore_js(&flipped_path, &s.public, &keyid);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "sigstore-js accepted a flipped bit: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        relgate_verify(&flipped_path, &s.public, &s.artifacts)
+            .status
+            .code(),
+        Some(1)
+    );
+
+    // The v0.2 layout reads too; a message-signature bundle is not an attestation.
+    let mut v02 = doc.clone();
+    v02["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2".into();
+    let v02_path = s.dir.join("v02.sigstore.json");
+    std::fs::write(&v02_path, serde_json::to_vec(&v02).unwrap()).unwrap();
+    ok(
+        &relgate_verify(&v02_path, &s.public, &s.artifacts),
+        "relgate verifies a v0.2 bundle",
+    );
+    let mut message = doc.clone();
+    let obj = message.as_object_mut().unwrap();
+    obj.remove("dsseEnvelope");
+    obj.insert(
+        "messageSignature".into(),
+        serde_json::json!({"messageDigest": {"algorithm": "SHA2_256", "digest": "AA=="}, "signature": "AA=="}),
+    );
+    let message_path = s.dir.join("message.sigstore.json");
+    std::fs::write(&message_path, serde_json::to_vec(&message).unwrap()).unwrap();
+    let o = relgate_verify(&message_path, &s.public, &s.artifacts);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("message signature"));
+}

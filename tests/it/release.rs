@@ -18,13 +18,14 @@ use crate::support::{assert_success, cargo_tree_set, json, relgate, repo, valida
 const GIT_DATE: &str = "2023-11-14T22:13:20+00:00";
 
 /// The files of a passing `--no-build --artifact notes.txt` release without a baseline.
-const RELEASE_FILES: [&str; 10] = [
+const RELEASE_FILES: [&str; 11] = [
     "checksums.txt",
     "gate.json",
     "metrics.json",
     "metrics.prom",
     "notes.txt",
     "provenance.intoto.jsonl",
+    "provenance.sigstore.json",
     "report.md",
     "sbom.cdx.json",
     "sbom.spdx.json",
@@ -343,33 +344,34 @@ fn checksums(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// A complete release directory: checksums.txt lists exactly the other
-/// files (provenance aside), every digest matches (`sha256sum -c`), and
-/// `relgate verify` accepts the provenance for all of them.
+/// files (the provenance and its Sigstore form aside), every digest
+/// matches (`sha256sum -c`), and `relgate verify` accepts the provenance,
+/// in both forms, for all of them.
 fn assert_complete(dir: &Path, public: &Path) {
     let lines = checksums(dir);
     let listed: BTreeSet<String> = lines.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(listed.len(), lines.len(), "a file is listed twice");
     let mut on_disk = names(dir);
     assert!(on_disk.remove("checksums.txt"));
-    assert!(
-        on_disk.remove("provenance.intoto.jsonl"),
-        "no provenance in {}",
-        dir.display()
-    );
+    for provenance in ["provenance.intoto.jsonl", "provenance.sigstore.json"] {
+        assert!(on_disk.remove(provenance), "no {provenance} in {}", dir.display());
+    }
     assert_eq!(listed, on_disk, "checksums.txt vs the files of {}", dir.display());
     for (name, digest) in &lines {
         assert_eq!(&sha256_file(&dir.join(name)), digest, "{name}: sha256 mismatch");
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_relgate"))
-        .arg("verify")
-        .arg("--provenance")
-        .arg(dir.join("provenance.intoto.jsonl"))
-        .arg("--key")
-        .arg(public)
-        .args(lines.iter().map(|(n, _)| dir.join(n)))
-        .output()
-        .unwrap();
-    assert_success(&o);
+    for provenance in ["provenance.intoto.jsonl", "provenance.sigstore.json"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_relgate"))
+            .arg("verify")
+            .arg("--provenance")
+            .arg(dir.join(provenance))
+            .arg("--key")
+            .arg(public)
+            .args(lines.iter().map(|(n, _)| dir.join(n)))
+            .output()
+            .unwrap();
+        assert_success(&o);
+    }
 }
 
 fn python(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
@@ -416,7 +418,8 @@ fn a_passing_release_is_complete_signed_recorded_and_publishable() {
     assert_eq!(names(&out), expected, "no compat_report.json without a baseline");
     assert_complete(&out, &ws.public);
     let listed: Vec<PathBuf> = checksums(&out).iter().map(|(n, _)| out.join(n)).collect();
-    assert_eq!(listed.len(), RELEASE_FILES.len() - 2);
+    // Neither checksums.txt nor the two provenance files are listed.
+    assert_eq!(listed.len(), RELEASE_FILES.len() - 3);
     assert_eq!(
         std::fs::read(out.join("notes.txt")).unwrap(),
         std::fs::read(&ws.artifact).unwrap()
@@ -437,6 +440,20 @@ fn a_passing_release_is_complete_signed_recorded_and_publishable() {
         args.push(a);
     }
     assert_exit(&python("intoto_interop.py", &args), 1, "reference, wrong key");
+    // sigstore-js verifies the same provenance as a Sigstore bundle.
+    let keyid = json(
+        std::fs::read_to_string(&bundle)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .as_bytes(),
+    )["signatures"][0]["keyid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = crate::interop::sigstore_js(&out.join("provenance.sigstore.json"), &ws.public, &keyid);
+    assert!(s.status.success(), "sigstore-js: {}", text(&s));
 
     let traces = out.join("traces.ndjson");
     let t = python("check_otlp.py", &[&traces]);
