@@ -177,7 +177,7 @@ fn advisories(c: &Contract, f: &Facts) -> Outcome {
         let fixed = if m.patched.is_empty() {
             "no fixed version".to_owned()
         } else {
-            format!("fixed in {}", m.patched.join(", "))
+            format!("fixed in {}", m.patched.join(" or "))
         };
         let what = match (m.kind.as_str(), m.severity.as_deref()) {
             ("vulnerability", Some(sev)) => format!("{sev} vulnerability"),
@@ -907,5 +907,34 @@ mod tests {
         let (failures, _) = run("version = 1\n[advisories]\ndb = \"db\"\nyanked = \"deny\"\n");
         assert_eq!(failures, ["yanked demo@1.0.1"]);
         assert!(Contract::from_toml("[advisories]\nyanked = \"maybe\"\n", "relgate.toml").is_err());
+    }
+
+    #[test]
+    fn fixed_ranges_are_told_apart() {
+        // RustSec ranges hold commas themselves (`>= 1.2.3, < 2`).
+        let c = Contract::from_toml("version = 1\n[advisories]\ndb = \"db\"\n", "relgate.toml").unwrap();
+        let f = Facts {
+            now: "2026-12-03T00:00:00Z".into(),
+            advisories: AdvisoriesFact {
+                checked: true,
+                last_commit: Some("2026-12-02T00:00:00Z".into()),
+                matches: vec![AdvisoryMatchFact {
+                    patched: vec![">=1.2.3, <2.0.0".into(), ">=2.0.1".into()],
+                    ..m("A", "vulnerability", Some("high"))
+                }],
+                ..AdvisoriesFact::default()
+            },
+            ..Facts::default()
+        };
+        let Outcome::Checked(failures, _) = evaluate("no-known-vulnerabilities", &c, &f) else {
+            panic!("skipped")
+        };
+        assert!(
+            failures[0]
+                .message
+                .ends_with("(fixed in >=1.2.3, <2.0.0 or >=2.0.1)"),
+            "{}",
+            failures[0].message
+        );
     }
 }
