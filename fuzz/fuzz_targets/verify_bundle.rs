@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         max_age: Some(60),
         seen_invocations: Some(["x".to_owned()].into_iter().collect()),
         now: 1_700_000_000,
+        summaries_as_history: false,
     };
     let _ = wants_sha512(data);
     let _ = verify(data, &[key], &artifacts, &policy);
