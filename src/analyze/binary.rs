@@ -47,6 +47,17 @@ pub fn check(facts: &ReleaseFacts, name: &str, embedded: &Embedded) -> Option<Bi
                 ..BinaryFact::default()
             })
         }
+        Embedded::TooLarge(size) => {
+            return Some(BinaryFact {
+                name: name.to_owned(),
+                auditable: false,
+                unreadable: Some(format!(
+                    "{size} bytes, over the {} MiB relgate reads for a dependency list",
+                    crate::collect::auditable::MAX_BINARY >> 20
+                )),
+                ..BinaryFact::default()
+            })
+        }
         Embedded::List(list) => list,
     };
     let root = &list.packages[list.root];
@@ -77,6 +88,7 @@ pub fn check(facts: &ReleaseFacts, name: &str, embedded: &Embedded) -> Option<Bi
         root_in_sbom: own.is_some(),
         not_in_sbom: in_binary.difference(&in_sbom).cloned().collect(),
         not_in_binary: in_sbom.difference(&in_binary).cloned().collect(),
+        unreadable: None,
     })
 }
 

@@ -29,6 +29,8 @@ pub enum Embedded {
     NotExecutable,
     /// An executable without cargo-auditable's section.
     Missing,
+    /// An executable larger than [`MAX_BINARY`]: its list is not read.
+    TooLarge(u64),
     /// The embedded list.
     List(DepList),
 }
@@ -60,14 +62,47 @@ pub struct DepPackage {
     pub dependencies: Vec<usize>,
 }
 
-/// Reads `path`'s embedded list.
+/// Reads `path`'s embedded list. Only an executable (by its first bytes)
+/// is read whole, so a large archive or document costs eight bytes.
 pub fn read(path: &Path) -> Result<Embedded> {
-    let bytes = inputs::read_limited(path, "binary", MAX_BINARY)?;
-    parse(&bytes).map_err(|reason| Error::Input {
+    use std::io::Read;
+    let err = |reason: String| Error::Input {
         what: "binary",
         path: path.to_path_buf(),
         reason,
-    })
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(err(inputs::NOT_REGULAR.into()));
+    }
+    let mut head = Vec::with_capacity(8);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(8).read_to_end(&mut head))
+        .map_err(|e| err(e.to_string()))?;
+    if !is_executable(&head) {
+        return Ok(Embedded::NotExecutable);
+    }
+    if meta.len() > MAX_BINARY {
+        return Ok(Embedded::TooLarge(meta.len()));
+    }
+    let bytes = inputs::read_limited(path, "binary", MAX_BINARY)?;
+    parse(&bytes).map_err(err)
+}
+
+/// ELF, PE or Mach-O, by the magic numbers auditable-extract's parser
+/// (binfarce) recognises.
+fn is_executable(head: &[u8]) -> bool {
+    const MACHO: [&[u8; 4]; 5] = [
+        b"\xCA\xFE\xBA\xBE",
+        b"\xFE\xED\xFA\xCE",
+        b"\xFE\xED\xFA\xCF",
+        b"\xCE\xFA\xED\xFE",
+        b"\xCF\xFA\xED\xFE",
+    ];
+    head.len() >= 8
+        && (head.starts_with(b"\x7FELF")
+            || head.starts_with(b"MZ")
+            || MACHO.iter().any(|m| head.starts_with(*m)))
 }
 
 /// Parses a binary's bytes (the error is a reason, for the caller to name the file).
@@ -130,5 +165,24 @@ mod tests {
     fn files_that_are_not_executables_have_nothing_to_check() {
         assert_eq!(parse(b"just text\n"), Ok(Embedded::NotExecutable));
         assert_eq!(parse(b""), Ok(Embedded::NotExecutable));
+        assert!(!is_executable(b"just text\n"));
+        assert!(is_executable(b"\x7FELF\x02\x01\x01\x00"));
+        assert!(is_executable(b"MZ\x90\x00\x03\x00\x00\x00"));
+        assert!(is_executable(b"\xCF\xFA\xED\xFE\x07\x00\x00\x01"));
+        // A large file that is no executable is never read whole.
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("archive.tar.gz");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_BINARY + 1).unwrap();
+        assert_eq!(read(&big).unwrap(), Embedded::NotExecutable);
+        let elf = dir.path().join("huge");
+        std::fs::write(&elf, b"\x7FELF\x02\x01\x01\x00").unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&elf)
+            .unwrap()
+            .set_len(MAX_BINARY + 1)
+            .unwrap();
+        assert_eq!(read(&elf).unwrap(), Embedded::TooLarge(MAX_BINARY + 1));
     }
 }

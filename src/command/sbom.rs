@@ -61,6 +61,12 @@ pub fn sbom_from_binary(binary: &std::path::Path, format: SbomFormat, env: &dyn 
             ))
         }
         Embedded::NotExecutable => return Err(bad("not an executable (ELF, Mach-O or PE)")),
+        Embedded::TooLarge(size) => {
+            return Err(bad(&format!(
+                "{size} bytes, over the {} MiB relgate reads for a dependency list",
+                collect::auditable::MAX_BINARY >> 20
+            )))
+        }
     };
     let timestamp = collect::document_timestamp(env)?;
     let name = binary

@@ -264,10 +264,16 @@ fn binaries(f: &Facts, require: bool) -> Outcome {
             if require {
                 failures.push(fail(
                     &b.name,
-                    format!(
-                        "{} carries no embedded dependency list (cargo-auditable): it cannot be checked against the SBOM",
-                        b.name
-                    ),
+                    match &b.unreadable {
+                        Some(why) => format!(
+                            "{}'s embedded dependency list was not read ({why}): it cannot be checked against the SBOM",
+                            b.name
+                        ),
+                        None => format!(
+                            "{} carries no embedded dependency list (cargo-auditable): it cannot be checked against the SBOM",
+                            b.name
+                        ),
+                    },
                     json!(b),
                 ));
             }

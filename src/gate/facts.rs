@@ -68,6 +68,10 @@ pub struct BinaryFact {
     pub not_in_sbom: Vec<String>,
     /// In the SBOM, not in the binary.
     pub not_in_binary: Vec<String>,
+    /// Why an executable without a list read could not be checked, beyond
+    /// not carrying one (e.g. too large to read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 /// `advisories`.
@@ -518,6 +522,7 @@ impl Facts {
                 root_in_sbom: true,
                 not_in_sbom: vec!["a@1.0.0 (crates.io)".into()],
                 not_in_binary: vec!["b@1.0.0 (crates.io)".into()],
+                unreadable: Some("specimen".into()),
             }],
             release: ReleaseFact {
                 id: "id".into(),

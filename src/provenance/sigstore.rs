@@ -80,11 +80,16 @@ struct Read {
     message_signature: Option<serde_json::Value>,
 }
 
-/// Whether `bytes` look like a Sigstore bundle (a JSON object with a
-/// Sigstore `mediaType`), as opposed to `.intoto.jsonl` lines.
+/// Whether `bytes` are a Sigstore bundle (one JSON object whose
+/// `mediaType` is a Sigstore bundle's, wherever it stands), as opposed to
+/// `.intoto.jsonl` lines.
 pub fn looks_like_bundle(bytes: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    text.trim_start().starts_with('{') && text.contains("application/vnd.dev.sigstore.bundle")
+    bytes.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| {
+            v.get("mediaType")
+                .and_then(|m| m.as_str())
+                .is_some_and(|m| m.starts_with("application/vnd.dev.sigstore.bundle"))
+        })
 }
 
 /// The DSSE envelope inside a Sigstore bundle.
@@ -125,6 +130,13 @@ mod tests {
         let b = bundle(&env, key.keyid());
         assert!(looks_like_bundle(&b));
         assert!(!looks_like_bundle(env.to_json_line().as_bytes()));
+        // The media type may come last, after a large envelope.
+        let last = format!(
+            "{{\"dsseEnvelope\": {}, \"verificationMaterial\": {{}}, \"pad\": \"{}\", \"mediaType\": \"{BUNDLE_V03}\"}}",
+            env.to_json_line().trim_end(),
+            "x".repeat(10_000)
+        );
+        assert!(looks_like_bundle(last.as_bytes()));
         assert_eq!(envelope(&b).unwrap(), env);
         let text = String::from_utf8(b).unwrap();
         for media in READ {
