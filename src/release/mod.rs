@@ -15,7 +15,9 @@
 //! `schemas.rs`, `compat.rs` (every library member against its own
 //! baseline), `metrics.rs`, `verdict.rs` (the gate and gate.json),
 //! `reporting.rs` (report.md and traces.ndjson; with an advisory database,
-//! the VEX documents from `emit/vex.rs` are written beside them), `sign.rs`, `commit.rs`
+//! the VEX documents from `emit/vex.rs` are written beside them), `sign.rs`
+//! (checksums, the provenance and the gate's signed verdict in one bundle,
+//! and the Sigstore bundle), `commit.rs`
 //! (write and ledger, together). The facts builders are in `gate/build.rs`,
 //! report.md's view-model in `emit/report.rs`; `staged.rs` holds the files
 //! hashed once, `ledger_guard.rs` the locked, recovered, verified ledger,
