@@ -320,10 +320,8 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     {
         checks.push(c);
     }
-    checks.extend(sigstore_check(
-        dir,
-        provenance_line(&bundle, verdict.statement.as_deref()),
-    )?);
+    let line = provenance_line(&bundle, verdict.statement.as_deref());
+    checks.extend(sigstore_check(dir, line)?);
     let ledger = ledger_checks(
         opts,
         (&root, &contract, &doc),
@@ -343,28 +341,26 @@ pub fn regate(opts: &RegateOptions, env: &dyn Env) -> Result<Regate> {
     let lock = collect::release::read_optional(&root.join(&contract.schemas.lock), "schema lock")?
         .map(|b| (contract.schemas.lock.clone(), sha256(&b)));
     let passed = checks.iter().all(|(_, ok, _)| *ok) && now_verdict.passed();
-    let summary = provenance_line(&bundle, verdict.statement.as_deref())
-        .map(sha256)
-        .map(|line| {
-            super::sign::summary(
-                signed_subjects(&st)
-                    .into_iter()
-                    .map(|(name, sha256)| crate::provenance::statement::Subject {
-                        name,
-                        sha256,
-                        sha512: None,
-                    })
-                    .collect(),
-                &line,
-                (&contract.origin, &contract.sha256),
-                &super::sign::Verdict {
-                    package: (&doc.release.package, &doc.release.version),
-                    passed,
-                    time: facts.now.clone(),
-                    lock,
-                },
-            )
-        });
+    let summary = line.map(sha256).map(|line| {
+        super::sign::summary(
+            signed_subjects(&st)
+                .into_iter()
+                .map(|(name, sha256)| crate::provenance::statement::Subject {
+                    name,
+                    sha256,
+                    sha512: None,
+                })
+                .collect(),
+            &line,
+            (&contract.origin, &contract.sha256),
+            &super::sign::Verdict {
+                package: (&doc.release.package, &doc.release.version),
+                passed,
+                time: facts.now.clone(),
+                lock,
+            },
+        )
+    });
     Ok(Regate {
         checks,
         verdict: now_verdict,

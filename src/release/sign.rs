@@ -5,8 +5,6 @@
 //! and the provenance envelope again as a Sigstore bundle
 //! (`provenance.sigstore.json`).
 
-use sha2::Digest;
-
 use super::staged::Staged;
 use crate::config::contract::Contract;
 use crate::error::{Error, Result};
@@ -137,7 +135,7 @@ pub(super) fn sign(files: &mut Vec<Staged>, s: &Signing) -> Result<(Vec<(String,
     let envelope =
         crate::provenance::dsse::Envelope::sign(crate::provenance::dsse::IN_TOTO, &payload, &[s.key]);
     let line = envelope.to_json_line();
-    let line_sha256 = crate::analyze::sbom::hex(&sha2::Sha256::digest(line.trim_end().as_bytes()));
+    let line_sha256 = super::staged::sha256(line.trim_end().as_bytes());
     let vsa = crate::provenance::vsa::payload(&summary(
         params.subjects.clone(),
         &line_sha256,
