@@ -183,6 +183,8 @@ pub struct Package {
     pub documentation: Option<String>,
     /// SHA-256 of the `.crate` file from Cargo.lock (registry packages).
     pub checksum: Option<String>,
+    /// Where cargo keeps that `.crate` file (registry packages; not read here).
+    pub archive: Option<std::path::PathBuf>,
     /// Whether the package is a workspace member.
     pub workspace_member: bool,
     /// Whether `publish` allows some registry (`publish = false` → false).

@@ -39,5 +39,5 @@ pub use command::schema::{
     check as schema_check, lock as schema_lock, Checked as SchemaChecked, Locked as SchemaLocked,
 };
 pub use command::verify::{verify, verify_digests};
-pub use config::{AttestOptions, CompatOptions, Features, SbomFormat, Scope, VerifyOptions};
+pub use config::{AttestOptions, CdxVersion, CompatOptions, Features, SbomFormat, Scope, VerifyOptions};
 pub use error::{Error, Result};

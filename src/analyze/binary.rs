@@ -152,6 +152,7 @@ pub fn sbom_from_list(list: &DepList, file_name: &str, timestamp: i64) -> Sbom {
             repository: None,
             documentation: None,
             workspace_member: false,
+            deployables: Vec::new(),
         };
         components
             .entry(c.bom_ref.clone())
@@ -186,6 +187,7 @@ pub fn sbom_from_list(list: &DepList, file_name: &str, timestamp: i64) -> Sbom {
         .collect::<Vec<_>>();
     Sbom {
         unknown_suppliers: unlicensed.clone(),
+        profile: None,
         unlicensed,
         root,
         components: all,

@@ -15,6 +15,7 @@ pub mod binary;
 pub mod compat;
 pub mod kinds;
 pub mod license;
+pub mod profile;
 pub mod purl;
 pub mod sbom;
 pub mod schema;

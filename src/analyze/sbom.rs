@@ -74,6 +74,27 @@ pub struct Component {
     pub documentation: Option<String>,
     /// Workspace member.
     pub workspace_member: bool,
+    /// The files it ships as (filled by an SBOM profile; empty otherwise).
+    pub deployables: Vec<Deployable>,
+}
+
+/// A file a component is delivered as — its "deployable form" in the BSI
+/// TR-03183-2 sense: a registry crate's `.crate` archive, a released binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployable {
+    /// File name (no directory).
+    pub filename: String,
+    /// Lowercase hex SHA-512 of the file.
+    pub sha512: String,
+    /// Where exactly this file can be downloaded, when known.
+    pub url: Option<String>,
+    /// An executable (ELF, Mach-O, PE), not data.
+    pub executable: bool,
+    /// An archive of several files (a `.crate` is a gzipped tar).
+    pub archive: bool,
+    /// Metadata of its contents is still present (a tar lists its files;
+    /// a statically linked binary does not).
+    pub structured: bool,
 }
 
 /// The kinds of one edge in the SBOM graph.
@@ -118,6 +139,8 @@ pub struct Sbom {
     pub unlicensed: Vec<String>,
     /// Packages whose supplier is unknown.
     pub unknown_suppliers: Vec<String>,
+    /// The profile the document was made for (its extra fields filled).
+    pub profile: Option<crate::config::Profile>,
 }
 
 impl Sbom {
@@ -260,6 +283,7 @@ pub fn model(facts: &ReleaseFacts) -> Result<Sbom> {
         git: facts.git.as_ref().map(|g| (g.commit.clone(), g.dirty)),
         unlicensed,
         unknown_suppliers,
+        profile: None,
     })
 }
 
@@ -379,6 +403,7 @@ fn component(
         repository: p.repository.clone(),
         documentation: p.documentation.clone(),
         workspace_member: p.workspace_member,
+        deployables: Vec::new(),
     })
 }
 
@@ -421,6 +446,7 @@ fn workspace_component(facts: &ReleaseFacts, tops: &[&PackageId], supplier: Opti
         repository: first.and_then(|p| p.repository.clone()),
         documentation: None,
         workspace_member: false,
+        deployables: Vec::new(),
         name,
         version,
     }

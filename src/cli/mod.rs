@@ -14,7 +14,7 @@ mod parts;
 mod release;
 
 use clap::{Args, Parser, Subcommand};
-use relgate::{Error, Features, SbomFormat, Scope, SystemEnv};
+use relgate::{CdxVersion, Error, Features, SbomFormat, Scope, SystemEnv};
 
 /// Release evidence for Rust workspaces.
 #[derive(Debug, Parser)]
@@ -259,6 +259,14 @@ struct SbomArgs {
     #[arg(long, value_name = "FORMAT", default_value = "cyclonedx-json",
           value_parser = ["cyclonedx-json", "cyclonedx-xml", "spdx-json"])]
     format: String,
+    /// CycloneDX spec version (default 1.6; CycloneDX formats only).
+    #[arg(long, value_name = "VERSION", value_parser = ["1.5", "1.6", "1.7"])]
+    spec_version: Option<String>,
+    /// Fill and check the fields of an SBOM profile: `bsi-tr-03183-2`
+    /// (SHA-512 of every crate archive, creators, file properties; needs
+    /// CycloneDX 1.6 or later).
+    #[arg(long, value_name = "PROFILE", value_parser = ["bsi-tr-03183-2"], conflicts_with = "from_binary")]
+    profile: Option<String>,
     /// Output file, or `-` for stdout (default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
@@ -296,9 +304,27 @@ pub fn main() -> ExitCode {
 
 fn sbom(args: SbomArgs) -> Result<ExitCode, Error> {
     let format: SbomFormat = args.format.parse().map_err(Error::InvalidOption)?;
+    let cdx: CdxVersion = match &args.spec_version {
+        Some(_) if !format.is_cyclonedx() => {
+            return Err(Error::InvalidOption(format!(
+                "--spec-version chooses the CycloneDX version; {} has one version (SPDX 2.3 is spdx-json, SPDX 3.0.1 is spdx3-json)",
+                format.name()
+            )))
+        }
+        Some(v) => v.parse().map_err(Error::InvalidOption)?,
+        None => CdxVersion::default(),
+    };
     let out = match &args.from_binary {
-        Some(binary) => relgate::sbom_from_binary(binary, format, &SystemEnv)?,
-        None => relgate::sbom(&Scope::from(args.scope), format, &SystemEnv)?,
+        Some(binary) => relgate::sbom_from_binary(binary, format, cdx, &SystemEnv)?,
+        None => {
+            let profile = args
+                .profile
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(Error::InvalidOption)?;
+            relgate::sbom(&Scope::from(args.scope), format, cdx, profile, &SystemEnv)?
+        }
     };
     for w in &out.warnings {
         eprintln!("warning: {w}");

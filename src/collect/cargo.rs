@@ -223,6 +223,9 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
             repository: non_empty(&p.repository),
             homepage: non_empty(&p.homepage),
             documentation: non_empty(&p.documentation),
+            archive: checksum.as_ref().and_then(|_| {
+                super::archives::archive_path(p.manifest_path.as_std_path(), &p.name, &id.version)
+            }),
             checksum,
             workspace_member: members.contains(&id),
             publishable: p.publish.as_ref().is_none_or(|r| !r.is_empty()),

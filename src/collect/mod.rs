@@ -18,11 +18,13 @@
 //! [`rustdoc`] documents both sides of compat (with a commit-keyed cache);
 //! [`advisories`] reads a local RustSec advisory database (bounded, dated
 //! by its last git commit) and [`index_cache`] cargo's local crates.io
-//! index cache (yanked versions, offline); [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
+//! index cache (yanked versions, offline); [`archives`] hashes the `.crate` archives cargo downloaded (SBOM
+//! profiles); [`inputs`] reads keys and bundles, [`artifacts`] hashes files and reads
 //! checksum files, [`probe`] answers path questions and span timestamps
 //! for the rest of the crate.
 
 pub mod advisories;
+pub mod archives;
 pub mod artifacts;
 pub mod auditable;
 pub mod cargo;

@@ -2,8 +2,85 @@
 //! with `--from-binary`, render what a binary's embedded dependency list
 //! (cargo-auditable) says.
 
+use crate::config::Profile;
+use crate::facts::ReleaseFacts;
 use crate::{analyze, collect, emit};
-use crate::{Env, Result, SbomFormat, Scope};
+use crate::{CdxVersion, Env, Error, Result, SbomFormat, Scope};
+
+/// A profile needs a format that can hold its fields (TR-03183-2: CycloneDX
+/// 1.6 or later, or SPDX 3.0.1).
+pub fn check_profile_format(profile: Profile, format: SbomFormat, cdx: CdxVersion) -> Result<()> {
+    let ok = match format {
+        SbomFormat::CycloneDxJson | SbomFormat::CycloneDxXml => cdx.has_1_6(),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(Error::InvalidOption(format!(
+        "the {} profile needs CycloneDX 1.6 or later (SPDX 2.3 and CycloneDX 1.5 cannot hold its fields); got {}{}",
+        profile.name(),
+        format.name(),
+        if format.is_cyclonedx() {
+            format!(" {}", cdx.as_str())
+        } else {
+            String::new()
+        }
+    )))
+}
+
+/// Hashes the `.crate` archive of every registry package the model lists.
+pub(crate) fn profile_archives(
+    facts: &ReleaseFacts,
+    model: &analyze::sbom::Sbom,
+) -> Result<collect::archives::Archives> {
+    let refs: std::collections::BTreeSet<&str> =
+        model.components.iter().map(|c| c.bom_ref.as_str()).collect();
+    let ids: Vec<_> = facts
+        .packages
+        .keys()
+        .filter(|id| refs.contains(analyze::purl::of(id).as_str()))
+        .collect();
+    collect::archives::hash(facts, &ids)
+}
+
+/// What the user should know about a profile's gaps.
+pub(crate) fn profile_warnings(
+    model: &analyze::sbom::Sbom,
+    archives: &collect::archives::Archives,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if !archives.missing.is_empty() {
+        let names: Vec<String> = archives
+            .missing
+            .keys()
+            .map(|id| format!("{}@{}", id.name, id.version))
+            .collect();
+        out.push(format!(
+            "{} crate archive(s) are not in cargo's cache, so their SHA-512 is missing (run `cargo fetch`): {}",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    let gaps = analyze::profile::gaps(model);
+    if !gaps.is_empty() {
+        let shown: Vec<String> = gaps
+            .iter()
+            .take(20)
+            .map(|g| {
+                let m: Vec<&str> = g.missing.iter().map(|f| f.name()).collect();
+                format!("{} ({})", g.component, m.join(", "))
+            })
+            .collect();
+        out.push(format!(
+            "{} component(s) lack fields the profile requires{}: {}",
+            gaps.len(),
+            if gaps.len() > 20 { " (first 20)" } else { "" },
+            shown.join("; ")
+        ));
+    }
+    out
+}
 
 /// The result of [`sbom`].
 #[derive(Debug, Clone)]
@@ -17,11 +94,25 @@ pub struct SbomOutput {
 }
 
 /// Collects the workspace selected by `scope` and renders its SBOM.
-pub fn sbom(scope: &Scope, format: SbomFormat, env: &dyn Env) -> Result<SbomOutput> {
+pub fn sbom(
+    scope: &Scope,
+    format: SbomFormat,
+    cdx: CdxVersion,
+    profile: Option<Profile>,
+    env: &dyn Env,
+) -> Result<SbomOutput> {
+    if let Some(p) = profile {
+        check_profile_format(p, format, cdx)?;
+    }
     let facts = collect::gather(scope, env)?;
-    let model = analyze::sbom::model(&facts)?;
-    let bytes = emit::sbom(&model, format)?;
+    let mut model = analyze::sbom::model(&facts)?;
     let mut warnings = facts.warnings.clone();
+    if let Some(p) = profile {
+        let archives = profile_archives(&facts, &model)?;
+        analyze::profile::apply(&mut model, p, &archives, Vec::new());
+        warnings.extend(profile_warnings(&model, &archives));
+    }
+    let bytes = emit::sbom(&model, format, cdx)?;
     if !model.unlicensed.is_empty() {
         warnings.push(format!(
             "{} package(s) declare no license (neither `license` nor `license-file`): {}",
@@ -46,7 +137,12 @@ pub fn sbom(scope: &Scope, format: SbomFormat, env: &dyn Env) -> Result<SbomOutp
 /// Renders the SBOM of what `binary` embeds (cargo-auditable's list): for
 /// auditors who have only the binary. A file that is not an executable, or
 /// carries no list, is an error.
-pub fn sbom_from_binary(binary: &std::path::Path, format: SbomFormat, env: &dyn Env) -> Result<SbomOutput> {
+pub fn sbom_from_binary(
+    binary: &std::path::Path,
+    format: SbomFormat,
+    cdx: CdxVersion,
+    env: &dyn Env,
+) -> Result<SbomOutput> {
     use crate::collect::auditable::Embedded;
     let bad = |reason: &str| crate::Error::Input {
         what: "binary",
@@ -74,7 +170,7 @@ pub fn sbom_from_binary(binary: &std::path::Path, format: SbomFormat, env: &dyn 
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let model = analyze::binary::sbom_from_list(&list, &name, timestamp);
-    let bytes = emit::sbom(&model, format)?;
+    let bytes = emit::sbom(&model, format, cdx)?;
     Ok(SbomOutput {
         bytes,
         components: 1 + model.components.len(),

@@ -32,6 +32,46 @@ pub struct Contract {
     pub report: Report,
     /// `[advisories]`.
     pub advisories: Advisories,
+    /// `[sbom]`.
+    pub sbom: SbomConfig,
+}
+
+/// `[sbom]`: the spec version of the release's CycloneDX SBOM and the
+/// profile its SBOMs must meet.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SbomConfig {
+    /// `1.5`, `1.6` (the default) or `1.7`.
+    pub spec_version: Option<String>,
+    /// `bsi-tr-03183-2`: SHA-512 of every deployable file and the other
+    /// TR-03183-2 v2.1 fields, checked by the `sbom-profile` invariant.
+    pub profile: Option<String>,
+    /// Where the released files will be downloaded from: a URL template
+    /// with `{version}` (the release's version) and `{file}` (the file
+    /// name), e.g. `https://github.com/o/r/releases/download/v{version}/{file}`.
+    pub download_url: Option<String>,
+}
+
+impl SbomConfig {
+    /// The CycloneDX spec version (validated when the contract was parsed).
+    pub fn cdx_version(&self) -> crate::config::CdxVersion {
+        self.spec_version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+
+    /// The profile (validated when the contract was parsed).
+    pub fn profile(&self) -> Option<crate::config::Profile> {
+        self.profile.as_deref().and_then(|p| p.parse().ok())
+    }
+
+    /// The download URL of a released file, from `download-url`.
+    pub fn download_url_of(&self, version: &str, file: &str) -> Option<String> {
+        self.download_url
+            .as_ref()
+            .map(|t| t.replace("{version}", version).replace("{file}", file))
+    }
 }
 
 /// `[advisories]`: the RustSec advisory database `no-known-vulnerabilities` reads.
@@ -154,6 +194,8 @@ pub struct Invariants {
     pub no_known_vulnerabilities: Toggle,
     /// `sbom-matches-binary`.
     pub sbom_matches_binary: SbomMatchesBinary,
+    /// `sbom-profile` (checked when `[sbom] profile` is set).
+    pub sbom_profile: Toggle,
 }
 
 /// `[invariants.sbom-matches-binary]`.
@@ -399,10 +441,12 @@ struct File {
     report: Report,
     #[serde(default)]
     advisories: Advisories,
+    #[serde(default)]
+    sbom: SbomConfig,
 }
 
 /// Ids of the built-in invariants, in the order the gate reports them.
-pub const BUILTIN_IDS: [&str; 11] = [
+pub const BUILTIN_IDS: [&str; 12] = [
     "tests-passed",
     "semver-bump-sufficient",
     "schema-lock",
@@ -411,6 +455,7 @@ pub const BUILTIN_IDS: [&str; 11] = [
     "no-git-or-path-deps",
     "no-known-vulnerabilities",
     "sbom-matches-binary",
+    "sbom-profile",
     "performance-budget",
     "nonce-unique",
     "ticket-ttl",
@@ -557,6 +602,27 @@ impl Contract {
                 adv.yanked
             ));
         }
+        if let Some(v) = &file.sbom.spec_version {
+            v.parse::<crate::config::CdxVersion>()
+                .map_err(|e| format!("[sbom] spec-version: {e}"))?;
+        }
+        if let Some(t) = &file.sbom.download_url {
+            let sample = file
+                .sbom
+                .download_url_of("1.2.3", "file.tar.gz")
+                .unwrap_or_default();
+            let ok = url::Url::parse(&sample)
+                .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+            if !ok || !t.contains("{file}") {
+                return Err(format!(
+                    "[sbom] download-url `{t}` must be an http(s) URL naming the file with `{{file}}` (and the version with `{{version}}`)"
+                ));
+            }
+        }
+        if let Some(p) = &file.sbom.profile {
+            p.parse::<crate::config::Profile>()
+                .map_err(|e| format!("[sbom] profile: {e}"))?;
+        }
         if adv.db.as_deref().is_some_and(|d| d.trim().is_empty()) {
             return Err("[advisories] db is empty".into());
         }
@@ -573,6 +639,7 @@ impl Contract {
             schemas: file.schemas,
             report: file.report,
             advisories: file.advisories,
+            sbom: file.sbom,
         })
     }
 

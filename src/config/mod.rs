@@ -68,10 +68,10 @@ impl Features {
 /// SBOM wire formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SbomFormat {
-    /// CycloneDX 1.5 JSON.
+    /// CycloneDX JSON (1.6 unless another spec version is asked for).
     #[default]
     CycloneDxJson,
-    /// CycloneDX 1.5 XML.
+    /// CycloneDX XML.
     CycloneDxXml,
     /// SPDX 2.3 JSON.
     SpdxJson,
@@ -94,6 +94,11 @@ impl SbomFormat {
         }
     }
 
+    /// A CycloneDX format (the ones `--spec-version` applies to).
+    pub fn is_cyclonedx(self) -> bool {
+        matches!(self, SbomFormat::CycloneDxJson | SbomFormat::CycloneDxXml)
+    }
+
     /// The conventional file name in a release directory.
     pub fn file_name(self) -> &'static str {
         match self {
@@ -114,6 +119,77 @@ impl std::str::FromStr for SbomFormat {
                 let names: Vec<_> = SbomFormat::ALL.iter().map(|f| f.name()).collect();
                 format!("unknown format `{s}` (expected one of: {})", names.join(", "))
             })
+    }
+}
+
+/// A spec version relgate writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum CdxVersion {
+    /// CycloneDX 1.5.
+    V1_5,
+    /// CycloneDX 1.6 (the default: the first the BSI TR-03183-2 v2.1 accepts).
+    #[default]
+    V1_6,
+    /// CycloneDX 1.7.
+    V1_7,
+}
+
+impl CdxVersion {
+    /// Every version, oldest first.
+    pub const ALL: [CdxVersion; 3] = [CdxVersion::V1_5, CdxVersion::V1_6, CdxVersion::V1_7];
+
+    /// `1.5`, `1.6` or `1.7`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CdxVersion::V1_5 => "1.5",
+            CdxVersion::V1_6 => "1.6",
+            CdxVersion::V1_7 => "1.7",
+        }
+    }
+
+    /// Whether this version has the 1.6 fields (`manufacturer`, `authors`,
+    /// `omniborId`, `swhid`, license `acknowledgement`).
+    pub fn has_1_6(self) -> bool {
+        self >= CdxVersion::V1_6
+    }
+}
+
+impl std::str::FromStr for CdxVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CdxVersion::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("unknown CycloneDX spec version `{s}` (expected 1.5, 1.6 or 1.7)"))
+    }
+}
+
+/// An SBOM profile: a set of fields a regulator requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// BSI TR-03183-2 v2.1.0 (2025-08-20), the EU Cyber Resilience Act's SBOM baseline.
+    BsiTr03183_2,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 1] = [Profile::BsiTr03183_2];
+
+    /// The name on the command line and in the contract.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::BsiTr03183_2 => "bsi-tr-03183-2",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown SBOM profile `{s}` (expected bsi-tr-03183-2)"))
     }
 }
 

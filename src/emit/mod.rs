@@ -14,14 +14,15 @@ pub mod vex;
 use sha2::{Digest, Sha256};
 
 use crate::analyze::sbom::Sbom;
-use crate::config::SbomFormat;
+use crate::config::{CdxVersion, SbomFormat};
 use crate::error::{Error, Result};
 
-/// Renders the SBOM in the given format.
-pub fn sbom(model: &Sbom, format: SbomFormat) -> Result<Vec<u8>> {
+/// Renders the SBOM in the given format; `cdx` is the CycloneDX spec
+/// version (ignored by the SPDX formats, which have one version each).
+pub fn sbom(model: &Sbom, format: SbomFormat, cdx: CdxVersion) -> Result<Vec<u8>> {
     match format {
-        SbomFormat::CycloneDxJson => cyclonedx::render(model, cyclonedx::Encoding::Json),
-        SbomFormat::CycloneDxXml => cyclonedx::render(model, cyclonedx::Encoding::Xml),
+        SbomFormat::CycloneDxJson => cyclonedx::render(model, cyclonedx::Encoding::Json, cdx),
+        SbomFormat::CycloneDxXml => cyclonedx::render(model, cyclonedx::Encoding::Xml, cdx),
         SbomFormat::SpdxJson => spdx::render(model),
     }
 }

@@ -246,7 +246,7 @@ pub fn openvex(facts: &Facts, verdict: &Verdict) -> Result<Option<Vec<u8>>> {
     Ok(Some(out))
 }
 
-/// `vex.cdx.json`: the same decisions as a CycloneDX 1.5 VEX document. Each
+/// `vex.cdx.json`: the same decisions as a CycloneDX VEX document (the SBOM's spec version). Each
 /// vulnerability's `affects` names the release SBOM's component by BOM-Link
 /// (`urn:cdx:<sbom serial>/<version>#<bom-ref>`), so the VEX refers to
 /// `sbom.cdx.json` exactly; `None` when no advisory matches.
@@ -343,9 +343,13 @@ pub fn cyclonedx(facts: &Facts, verdict: &Verdict, sbom_cdx: &[u8]) -> Result<Op
         }
         vulnerabilities.push(v);
     }
+    // The SBOM's spec version: the root component is copied from it.
+    let spec_version = sbom["specVersion"]
+        .as_str()
+        .ok_or_else(|| bad("the SBOM has no specVersion".into()))?;
     let doc = serde_json::json!({
         "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
+        "specVersion": spec_version,
         "serialNumber": format!("urn:uuid:{}", derived_uuid(&format!("{serial}/vex"))),
         "version": 1,
         "metadata": {

@@ -42,6 +42,7 @@ pub fn explain(id: &str) -> Option<&'static str> {
         "ticket-ttl" => "ticket-ttl: a signed release directory is a ticket to publish; `relgate gate --dir` refuses it once the provenance's finishedOn is older than `max-ticket-ttl` (default 24h). At release time it is recorded as not yet applicable.",
         "no-known-vulnerabilities" => "no-known-vulnerabilities: with `[advisories] db = \"PATH\"` (or --advisory-db), a local copy of the RustSec advisory database (relgate never fetches it), every crates.io package of the SBOM is matched by name and version against the advisories. A vulnerability at or above `severity-threshold` (default `none`: every one, those without a CVSS score too) fails, and so does an informational advisory whose kind is in `deny-informational` (default unmaintained and unsound); the rest are reported. Waive one with `match = 'it.id == \"RUSTSEC-…\"'` and a reason. The database's last commit must be at most `max-db-age` old (default 7d): an older copy, or one whose date is unknown (not a git checkout), fails, so a stale database cannot pass. Without a database nothing is checked and the gate says so.",
         "sbom-matches-binary" => "sbom-matches-binary: every released executable that carries cargo-auditable's embedded dependency list (`[release] auditable = true` builds with `cargo auditable build`) must name exactly the packages the SBOM lists for it — its package and everything that reaches through normal and build dependencies — compared by name, version and source kind (crates.io, registry, git, local). Packages on one side only are listed by name. An executable without the list is not checkable: reported, and a failure with `require-auditable = true`. The list is read as cargo-auditable advises (bounded size and decompression, one root, no cycles); a malformed one is an error.",
+        "sbom-profile" => "sbom-profile: with `[sbom] profile = \"bsi-tr-03183-2\"`, the release's CycloneDX SBOM (1.6 or later) carries the fields of BSI TR-03183-2 v2.1.0 — the SHA-512 of every registry crate's `.crate` archive (its SHA-256 checked against Cargo.lock) and of every released executable, file names, executable/archive/structured properties, creators, source and download URIs — and every delivered component (the root and what it reaches at run time) must have all of them. Each component lacking one fails, with the fields named: `sbom-creator`, `creator` (an e-mail or URL: `authors` e-mails, `repository`, `homepage`), `filename` and `hash` (a path or git dependency has no published archive), `licence`, `source-uri`, `deployable-uri`. Waive one with `match = 'it.component == \"name@version\"'`. Without a profile nothing is checked and the gate says so.",
         WAIVER_EXPIRED => "waiver-expired: a `[[waiver]]` past its `until` date (UTC, inclusive) no longer waives anything and fails the gate until it is renewed with a new reason or removed.",
         _ => return None,
     })
@@ -117,6 +118,12 @@ pub fn evaluate(id: &str, c: &Contract, f: &Facts) -> Outcome {
         "performance-budget" if inv.performance_budget.enabled => budget(c, f),
         "nonce-unique" if inv.nonce_unique.enabled => nonce(f),
         "ticket-ttl" if inv.ticket_ttl.enabled => ttl(c, f),
+        "sbom-profile" if inv.sbom_profile.enabled => match c.sbom.profile() {
+            None => {
+                Outcome::Skipped("no `[sbom] profile` in the contract: no SBOM profile is required".into())
+            }
+            Some(p) => sbom_profile(p, f),
+        },
         _ if BUILTIN_IDS.contains(&id) => off(id),
         _ => Outcome::Skipped(format!("`{id}` is not a built-in invariant")),
     }
@@ -237,6 +244,44 @@ fn advisories(c: &Contract, f: &Facts) -> Outcome {
             )
         }
     ));
+    Outcome::Checked(failures, Some(note))
+}
+
+/// `sbom-profile`: every gap is a failure; no fact (the profile was not
+/// evaluated) fails too.
+fn sbom_profile(p: crate::config::Profile, f: &Facts) -> Outcome {
+    let Some(fact) = &f.sbom_profile else {
+        return Outcome::Checked(
+            vec![Failure {
+                item: p.name().into(),
+                message: format!("the SBOM was not checked against the {} profile", p.name()),
+                data: json!({"component": "SBOM", "missing": []}),
+            }],
+            None,
+        );
+    };
+    let failures = fact
+        .gaps
+        .iter()
+        .map(|g| Failure {
+            item: g.component.clone(),
+            message: format!("{} lacks {}", g.component, g.missing.join(", ")),
+            data: json!(g),
+        })
+        .collect();
+    let note = format!(
+        "{} delivered component(s) checked against {}{}",
+        fact.components,
+        fact.profile,
+        if fact.archives_missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} crate archive(s) not in cargo's cache",
+                fact.archives_missing.len()
+            )
+        }
+    );
     Outcome::Checked(failures, Some(note))
 }
 

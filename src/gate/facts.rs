@@ -43,8 +43,34 @@ pub struct Facts {
     /// Each released executable against the SBOM (cargo-auditable's list).
     #[serde(default)]
     pub binaries: Vec<BinaryFact>,
+    /// The contract's SBOM profile and the fields the SBOM lacks for it
+    /// (none: no profile was asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbom_profile: Option<ProfileFact>,
     /// Gate evaluation time, RFC 3339.
     pub now: String,
+}
+
+/// `sbom_profile`: what the SBOM lacks for the contract's profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileFact {
+    /// The profile (`bsi-tr-03183-2`).
+    pub profile: String,
+    /// Delivered components checked (the root and its run-time dependencies).
+    pub components: u64,
+    /// Components with missing fields (`SBOM` for document-level ones).
+    pub gaps: Vec<ProfileGapFact>,
+    /// Registry crates whose `.crate` archive was not in cargo's cache.
+    pub archives_missing: Vec<String>,
+}
+
+/// One entry of `sbom_profile.gaps`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileGapFact {
+    /// `name@version`, or `SBOM`.
+    pub component: String,
+    /// Field names (`creator`, `filename`, `hash`, `licence`, `source-uri`, `deployable-uri`, `sbom-creator`).
+    pub missing: Vec<String>,
 }
 
 /// One entry of `binaries`: a released executable and what it embeds.
@@ -319,6 +345,9 @@ pub struct SbomFact {
     pub licenses: BTreeMap<String, u64>,
     /// Packages without a license.
     pub unlicensed: Vec<String>,
+    /// The spec version of `sbom.cdx.json` (`1.5`, `1.6`, `1.7`).
+    #[serde(default)]
+    pub cyclonedx_version: String,
 }
 
 /// One entry of `metrics`.
@@ -430,7 +459,7 @@ impl Facts {
 }
 
 /// Top-level names rules may use (besides `it`).
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     "release",
     "packages",
     "artifacts",
@@ -445,6 +474,7 @@ pub const VARIABLES: [&str; 15] = [
     "provenance",
     "advisories",
     "binaries",
+    "sbom_profile",
     "now",
 ];
 
@@ -524,6 +554,15 @@ impl Facts {
                 not_in_binary: vec!["b@1.0.0 (crates.io)".into()],
                 unreadable: Some("specimen".into()),
             }],
+            sbom_profile: Some(ProfileFact {
+                profile: "bsi-tr-03183-2".into(),
+                components: 1,
+                gaps: vec![ProfileGapFact {
+                    component: "demo@1.1.0".into(),
+                    missing: vec!["hash".into()],
+                }],
+                archives_missing: vec!["serde@1.0.0".into()],
+            }),
             release: ReleaseFact {
                 id: "id".into(),
                 package: "demo".into(),
@@ -572,6 +611,7 @@ impl Facts {
                 by_source_kind: counts(&["registry", "path", "git"]),
                 licenses: counts(&["MIT"]),
                 unlicensed: vec!["demo@1.1.0".into()],
+                cyclonedx_version: "1.6".into(),
             },
             metrics: vec![metric.clone()],
             previous_metrics: Some(vec![metric]),

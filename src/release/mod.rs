@@ -351,7 +351,15 @@ impl Release {
                 canonical: canonical_sbom,
                 packages,
                 fact: sbom_fact,
-            } = sboms::render(&facts)?;
+                profile: sbom_profile,
+            } = sboms::render(
+                &facts,
+                &plan.contract.sbom,
+                sboms::Shipped {
+                    names: &names,
+                    embedded: &embedded,
+                },
+            )?;
 
             // ── schema lock ──────────────────────────────────────────────
             clock.start(Stage::SchemaLock);
@@ -439,6 +447,7 @@ impl Release {
             let gate_facts = Facts {
                 advisories,
                 binaries,
+                sbom_profile,
                 release: release_fact.clone(),
                 packages,
                 artifacts: artifacts.clone(),
@@ -696,6 +705,7 @@ mod tests {
                 ]
                 .into(),
                 unlicensed: Vec::new(),
+                cyclonedx_version: "1.6".into(),
             },
             metrics: vec![MetricFact {
                 name: "release.artifact.size".into(),

@@ -160,7 +160,14 @@ impl Release {
         )?;
 
         clock.start(Stage::Sbom);
-        let sbom = sboms::render(&facts)?;
+        let sbom = sboms::render(
+            &facts,
+            &plan.contract.sbom,
+            sboms::Shipped {
+                names: &names,
+                embedded: &embedded,
+            },
+        )?;
         // Each executable against this target's SBOM, as the merge will report it.
         let binaries = embedded
             .iter()

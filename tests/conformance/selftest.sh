@@ -58,6 +58,12 @@ reject() {
 }
 
 good cdx-json  "$S/good.cdx.json"  $CDX_CHECKS
+# CycloneDX 1.6 and 1.7 (relgate's default and newest): the strict schema of
+# each version, and a document out of that schema must fail it.
+good cdx-json  "$S/good-1.6.cdx.json"  $CDX_CHECKS
+good cdx-xml   "$S/good-1.7.cdx.xml"   $CDX_CHECKS
+reject cdx-json "$S/bad-1.6-authors.cdx.json" cyclonedx-schema
+reject cdx-xml  "$S/bad-1.7-order.cdx.xml"    cyclonedx-schema
 good cdx-xml   "$S/good.cdx.xml"   $CDX_CHECKS
 good spdx-json "$S/good.spdx.json" $SPDX_CHECKS
 good cdx-json  "$S/good-web-url-with-path-words.cdx.json" $CDX_CHECKS

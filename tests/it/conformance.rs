@@ -12,8 +12,24 @@ const FORMATS: [(&str, &str); 3] = [
 
 fn check_fixture(name: &str, extra: &[&str]) {
     let fx = Fixture::new(name);
-    for (format, kind) in FORMATS {
-        let doc = sbom(&fx.manifest(), format, extra);
+    let runs = FORMATS.iter().flat_map(|&(format, kind)| {
+        let versions: &[Option<&str>] = if kind.starts_with("cdx") {
+            &[Some("1.5"), None, Some("1.7")]
+        } else {
+            &[None]
+        };
+        versions.iter().map(move |v| (format, kind, *v))
+    });
+    for (format, kind, version) in runs {
+        let mut args = extra.to_vec();
+        if let Some(v) = version {
+            args.extend(["--spec-version", v]);
+        }
+        let doc = sbom(&fx.manifest(), format, &args);
+        if kind == "cdx-json" {
+            let want = version.unwrap_or("1.6");
+            assert_eq!(json(&doc)["specVersion"], want, "{name} {format}");
+        }
         let text = String::from_utf8_lossy(&doc);
         let tmp = fx
             .dir
@@ -27,7 +43,7 @@ fn check_fixture(name: &str, extra: &[&str]) {
             !text.contains(&tmp),
             "{name} {format}: the checkout path {tmp} leaked into the SBOM"
         );
-        validate(kind, &doc, &format!("{name} {format} {extra:?}"));
+        validate(kind, &doc, &format!("{name} {format} {args:?}"));
     }
 }
 

@@ -163,7 +163,12 @@ fn render_all(metadata: &serde_json::Value, lock: &str) -> BTreeMap<&'static str
     let model = relgate::analyze::sbom::model(&facts).unwrap();
     SbomFormat::ALL
         .iter()
-        .map(|f| (f.name(), relgate::emit::sbom(&model, *f).unwrap()))
+        .map(|f| {
+            (
+                f.name(),
+                relgate::emit::sbom(&model, *f, relgate::CdxVersion::default()).unwrap(),
+            )
+        })
         .collect()
 }
 

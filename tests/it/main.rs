@@ -10,6 +10,7 @@ mod conformance;
 mod corpus;
 mod determinism;
 mod interop;
+mod profile;
 mod provenance;
 mod readme;
 mod release;

@@ -4012,3 +4012,106 @@ fn the_bundle_carries_signed_verdicts_that_verify_and_the_ledger_still_binds() {
     std::fs::write(&bundle, &released).unwrap();
     assert_success(&ws.gate(&out, &[]));
 }
+
+/// `[sbom] profile = "bsi-tr-03183-2"`: the released executable's SHA-512
+/// and file properties are in sbom.cdx.json, and `sbom-profile` names every
+/// field the SBOM lacks until the package and the contract provide them.
+#[test]
+fn sbom_profile_names_missing_fields_until_the_release_provides_them() {
+    let ws = Ws::new();
+    // Any executable will do: the file's kind is read from its magic bytes.
+    let exe = ws.scratch("bin/demo-cli");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    std::fs::copy(Path::new("/bin/true"), &exe).unwrap();
+    let base = "version = 1\n[release]\nrun-tests = false\nbaseline = \"none\"\n[invariants.license-allowlist]\nallow = [\"MIT\"]\n[sbom]\nprofile = \"bsi-tr-03183-2\"\n";
+    let run = |contract: &str, out: &Path| {
+        ws.release_cmd(out)
+            .args(["--no-build", "--artifact"])
+            .arg(&exe)
+            .arg("--key")
+            .arg(&ws.key)
+            .args(["--contract", contract])
+            .output()
+            .unwrap()
+    };
+    let out = ws.scratch("rel-profile");
+    let o = run(&ws.contract("profile", base), &out);
+    let gate = assert_rejected(&out, &o, "sbom-profile");
+    let failures: Vec<&str> = rule(&gate, "sbom-profile")["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            "SBOM lacks sbom-creator",
+            "demo@0.2.0 lacks creator, source-uri, deployable-uri"
+        ],
+        "{gate:#}"
+    );
+    let sbom = std::fs::read(rejected(&out).join("sbom.cdx.json")).unwrap();
+    crate::support::validate("cdx-json", &sbom, "release sbom.cdx.json with the bsi profile");
+    let sbom = json(&sbom);
+    let root = &sbom["metadata"]["component"];
+    let want: String = sha2::Sha512::digest(std::fs::read(&exe).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(root["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["alg"] == "SHA-512" && h["content"] == want.as_str()));
+    let props: Vec<(&str, &str)> = root["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .collect();
+    for p in [
+        ("bsi:component:filename", "demo-cli"),
+        ("bsi:component:executable", "executable"),
+        ("bsi:component:archive", "no archive"),
+        ("bsi:component:structured", "unstructured"),
+    ] {
+        assert!(props.contains(&p), "{p:?} not in {props:?}");
+    }
+
+    // Without a profile nothing is checked, and the gate says so.
+    let out = ws.scratch("rel-no-profile");
+    let plain = base.replace("[sbom]\nprofile = \"bsi-tr-03183-2\"\n", "");
+    let o = ws.dry_run(&out, &["--contract", &ws.contract("no-profile", &plain)]);
+    assert_success(&o);
+    let r = rule(&read_json(&out.join("gate.json")), "sbom-profile").clone();
+    assert_eq!(r["status"], "skipped", "{r:#}");
+
+    // A creator and a repository in the manifest, a download URL in the contract: the profile is met.
+    ws.edit(
+        "Cargo.toml",
+        "license = \"MIT\"\n",
+        "license = \"MIT\"\nauthors = [\"Demo Team <demo@example.com>\"]\nrepository = \"https://github.com/example/demo\"\n",
+    );
+    ws.commit("creator and repository");
+    let full = format!("{base}download-url = \"https://example.com/demo/v{{version}}/{{file}}\"\n");
+    let out = ws.scratch("rel-profile-met");
+    let o = run(&ws.contract("profile-met", &full), &out);
+    assert_success(&o);
+    let gate = read_json(&out.join("gate.json"));
+    assert_eq!(rule(&gate, "sbom-profile")["status"], "pass", "{gate:#}");
+    let sbom = read_json(&out.join("sbom.cdx.json"));
+    let dist: Vec<&Value> = sbom["metadata"]["component"]["externalReferences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "distribution")
+        .collect();
+    assert_eq!(dist.len(), 1, "{sbom:#}");
+    assert_eq!(dist[0]["url"], "https://example.com/demo/v0.2.0/demo-cli");
+    assert_eq!(dist[0]["hashes"][0]["content"], want.as_str());
+    assert_eq!(
+        sbom["metadata"]["manufacturer"]["contact"][0]["email"],
+        "demo@example.com"
+    );
+}

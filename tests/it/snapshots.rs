@@ -6,7 +6,7 @@
 //! `cargo insta review`; the independent validators (conformance.rs) are
 //! what says the documents are right, these say they did not change.
 
-use relgate::{Env, SbomFormat, Scope};
+use relgate::{CdxVersion, Env, SbomFormat, Scope};
 
 use crate::support::Fixture;
 
@@ -36,9 +36,21 @@ fn snapshot(fixture: &str, extra: Scope) {
     facts.git = None;
     let model = relgate::analyze::sbom::model(&facts).unwrap();
     for format in SbomFormat::ALL {
-        let bytes = relgate::emit::sbom(&model, format).unwrap();
-        let name = format!("{}-{}", fixture.replace('/', "-"), format.file_name());
-        insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        let versions: &[CdxVersion] = if format.is_cyclonedx() {
+            &CdxVersion::ALL
+        } else {
+            &[CdxVersion::V1_6]
+        };
+        for &version in versions {
+            let bytes = relgate::emit::sbom(&model, format, version).unwrap();
+            let tag = if format.is_cyclonedx() {
+                format!("-{}", version.as_str())
+            } else {
+                String::new()
+            };
+            let name = format!("{}{tag}-{}", fixture.replace('/', "-"), format.file_name());
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
     }
 }
 

@@ -1,0 +1,150 @@
+//! The `.crate` archives cargo downloaded, for SBOM profiles that want the
+//! SHA-512 of each component's deployable form (BSI TR-03183-2).
+//!
+//! A registry package's sources are unpacked at
+//! `registry/src/<index>/<name>-<version>/`; cargo keeps the archive they
+//! came from at `registry/cache/<index>/<name>-<version>.crate`. Each archive
+//! is hashed once (SHA-256 and SHA-512 in one streamed pass), on as many
+//! threads as there are cores. The SHA-256 must equal the checksum Cargo.lock
+//! records, or the archive is not the one the lock file pinned: an error,
+//! never a document with a wrong hash. An archive that is not in cargo's
+//! cache (vendored sources, a cleaned cache) is reported as missing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::facts::{PackageId, ReleaseFacts};
+
+/// One archive, hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// `<name>-<version>.crate`.
+    pub filename: String,
+    /// Lowercase hex SHA-512.
+    pub sha512: String,
+}
+
+/// What was found for the asked packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Archives {
+    /// Hashed archives.
+    pub found: BTreeMap<PackageId, Archive>,
+    /// Registry packages whose archive is not in cargo's cache, with the path looked at.
+    pub missing: BTreeMap<PackageId, String>,
+}
+
+/// One package's outcome: its archive (none: not in the cache) and the path looked at.
+type Hashed = (PackageId, Option<Archive>, String);
+
+/// Where cargo keeps the archive of a package unpacked at `manifest`
+/// (`…/registry/src/<index>/<name>-<version>/Cargo.toml`); `None` when the
+/// sources are not in a registry cache layout.
+pub fn archive_path(manifest: &Path, name: &str, version: &str) -> Option<PathBuf> {
+    let pkg_dir = manifest.parent()?;
+    let index_dir = pkg_dir.parent()?;
+    let src = index_dir.parent()?;
+    if src.file_name()? != "src" {
+        return None;
+    }
+    let registry = src.parent()?;
+    Some(
+        registry
+            .join("cache")
+            .join(index_dir.file_name()?)
+            .join(format!("{name}-{version}.crate")),
+    )
+}
+
+/// Hashes the archive of every package in `ids` that has one (registry
+/// packages with a Cargo.lock checksum), in parallel.
+pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId]) -> Result<Archives> {
+    let jobs: Vec<(&PackageId, &Path, &str)> = ids
+        .iter()
+        .filter_map(|id| {
+            let p = facts.packages.get(*id)?;
+            Some((*id, p.archive.as_deref()?, p.checksum.as_deref()?))
+        })
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16)
+        .min(jobs.len().max(1));
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<Hashed>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(|j| one(*j)).collect::<Result<Vec<_>>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Inconsistent("an archive-hashing thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut out = Archives::default();
+    for r in results {
+        for (id, archive, looked) in r? {
+            match archive {
+                Some(a) => {
+                    out.found.insert(id, a);
+                }
+                None => {
+                    out.missing.insert(id, looked);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn one((id, path, locked): (&PackageId, &Path, &str)) -> Result<Hashed> {
+    let looked = path.display().to_string();
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((id.clone(), None, looked)),
+        _ => {}
+    }
+    let digest = super::artifacts::digest_file(path, String::new(), true)?;
+    if !digest.sha256.eq_ignore_ascii_case(locked) {
+        return Err(Error::Input {
+            what: "crate archive",
+            path: path.to_path_buf(),
+            reason: format!(
+                "its SHA-256 is {}, but Cargo.lock pins {id} at {locked}: the cached archive is not the one the lock file names",
+                digest.sha256
+            ),
+        });
+    }
+    let sha512 = digest
+        .sha512
+        .ok_or_else(|| Error::Inconsistent("SHA-512 was asked for and not computed".into()))?;
+    Ok((
+        id.clone(),
+        Some(Archive {
+            filename: format!("{}-{}.crate", id.name, id.version),
+            sha512,
+        }),
+        looked,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_path_follows_cargos_cache_layout() {
+        let m = Path::new("/h/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/itoa-1.0.15/Cargo.toml");
+        assert_eq!(
+            archive_path(m, "itoa", "1.0.15").unwrap(),
+            Path::new("/h/.cargo/registry/cache/index.crates.io-1949cf8c6b5b557f/itoa-1.0.15.crate")
+        );
+        assert_eq!(
+            archive_path(Path::new("/w/vendor/itoa/Cargo.toml"), "itoa", "1.0.15"),
+            None
+        );
+    }
+}
