@@ -257,7 +257,7 @@ struct SbomArgs {
     scope: ScopeArgs,
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "cyclonedx-json",
-          value_parser = ["cyclonedx-json", "cyclonedx-xml", "spdx-json"])]
+          value_parser = ["cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx3-json"])]
     format: String,
     /// Output file, or `-` for stdout (default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
