@@ -220,7 +220,10 @@ struct LicenseExpression {
     creation_info: &'static str,
     #[serde(rename = "simplelicensing_licenseExpression")]
     expression: String,
-    #[serde(rename = "simplelicensing_customIdToUri", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "simplelicensing_customIdToUri",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     custom_id_to_uri: Vec<DictionaryEntry>,
 }
 
@@ -368,10 +371,8 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
         id
     };
 
-    let id_of: BTreeMap<&str, &sbom::Component> = model
-        .all_components()
-        .map(|c| (c.bom_ref.as_str(), c))
-        .collect();
+    let id_of: BTreeMap<&str, &sbom::Component> =
+        model.all_components().map(|c| (c.bom_ref.as_str(), c)).collect();
 
     for c in model.all_components() {
         let pkg_id = ids.package(c);
@@ -428,23 +429,25 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
 
         if let License::Expression { expr, refs } = &c.license {
             let lic_id = ids.license(expr);
-            licenses.entry(lic_id.clone()).or_insert_with(|| LicenseExpression {
-                kind: "simplelicensing_LicenseExpression",
-                spdx_id: lic_id.clone(),
-                creation_info: CREATION_INFO,
-                expression: expr.clone(),
-                custom_id_to_uri: refs
-                    .iter()
-                    .map(|r| (r.id.clone(), ids.text(&r.id)))
-                    .collect::<BTreeMap<_, _>>()
-                    .into_iter()
-                    .map(|(key, value)| DictionaryEntry {
-                        kind: "DictionaryEntry",
-                        key,
-                        value,
-                    })
-                    .collect(),
-            });
+            licenses
+                .entry(lic_id.clone())
+                .or_insert_with(|| LicenseExpression {
+                    kind: "simplelicensing_LicenseExpression",
+                    spdx_id: lic_id.clone(),
+                    creation_info: CREATION_INFO,
+                    expression: expr.clone(),
+                    custom_id_to_uri: refs
+                        .iter()
+                        .map(|r| (r.id.clone(), ids.text(&r.id)))
+                        .collect::<BTreeMap<_, _>>()
+                        .into_iter()
+                        .map(|(key, value)| DictionaryEntry {
+                            kind: "DictionaryEntry",
+                            key,
+                            value,
+                        })
+                        .collect(),
+                });
             relationships.push(Relationship {
                 kind: "Relationship",
                 spdx_id: ids.relationship(c, "hasDeclaredLicense"),
@@ -518,13 +521,15 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
         })
         .collect();
     let data_license = ids.license("CC0-1.0");
-    licenses.entry(data_license.clone()).or_insert_with(|| LicenseExpression {
-        kind: "simplelicensing_LicenseExpression",
-        spdx_id: data_license.clone(),
-        creation_info: CREATION_INFO,
-        expression: "CC0-1.0".into(),
-        custom_id_to_uri: Vec::new(),
-    });
+    licenses
+        .entry(data_license.clone())
+        .or_insert_with(|| LicenseExpression {
+            kind: "simplelicensing_LicenseExpression",
+            spdx_id: data_license.clone(),
+            creation_info: CREATION_INFO,
+            expression: "CC0-1.0".into(),
+            custom_id_to_uri: Vec::new(),
+        });
 
     // Root package first, then the rest by id; everything else by id.
     let root_id = ids.package(root);
@@ -613,4 +618,286 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
         context: CONTEXT,
         graph,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::license::Extracted;
+    use crate::analyze::sbom::{Component, Edge};
+
+    fn component(name: &str, version: &str, license: License) -> Component {
+        let purl = format!("pkg:cargo/{name}@{version}");
+        Component {
+            bom_ref: purl.clone(),
+            purl,
+            spdx_id: format!("SPDXRef-Package-{name}-{version}"),
+            name: name.into(),
+            version: version.into(),
+            description: Some(format!("the {name} crate")),
+            kind: sbom::Kind::Library,
+            reach: Reach::Runtime,
+            source_kind: "registry",
+            supplier: Supplier::registry("crates.io", "https://crates.io"),
+            authors: vec!["Jane Doe <jane@example.com>".into()],
+            license,
+            sha256: Some("ab".repeat(32)),
+            download_url: Some(format!(
+                "https://crates.io/api/v1/crates/{name}/{version}/download"
+            )),
+            homepage: None,
+            repository: Some(format!("https://github.com/example/{name}")),
+            documentation: None,
+            workspace_member: false,
+        }
+    }
+
+    fn mit() -> License {
+        License::Expression {
+            expr: "MIT".into(),
+            refs: Vec::new(),
+        }
+    }
+
+    /// app → a (normal), app → b (build), a → c (normal); c has a LicenseRef.
+    fn model() -> Sbom {
+        let mut root = component("app", "1.0.0", mit());
+        root.kind = sbom::Kind::Application;
+        root.source_kind = "path";
+        root.sha256 = None;
+        root.download_url = None;
+        let a = component("a", "0.1.0", mit());
+        let mut b = component("b", "2.0.0", mit());
+        b.reach = Reach::Build;
+        let custom = Extracted {
+            id: "LicenseRef-c-0.3.0-LICENSE".into(),
+            name: "c license".into(),
+            text: "Do what you like.".into(),
+        };
+        let c = component(
+            "c",
+            "0.3.0",
+            License::Expression {
+                expr: "MIT AND LicenseRef-c-0.3.0-LICENSE".into(),
+                refs: vec![custom.clone()],
+            },
+        );
+        let edge = |normal, build| Edge {
+            normal,
+            build,
+            contains: false,
+        };
+        let mut edges: BTreeMap<String, BTreeMap<String, Edge>> = BTreeMap::new();
+        edges
+            .entry(root.bom_ref.clone())
+            .or_default()
+            .insert(a.bom_ref.clone(), edge(true, false));
+        edges
+            .entry(root.bom_ref.clone())
+            .or_default()
+            .insert(b.bom_ref.clone(), edge(false, true));
+        edges
+            .entry(a.bom_ref.clone())
+            .or_default()
+            .insert(c.bom_ref.clone(), edge(true, false));
+        edges.entry(b.bom_ref.clone()).or_default();
+        edges.entry(c.bom_ref.clone()).or_default();
+        Sbom {
+            root,
+            components: vec![a, b, c],
+            edges,
+            extracted: [(custom.id.clone(), custom)].into_iter().collect(),
+            timestamp: 1_700_000_000,
+            tool_version: "0.0.0-test",
+            target: "x86_64-unknown-linux-gnu".into(),
+            features: Vec::new(),
+            all_features: false,
+            no_default_features: false,
+            rustc_version: "1.80.0".into(),
+            git: None,
+            unlicensed: Vec::new(),
+            unknown_suppliers: Vec::new(),
+        }
+    }
+
+    fn graph(bytes: &[u8]) -> Vec<serde_json::Value> {
+        let doc: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(doc["@context"], CONTEXT);
+        doc["@graph"].as_array().unwrap().clone()
+    }
+
+    fn by_id(graph: &[serde_json::Value]) -> BTreeMap<String, serde_json::Value> {
+        graph
+            .iter()
+            .filter_map(|n| Some((n["spdxId"].as_str()?.to_owned(), n.clone())))
+            .collect()
+    }
+
+    #[test]
+    fn same_model_same_bytes_and_no_nil_uuid() {
+        let m = model();
+        let a = render(&m).unwrap();
+        assert_eq!(a, render(&m).unwrap());
+        let text = String::from_utf8(a).unwrap();
+        assert!(!text.contains(NIL_UUID), "{text}");
+        let ns = graph(text.as_bytes())[1]["spdxId"].as_str().unwrap().to_owned();
+        assert!(
+            ns.starts_with("https://spdx.org/spdxdocs/relgate/app-1.0.0-"),
+            "{ns}"
+        );
+        // Every id lives under the one namespace.
+        for n in graph(text.as_bytes()) {
+            if let Some(id) = n["spdxId"].as_str() {
+                assert!(id.starts_with(&ns), "{id} outside {ns}");
+            }
+        }
+    }
+
+    #[test]
+    fn different_content_different_namespace() {
+        let m = model();
+        let mut other = model();
+        other.timestamp += 1;
+        let ns = |b: Vec<u8>| graph(&b)[1]["spdxId"].clone();
+        assert_ne!(ns(render(&m).unwrap()), ns(render(&other).unwrap()));
+    }
+
+    #[test]
+    fn ids_and_bytes_do_not_depend_on_component_order() {
+        let m = model();
+        let mut shuffled = model();
+        shuffled.components.reverse();
+        assert_eq!(render(&m).unwrap(), render(&shuffled).unwrap());
+    }
+
+    #[test]
+    fn every_reference_is_defined_in_the_graph() {
+        let g = graph(&render(&model()).unwrap());
+        let ids = by_id(&g);
+        let defined = |x: &str| ids.contains_key(x) || x == NONE_ELEMENT;
+        let mut rels = 0;
+        for n in &g {
+            for key in ["from", "suppliedBy", "dataLicense"] {
+                if let Some(x) = n[key].as_str() {
+                    assert!(defined(x), "{key} {x} undefined");
+                }
+            }
+            for key in [
+                "to",
+                "rootElement",
+                "element",
+                "originatedBy",
+                "createdBy",
+                "createdUsing",
+            ] {
+                for x in n[key].as_array().into_iter().flatten() {
+                    assert!(defined(x.as_str().unwrap()), "{key} {x} undefined");
+                }
+            }
+            for e in n["simplelicensing_customIdToUri"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                assert!(defined(e["value"].as_str().unwrap()), "{e}");
+            }
+            if n["relationshipType"].is_string() {
+                rels += 1;
+            }
+            if n["type"] != "CreationInfo" {
+                assert_eq!(n["creationInfo"], CREATION_INFO, "{n}");
+            }
+        }
+        assert!(rels > 0);
+    }
+
+    #[test]
+    fn mapping() {
+        let g = graph(&render(&model()).unwrap());
+        let ids = by_id(&g);
+        let ns = g[1]["spdxId"].as_str().unwrap().to_owned();
+        let pkg = |name: &str| &ids[&format!("{ns}/SPDXRef-Package-{name}")];
+        let rel =
+            |from: &str, what: &str| ids.get(&format!("{ns}/Relationship-SPDXRef-Package-{from}-{what}"));
+
+        assert_eq!(g[0]["specVersion"], "3.0.1");
+        assert_eq!(g[0]["created"], "2023-11-14T22:13:20Z");
+        let app = pkg("app-1.0.0");
+        assert_eq!(app["software_primaryPurpose"], "application");
+        assert_eq!(app["software_packageUrl"], "pkg:cargo/app@1.0.0");
+        assert_eq!(g[2]["rootElement"][0], app["spdxId"]);
+
+        let runtime = rel("app-1.0.0", "dependsOn-runtime").unwrap();
+        assert_eq!(runtime["type"], "LifecycleScopedRelationship");
+        assert_eq!(runtime["scope"], "runtime");
+        assert_eq!(runtime["completeness"], "complete");
+        assert_eq!(runtime["to"][0], pkg("a-0.1.0")["spdxId"]);
+        let build = rel("app-1.0.0", "dependsOn-build").unwrap();
+        assert_eq!(build["scope"], "build");
+        assert_eq!(build["to"][0], pkg("b-2.0.0")["spdxId"]);
+        // A leaf: complete, to NoneElement; no build relationship.
+        let leaf = rel("c-0.3.0", "dependsOn-runtime").unwrap();
+        assert_eq!(leaf["to"], serde_json::json!([NONE_ELEMENT]));
+        assert_eq!(leaf["completeness"], "complete");
+        assert!(rel("c-0.3.0", "dependsOn-build").is_none());
+
+        // Declared license with its LicenseRef text.
+        let lic = rel("c-0.3.0", "hasDeclaredLicense").unwrap();
+        let expr = &ids[lic["to"][0].as_str().unwrap()];
+        assert_eq!(
+            expr["simplelicensing_licenseExpression"],
+            "MIT AND LicenseRef-c-0.3.0-LICENSE"
+        );
+        let entry = &expr["simplelicensing_customIdToUri"][0];
+        assert_eq!(entry["key"], "LicenseRef-c-0.3.0-LICENSE");
+        assert_eq!(
+            ids[entry["value"].as_str().unwrap()]["simplelicensing_licenseText"],
+            "Do what you like."
+        );
+        // One MIT expression element shared by app, a and b.
+        assert_eq!(
+            rel("a-0.1.0", "hasDeclaredLicense").unwrap()["to"],
+            rel("b-2.0.0", "hasDeclaredLicense").unwrap()["to"]
+        );
+
+        let a = pkg("a-0.1.0");
+        assert_eq!(a["verifiedUsing"][0]["algorithm"], "sha256");
+        assert_eq!(ids[a["suppliedBy"].as_str().unwrap()]["name"], "crates.io");
+        let author = &ids[a["originatedBy"][0].as_str().unwrap()];
+        assert_eq!(author["type"], "Person");
+        assert_eq!(author["externalIdentifier"][0]["identifier"], "jane@example.com");
+        assert_eq!(a["externalRef"][0]["externalRefType"], "vcs");
+        assert!(pkg("b-2.0.0")["comment"].as_str().unwrap().contains("Build-time"));
+    }
+
+    #[test]
+    fn workspace_root_contains_its_members_and_depends_on_nothing() {
+        let mut m = model();
+        let mut ws = component("ws", "1.0.0", License::None);
+        ws.spdx_id = "SPDXRef-Workspace-ws".into();
+        ws.purl = "pkg:generic/ws@1.0.0".into();
+        ws.bom_ref = ws.purl.clone();
+        ws.source_kind = "workspace";
+        ws.supplier = Supplier::unknown();
+        let old = std::mem::replace(&mut m.root, ws.clone());
+        m.edges.entry(ws.bom_ref.clone()).or_default().insert(
+            old.bom_ref.clone(),
+            Edge {
+                contains: true,
+                ..Edge::default()
+            },
+        );
+        m.components.push(old);
+        let g = graph(&render(&m).unwrap());
+        let ids = by_id(&g);
+        let ns = g[1]["spdxId"].as_str().unwrap().to_owned();
+        let contains = &ids[&format!("{ns}/Relationship-SPDXRef-Workspace-ws-contains")];
+        assert_eq!(contains["to"][0], format!("{ns}/SPDXRef-Package-app-1.0.0"));
+        assert!(!ids.contains_key(&format!(
+            "{ns}/Relationship-SPDXRef-Workspace-ws-dependsOn-runtime"
+        )));
+        assert!(ids[&format!("{ns}/SPDXRef-Workspace-ws")]
+            .get("suppliedBy")
+            .is_none());
+    }
 }
