@@ -848,7 +848,6 @@ def spdx3_json_checks(doc: Any) -> List[Tuple[str, Callable[[], None]]]:
             raise CheckFailed([f"unknown type (not in the SPDX 3.0.1 model): {u}" for u in unknown])
         state["objset"] = objset
 
-
     def need_objset():
         if "objset" not in state:
             raise CheckFailed(["not deserialised (see spdx3-deserialize)"])
