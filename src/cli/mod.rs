@@ -257,7 +257,7 @@ struct SbomArgs {
     scope: ScopeArgs,
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value = "cyclonedx-json",
-          value_parser = ["cyclonedx-json", "cyclonedx-xml", "spdx-json"])]
+          value_parser = ["cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx3-json"])]
     format: String,
     /// CycloneDX spec version (default 1.6; CycloneDX formats only).
     #[arg(long, value_name = "VERSION", value_parser = ["1.5", "1.6", "1.7"])]

@@ -75,14 +75,17 @@ pub enum SbomFormat {
     CycloneDxXml,
     /// SPDX 2.3 JSON.
     SpdxJson,
+    /// SPDX 3.0.1 JSON-LD.
+    Spdx3Json,
 }
 
 impl SbomFormat {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: [SbomFormat; 3] = [
+    pub const ALL: [SbomFormat; 4] = [
         SbomFormat::CycloneDxJson,
         SbomFormat::CycloneDxXml,
         SbomFormat::SpdxJson,
+        SbomFormat::Spdx3Json,
     ];
 
     /// The name used on the command line.
@@ -91,6 +94,7 @@ impl SbomFormat {
             SbomFormat::CycloneDxJson => "cyclonedx-json",
             SbomFormat::CycloneDxXml => "cyclonedx-xml",
             SbomFormat::SpdxJson => "spdx-json",
+            SbomFormat::Spdx3Json => "spdx3-json",
         }
     }
 
@@ -105,6 +109,7 @@ impl SbomFormat {
             SbomFormat::CycloneDxJson => "sbom.cdx.json",
             SbomFormat::CycloneDxXml => "sbom.cdx.xml",
             SbomFormat::SpdxJson => "sbom.spdx.json",
+            SbomFormat::Spdx3Json => "sbom.spdx3.json",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod gate;
 pub mod metrics;
 pub mod report;
 pub mod spdx;
+pub mod spdx3;
 pub mod strict_json;
 pub mod traces;
 pub mod vex;
@@ -24,6 +25,7 @@ pub fn sbom(model: &Sbom, format: SbomFormat, cdx: CdxVersion) -> Result<Vec<u8>
         SbomFormat::CycloneDxJson => cyclonedx::render(model, cyclonedx::Encoding::Json, cdx),
         SbomFormat::CycloneDxXml => cyclonedx::render(model, cyclonedx::Encoding::Xml, cdx),
         SbomFormat::SpdxJson => spdx::render(model),
+        SbomFormat::Spdx3Json => spdx3::render(model),
     }
 }
 
@@ -44,7 +46,7 @@ pub(crate) const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 /// (v5) UUID of the document's bytes: equal documents get equal ids, and the
 /// document is rendered once.
 pub(crate) fn stamp_content_uuid(mut doc: Vec<u8>) -> Result<Vec<u8>> {
-    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &Sha256::digest(&doc)).to_string();
+    let uuid = content_uuid(&doc);
     let at = doc
         .windows(NIL_UUID.len())
         .position(|w| w == NIL_UUID.as_bytes())
@@ -54,6 +56,11 @@ pub(crate) fn stamp_content_uuid(mut doc: Vec<u8>) -> Result<Vec<u8>> {
         })?;
     doc[at..at + NIL_UUID.len()].copy_from_slice(uuid.as_bytes());
     Ok(doc)
+}
+
+/// The name-based (v5) UUID of a rendered document's bytes.
+pub(crate) fn content_uuid(doc: &[u8]) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, &Sha256::digest(doc)).to_string()
 }
 
 /// Whether a string is an absolute URL worth putting in a document.

@@ -2,12 +2,12 @@
 """Independent SBOM conformance checker for relgate's integration tests.
 
 Usage: python check_sbom.py KIND FILE
-  KIND: cdx-json | cdx-xml | spdx-json
+  KIND: cdx-json | cdx-xml | spdx-json | spdx3-json
 
 Runs every applicable check against FILE using third-party validators that are
 pinned in requirements.txt next to this script (cyclonedx-python-lib,
-spdx-tools, ntia-conformance-checker, packageurl-python, license-expression)
-plus a few semantic checks written here.  Prints one line per check:
+spdx-tools, ntia-conformance-checker, packageurl-python, license-expression,
+spdx-python-model for SPDX 3) plus a few semantic checks written here.  Prints one line per check:
 
   PASS <check>
   FAIL <check>: <reason, first few errors>
@@ -34,8 +34,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
-KINDS = ("cdx-json", "cdx-xml", "spdx-json")
-USAGE = "usage: check_sbom.py {cdx-json|cdx-xml|spdx-json} FILE"
+KINDS = ("cdx-json", "cdx-xml", "spdx-json", "spdx3-json")
+USAGE = "usage: check_sbom.py {cdx-json|cdx-xml|spdx-json|spdx3-json} FILE"
 
 HERE = Path(__file__).resolve().parent
 # The direct validator dependencies whose installed version must equal the pin
@@ -46,6 +46,7 @@ PINNED_DIRECT = (
     "ntia-conformance-checker",
     "packageurl-python",
     "license-expression",
+    "spdx-python-model",
 )
 
 MAX_ERRORS = 5  # errors quoted per FAIL line
@@ -781,6 +782,243 @@ def spdx_json_checks(doc: Any, path: Path) -> List[Tuple[str, Callable[[], None]
 
 
 # --------------------------------------------------------------------------
+# SPDX 3.0.1 JSON-LD
+# --------------------------------------------------------------------------
+
+SPDX3_CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+# Named individuals a reference may name instead of an element in the graph.
+SPDX3_INDIVIDUALS = {
+    "NoneElement",
+    "NoAssertionElement",
+    "expandedlicensing_NoneLicense",
+    "expandedlicensing_NoAssertionLicense",
+}
+# Properties (compact names, as relgate writes them) whose values name elements.
+SPDX3_REF_ONE = ("from", "suppliedBy", "dataLicense", "creationInfo")
+SPDX3_REF_MANY = ("to", "rootElement", "element", "originatedBy", "createdBy", "createdUsing")
+
+
+def spdx3_json_checks(doc: Any) -> List[Tuple[str, Callable[[], None]]]:
+    """spdx-python-model (SPDX's own generated bindings) plus semantic checks.
+
+    The bindings' JSON-LD deserializer is strict: an unknown type or
+    property, a value of the wrong type, an enum value outside the
+    vocabulary or a node that needs an IRI and has none raises. Their
+    validation of required and maximum cardinalities runs when an object is
+    encoded, so every object is encoded on its own, and then the whole set
+    is re-serialised and read back to check that no element is lost.
+    """
+    state: dict = {}
+    graph = doc.get("@graph") if isinstance(doc.get("@graph"), list) else []
+    nodes = [n for n in graph if isinstance(n, dict)]
+
+    def model():
+        if "model" not in state:
+            state["model"] = _import("spdx_python_model.bindings.v3_0_1.model")
+        return state["model"]
+
+    def load(data: Any):
+        m = model()
+        objset = m.SHACLObjectSet()
+        m.JSONLDDeserializer().deserialize_data(data, objset)
+        return objset
+
+    def deserialize() -> None:
+        m = model()
+        problems = []
+        if doc.get("@context") != SPDX3_CONTEXT:
+            problems.append(f"@context is {doc.get('@context')!r}, expected {SPDX3_CONTEXT!r}")
+        extra = sorted(set(doc) - {"@context", "@graph"})
+        if extra:
+            problems.append(f"unexpected top-level keys {extra}")
+        if not isinstance(doc.get("@graph"), list) or not doc["@graph"]:
+            problems.append("no @graph list")
+        _require(problems)
+        try:
+            objset = load(doc)
+        except Exception as e:
+            raise CheckFailed([f"JSONLDDeserializer rejected the document: {type(e).__name__}: {e}"])
+        # The bindings read a node of an unknown IRI type as an extensible
+        # object (SPDX 3 extensions); relgate writes none, so here any such
+        # node is an unknown type.
+        unknown = sorted(
+            f"{o.get_type()} {o._id}" for o in objset.foreach() if isinstance(o, m.SHACLExtensibleObject)
+        )
+        if unknown:
+            raise CheckFailed([f"unknown type (not in the SPDX 3.0.1 model): {u}" for u in unknown])
+        state["objset"] = objset
+
+    def need_objset():
+        if "objset" not in state:
+            raise CheckFailed(["not deserialised (see spdx3-deserialize)"])
+        return state["objset"]
+
+    def validate() -> None:
+        m = model()
+        objset = need_objset()
+        problems = []
+        n = 0
+        objs = sorted(objset.foreach(), key=lambda o: str(o._id))
+        for obj in objs:
+            n += 1
+            # Encode this object alone: the others count as written, so a
+            # reference to them is an IRI and each error names its object.
+            st = m.EncodeState(objset)
+            st.written_objects = {o for o in objs if o is not obj}
+            try:
+                obj.encode(m.JSONLDEncoder(), st)
+            except Exception as e:
+                problems.append(f"{obj.get_compact_type() or obj.get_type()} {obj._id}: {type(e).__name__}: {e}")
+        if n == 0:
+            problems.append("no objects")
+        _require(problems)
+
+    def roundtrip() -> None:
+        m = model()
+        objset = need_objset()
+        try:
+            data = m.JSONLDSerializer().serialize_data(objset, force_at_graph=True)
+            again = load(json.loads(json.dumps(data)))
+        except Exception as e:
+            raise CheckFailed([f"re-serialisation failed: {type(e).__name__}: {e}"])
+
+        def elements(objs) -> dict:
+            return {
+                o._id: (o.get_compact_type() or o.get_type())
+                for o in objs
+                if o._id and not str(o._id).startswith("_:")
+            }
+
+        want = {n.get("spdxId"): n.get("type") for n in nodes if n.get("spdxId")}
+        have = elements(again.foreach())
+        problems = [f"{i} ({t}) lost in the round trip" for i, t in sorted(want.items()) if i not in have]
+        problems += [
+            f"{i} was {t}, round trip made it {have[i]}"
+            for i, t in sorted(want.items())
+            if i in have and have[i] != t
+        ]
+        if len(list(again.foreach())) < len(nodes):
+            problems.append(f"{len(nodes)} graph nodes in, {len(list(again.foreach()))} objects after the round trip")
+        _require(problems)
+
+    def spec_version() -> None:
+        infos = [n for n in nodes if n.get("type") == "CreationInfo"]
+        problems = [] if infos else ["no CreationInfo"]
+        for n in infos:
+            if n.get("specVersion") != "3.0.1":
+                problems.append(f"CreationInfo {n.get('@id')!r}: specVersion {n.get('specVersion')!r}, expected '3.0.1'")
+        _require(problems)
+
+    def ids() -> dict:
+        out = {}
+        for n in nodes:
+            for key in ("spdxId", "@id"):
+                if isinstance(n.get(key), str):
+                    out[n[key]] = n
+        return out
+
+    def refs() -> None:
+        defined = ids()
+        problems = []
+        seen = set()
+        for i, n in enumerate(nodes):
+            sid = n.get("spdxId") or n.get("@id")
+            if sid in seen:
+                problems.append(f"$.@graph[{i}]: id {sid!r} defined twice")
+            seen.add(sid)
+            label = f"$.@graph[{i}] ({n.get('type')} {sid})"
+            for key in SPDX3_REF_ONE + SPDX3_REF_MANY:
+                if key not in n:
+                    continue
+                vals = n[key] if isinstance(n[key], list) else [n[key]]
+                for v in vals:
+                    if isinstance(v, dict):
+                        continue  # an inline object, checked by the bindings
+                    if v not in defined and v not in SPDX3_INDIVIDUALS:
+                        problems.append(f"{label}.{key} {v!r} matches no element in the graph")
+            for e in n.get("simplelicensing_customIdToUri", []) or []:
+                v = e.get("value") if isinstance(e, dict) else None
+                if v not in defined:
+                    problems.append(f"{label}.simplelicensing_customIdToUri {e!r} matches no element in the graph")
+        if not any("relationshipType" in n for n in nodes):
+            problems.append("no relationships")
+        _require(problems)
+
+    def packages() -> List[Tuple[str, dict]]:
+        return [
+            (f"$.@graph[{i}] ({n.get('name')!r})", n)
+            for i, n in enumerate(graph)
+            if isinstance(n, dict) and n.get("type") == "software_Package"
+        ]
+
+    def purls() -> None:
+        problems = []
+        pkgs = packages()
+        if not pkgs:
+            problems.append("document has no software_Package")
+        for where, p in pkgs:
+            err = check_purl(p.get("software_packageUrl"), f"{where}.software_packageUrl")
+            if err:
+                problems.append(err)
+        _require(problems)
+
+    def versions() -> None:
+        problems = []
+        for where, p in packages():
+            v = p.get("software_packageVersion")
+            if not isinstance(v, str) or not v.strip():
+                problems.append(f"{where}: missing software_packageVersion")
+        _require(problems)
+
+    def licenses() -> None:
+        defined = ids()
+        problems = []
+        for i, n in enumerate(nodes):
+            if n.get("type") != "simplelicensing_LicenseExpression":
+                continue
+            where = f"$.@graph[{i}].simplelicensing_licenseExpression"
+            expr = n.get("simplelicensing_licenseExpression")
+            if not isinstance(expr, str):
+                problems.append(f"{where}: {expr!r} is not a string")
+                continue
+            mapped = {}
+            for e in n.get("simplelicensing_customIdToUri", []) or []:
+                if isinstance(e, dict):
+                    mapped[e.get("key")] = e.get("value")
+            undeclared = [
+                r
+                for r in LICENSEREF_RE.findall(expr)
+                if r not in mapped
+                or defined.get(mapped[r], {}).get("type") != "simplelicensing_SimpleLicensingText"
+            ]
+            if undeclared:
+                problems.append(
+                    f"{where}: {expr!r} uses LicenseRef(s) {undeclared} not mapped by "
+                    f"simplelicensing_customIdToUri to a simplelicensing_SimpleLicensingText"
+                )
+                continue
+            substituted = LICENSEREF_RE.sub("MIT", expr)
+            err = license_expression_problem(substituted, where)
+            if err:
+                if substituted != expr:
+                    err += f" (after substituting declared LicenseRefs in {expr!r})"
+                problems.append(err)
+        _require(problems)
+
+    return [
+        ("spdx3-deserialize", deserialize),
+        ("spdx3-validate", validate),
+        ("spdx3-roundtrip", roundtrip),
+        ("spec-version", spec_version),
+        ("relationship-refs", refs),
+        ("purl", purls),
+        ("version", versions),
+        ("license", licenses),
+        ("no-absolute-paths", lambda: _require(abs_path_problems(walk_strings(doc)))),
+    ]
+
+
+# --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
 
@@ -816,7 +1054,7 @@ def main(argv: List[str]) -> int:
         return 2
 
     checks: List[Tuple[str, Callable[[], None]]] = [("validator-versions", check_validator_versions)]
-    if kind in ("cdx-json", "spdx-json"):
+    if kind in ("cdx-json", "spdx-json", "spdx3-json"):
         try:
             doc = json.loads(raw)
             if not isinstance(doc, dict):
@@ -825,7 +1063,12 @@ def main(argv: List[str]) -> int:
             checks.append(("parse", lambda e=e: _require([f"invalid JSON: {e}"])))
             return 0 if run_checks(checks) else 1
         checks.append(("parse", lambda: None))
-        checks += cdx_json_checks(doc, raw) if kind == "cdx-json" else spdx_json_checks(doc, path)
+        if kind == "cdx-json":
+            checks += cdx_json_checks(doc, raw)
+        elif kind == "spdx-json":
+            checks += spdx_json_checks(doc, path)
+        else:
+            checks += spdx3_json_checks(doc)
     else:
         try:
             root = ET.fromstring(raw.encode("utf-8"))

@@ -31,6 +31,7 @@ bad() {
 
 CDX_CHECKS="validator-versions parse cyclonedx-schema cyclonedx-deserialize bom-ref-unique dependency-refs purl version license no-absolute-paths"
 SPDX_CHECKS="validator-versions parse pyspdxtools ntia spdxid-unique relationship-refs purl license no-absolute-paths"
+SPDX3_CHECKS="validator-versions parse spdx3-deserialize spdx3-validate spdx3-roundtrip spec-version relationship-refs purl version license no-absolute-paths"
 
 # good KIND FILE CHECKS...: exit 0, no FAIL line, a PASS line for every check.
 good() {
@@ -66,6 +67,7 @@ reject cdx-json "$S/bad-1.6-authors.cdx.json" cyclonedx-schema
 reject cdx-xml  "$S/bad-1.7-order.cdx.xml"    cyclonedx-schema
 good cdx-xml   "$S/good.cdx.xml"   $CDX_CHECKS
 good spdx-json "$S/good.spdx.json" $SPDX_CHECKS
+good spdx3-json "$S/good.spdx3.json" $SPDX3_CHECKS
 good cdx-json  "$S/good-web-url-with-path-words.cdx.json" $CDX_CHECKS
 
 reject cdx-json "$S/bad-dup-bomref.cdx.json"     bom-ref-unique
@@ -97,6 +99,44 @@ reject spdx-json "$S/bad-no-purl.spdx.json"               purl
 reject spdx-json "$S/bad-abs-path.spdx.json"              no-absolute-paths
 reject spdx-json "$S/bad-subsecond.spdx.json"             pyspdxtools
 
+# reject_msg KIND FILE CHECK TEXT: as reject, and the FAIL line names TEXT
+# (so a bindings rejection is for the reason the sample was written for).
+reject_msg() {
+    local kind=$1 file=$2 check=$3 text=$4
+    local out="$TMP/out" rc
+    "$PY" "$CHECK" "$kind" "$file" >"$out" 2>&1; rc=$?
+    if [ $rc -eq 1 ] && grep "^FAIL $check: " "$out" | grep -qF "$text"; then
+        ok "bad   $(basename "$file") ($kind) -> FAIL $check: ...$text..."
+    else
+        bad "bad   $(basename "$file") ($kind): rc=$rc, expected exit 1 with 'FAIL $check: ...$text...'" "$out"
+    fi
+}
+
+# SPDX 3: the bindings (spdx-python-model) reject each of these for its own
+# reason; the rest pass the bindings and only relgate's semantic checks
+# catch them.
+reject_msg spdx3-json "$S/bad-wrong-type.spdx3.json"       spdx3-deserialize "Value must be of type str"
+reject_msg spdx3-json "$S/bad-unknown-property.spdx3.json" spdx3-deserialize "Unknown property 'software_packageVersoin'"
+reject_msg spdx3-json "$S/bad-unknown-type.spdx3.json"     spdx3-deserialize "JSONLDDeserializer rejected"
+reject_msg spdx3-json "$S/bad-extension-type.spdx3.json"   spdx3-deserialize "unknown type (not in the SPDX 3.0.1 model)"
+reject_msg spdx3-json "$S/bad-enum.spdx3.json"             spdx3-deserialize "'dependsOnn' is not a valid value"
+reject_msg spdx3-json "$S/bad-no-creationinfo.spdx3.json"  spdx3-validate    "Property 'creationInfo' in software_Package"
+for f in bad-dangling-rel bad-purl bad-undeclared-licenseref bad-spec-version bad-abs-path bad-no-version; do
+    out="$TMP/out"
+    "$PY" "$CHECK" spdx3-json "$S/$f.spdx3.json" >"$out" 2>&1
+    if grep -q '^FAIL spdx3-' "$out"; then
+        bad "bad   $f.spdx3.json: meant to pass the bindings and fail only a semantic check" "$out"
+    else
+        ok "bad   $f.spdx3.json passes the bindings"
+    fi
+done
+reject_msg spdx3-json "$S/bad-dangling-rel.spdx3.json"          relationship-refs "SPDXRef-Package-undefined-9.9.9' matches no element"
+reject spdx3-json "$S/bad-purl.spdx3.json"                      purl
+reject spdx3-json "$S/bad-undeclared-licenseref.spdx3.json"     license
+reject spdx3-json "$S/bad-spec-version.spdx3.json"              spec-version
+reject spdx3-json "$S/bad-abs-path.spdx3.json"                  no-absolute-paths
+reject spdx3-json "$S/bad-no-version.spdx3.json"                version
+
 # The tools pick their parser from the file name: a good SPDX file without a
 # .json suffix must still pass.
 cp "$S/good.spdx.json" "$TMP/sbom-without-suffix"
@@ -111,6 +151,13 @@ if [ $rc -eq 1 ] && grep -q '^FAIL cyclonedx-schema: MISSING VALIDATOR' "$out" \
     ok "missing validator modules -> FAIL ... MISSING VALIDATOR"
 else
     bad "missing validator modules: rc=$rc, expected exit 1 with MISSING VALIDATOR lines" "$out"
+fi
+"$PY" -S "$CHECK" spdx3-json "$S/good.spdx3.json" >"$out" 2>&1; rc=$?
+if [ $rc -eq 1 ] && grep -q '^FAIL spdx3-deserialize: MISSING VALIDATOR' "$out" \
+    && grep -q '^FAIL validator-versions: MISSING VALIDATOR' "$out"; then
+    ok "missing SPDX 3 bindings -> FAIL spdx3-deserialize: MISSING VALIDATOR"
+else
+    bad "missing SPDX 3 bindings: rc=$rc, expected exit 1 with MISSING VALIDATOR lines" "$out"
 fi
 
 # intoto_interop.py's reference modules (in_toto, securesystemslib,

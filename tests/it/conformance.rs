@@ -1,13 +1,15 @@
 //! Every fixture, every format, through the independent validators
 //! (cyclonedx-python-lib JSON/XML schema, pyspdxtools, ntia-conformance-checker,
-//! packageurl-python, license-expression) via tests/conformance/check_sbom.py.
+//! packageurl-python, license-expression, and the SPDX 3 Python bindings
+//! spdx-python-model) via tests/conformance/check_sbom.py.
 
 use crate::support::{json, sbom, validate, Fixture};
 
-const FORMATS: [(&str, &str); 3] = [
+const FORMATS: [(&str, &str); 4] = [
     ("cyclonedx-json", "cdx-json"),
     ("cyclonedx-xml", "cdx-xml"),
     ("spdx-json", "spdx-json"),
+    ("spdx3-json", "spdx3-json"),
 ];
 
 fn check_fixture(name: &str, extra: &[&str]) {

@@ -11,7 +11,7 @@ use relgate::{SbomFormat, Scope};
 
 use crate::support::{relgate, sbom, Fixture};
 
-const FORMATS: [&str; 3] = ["cyclonedx-json", "cyclonedx-xml", "spdx-json"];
+const FORMATS: [&str; 4] = ["cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx3-json"];
 
 #[test]
 fn two_runs_give_identical_bytes() {
@@ -45,6 +45,8 @@ fn source_date_epoch_sets_the_document_timestamps() {
     assert!(cdx.contains("\"timestamp\": \"2023-11-14T22:13:20Z\""), "{cdx}");
     let spdx = String::from_utf8(sbom(&fx.manifest(), "spdx-json", &[])).unwrap();
     assert!(spdx.contains("\"created\": \"2023-11-14T22:13:20Z\""), "{spdx}");
+    let spdx3 = String::from_utf8(sbom(&fx.manifest(), "spdx3-json", &[])).unwrap();
+    assert!(spdx3.contains("\"created\": \"2023-11-14T22:13:20Z\""), "{spdx3}");
     // A different timestamp is a different document: serial number and namespace change too.
     let out = relgate()
         .env("SOURCE_DATE_EPOCH", "1700000001")

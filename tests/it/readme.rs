@@ -34,6 +34,8 @@ fn readme_examples_run_as_written() {
             let doc = std::fs::read(cwd.join(&args[i + 1])).expect("the example's output file");
             let kind = if args.iter().any(|a| a == "spdx-json") {
                 "spdx-json"
+            } else if args.iter().any(|a| a == "spdx3-json") {
+                "spdx3-json"
             } else {
                 "cdx-json"
             };
@@ -60,6 +62,7 @@ fn sbom_interface_is_the_documented_one() {
         "cyclonedx-json",
         "cyclonedx-xml",
         "spdx-json",
+        "spdx3-json",
     ] {
         assert!(help.contains(flag), "`relgate sbom --help` lacks {flag}:\n{help}");
     }

@@ -129,6 +129,7 @@ pub fn validate(kind: &str, doc: &[u8], label: &str) {
     let file = dir.path().join(match kind {
         "cdx-xml" => "sbom.cdx.xml",
         "spdx-json" => "sbom.spdx.json",
+        "spdx3-json" => "sbom.spdx3.json",
         _ => "sbom.cdx.json",
     });
     std::fs::write(&file, doc).unwrap();
