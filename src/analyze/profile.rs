@@ -72,7 +72,7 @@ impl Field {
     pub fn explain(self) -> &'static str {
         match self {
             Field::SbomCreator => "the SBOM creator's e-mail or URL (TR-03183-2 §5.2.1): the root package's supplier (`authors` e-mail, `repository`/`homepage`, or the workspace's `supplier` metadata)",
-            Field::Creator => "the component creator's e-mail or URL (§5.2.2): from `authors` e-mails, else `repository` or `homepage`",
+            Field::Creator => "the component creator's e-mail or URL (§5.2.2): the supplier's e-mail (`authors`), else its URL, `homepage` or `repository`",
             Field::Filename => "the deployable form's file name (§5.2.2): `<name>-<version>.crate` for a registry crate, the released binary's name for the root",
             Field::Hash => "SHA-512 of the deployable form (§5.2.2), with its executable, archive and structured properties: the `.crate` cargo downloaded (its SHA-256 checked against Cargo.lock), or the released binary",
             Field::Licence => "distribution licences as an SPDX expression (§5.2.2): `license` or `license-file`",
@@ -151,9 +151,28 @@ pub fn gaps(model: &Sbom) -> Vec<Gap> {
     out
 }
 
-/// Whether the component's supplier can be reached by e-mail or URL.
+/// Whether the component's creator can be reached by e-mail or URL.
 pub fn has_contact(c: &Component) -> bool {
-    c.supplier.email.is_some() || c.supplier.url.as_deref().is_some_and(valid_url)
+    c.supplier.email.is_some() || creator_url(c).is_some()
+}
+
+/// The creator's URL for a profile (TR-03183-2: "the creator's home page or
+/// the project's web page" when there is no e-mail): the supplier's URL,
+/// else `homepage`, else `repository`.
+pub fn creator_url(c: &Component) -> Option<&str> {
+    [&c.supplier.url, &c.homepage, &c.repository]
+        .into_iter()
+        .find_map(|u| u.as_deref().filter(|u| valid_url(u)))
+}
+
+/// The component's supplier as its creator: with [`creator_url`] when it has
+/// no URL of its own.
+pub fn creator(c: &Component) -> crate::analyze::supplier::Supplier {
+    let mut s = c.supplier.clone();
+    if s.url.is_none() {
+        s.url = creator_url(c).map(str::to_owned);
+    }
+    s
 }
 
 /// The URI of the component's source code: its repository, else the

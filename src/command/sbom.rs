@@ -12,13 +12,14 @@ use crate::{CdxVersion, Env, Error, Result, SbomFormat, Scope};
 pub fn check_profile_format(profile: Profile, format: SbomFormat, cdx: CdxVersion) -> Result<()> {
     let ok = match format {
         SbomFormat::CycloneDxJson | SbomFormat::CycloneDxXml => cdx.has_1_6(),
-        _ => false,
+        SbomFormat::Spdx3Json => true,
+        SbomFormat::SpdxJson => false,
     };
     if ok {
         return Ok(());
     }
     Err(Error::InvalidOption(format!(
-        "the {} profile needs CycloneDX 1.6 or later (SPDX 2.3 and CycloneDX 1.5 cannot hold its fields); got {}{}",
+        "the {} profile needs CycloneDX 1.6 or later or SPDX 3.0.1 (spdx3-json): SPDX 2.3 and CycloneDX 1.5 cannot hold its fields; got {}{}",
         profile.name(),
         format.name(),
         if format.is_cyclonedx() {

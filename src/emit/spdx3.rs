@@ -102,6 +102,7 @@ enum Node {
     Sbom(Collection),
     Agent(Agent),
     Package(Box<Package>),
+    File(Box<File>),
     LicenseExpression(LicenseExpression),
     LicensingText(LicensingText),
     Relationship(Relationship),
@@ -188,6 +189,25 @@ struct Package {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     originated_by: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    verified_using: Vec<Hash>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_ref: Vec<ExternalRef>,
+}
+
+/// A `software_File`: a component's deployable form (with a profile).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    spdx_id: String,
+    creation_info: &'static str,
+    name: String,
+    comment: &'static str,
+    #[serde(rename = "software_primaryPurpose")]
+    primary_purpose: &'static str,
+    #[serde(rename = "software_additionalPurpose")]
+    additional_purpose: Vec<&'static str>,
     verified_using: Vec<Hash>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_ref: Vec<ExternalRef>,
@@ -291,6 +311,9 @@ impl Ids {
             digest(&[kind, name, email.unwrap_or("")])
         )
     }
+    fn file(&self, c: &sbom::Component, filename: &str) -> String {
+        format!("{}/File-{}-{}", self.ns, c.spdx_id, digest(&[filename]))
+    }
     fn relationship(&self, from: &sbom::Component, what: &str) -> String {
         format!("{}/Relationship-{}-{what}", self.ns, from.spdx_id)
     }
@@ -350,26 +373,44 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
     let mut packages = Vec::new();
     let mut relationships = Vec::new();
 
+    let profile = model.profile.is_some();
     let mut agent = |s: &Supplier| -> String {
         let kind = agent_kind(s.kind);
-        let id = ids.agent(kind, &s.name, s.email.as_deref());
+        let id = ids.agent(
+            kind,
+            &s.name,
+            s.email.as_deref().or(s.url.as_deref().filter(|_| profile)),
+        );
+        let mut external_identifier: Vec<ExternalIdentifier> = s
+            .email
+            .iter()
+            .map(|e| ExternalIdentifier {
+                kind: "ExternalIdentifier",
+                external_identifier_type: "email",
+                identifier: e.clone(),
+            })
+            .collect();
+        // A profile wants a creator reachable by e-mail, else by URL.
+        if profile && external_identifier.is_empty() {
+            external_identifier.extend(s.url.iter().filter(|u| valid_url(u)).map(|u| ExternalIdentifier {
+                kind: "ExternalIdentifier",
+                external_identifier_type: "urlScheme",
+                identifier: u.clone(),
+            }));
+        }
         agents.entry(id.clone()).or_insert_with(|| Agent {
             kind,
             spdx_id: id.clone(),
             creation_info: CREATION_INFO,
             name: s.name.clone(),
-            external_identifier: s
-                .email
-                .iter()
-                .map(|e| ExternalIdentifier {
-                    kind: "ExternalIdentifier",
-                    external_identifier_type: "email",
-                    identifier: e.clone(),
-                })
-                .collect(),
+            external_identifier,
         });
         id
     };
+    let mut files = Vec::new();
+    // The SBOM's creator (BSI TR-03183-2 §5.2.1): the root's supplier, beside relgate.
+    let sbom_creator = (profile && model.root.supplier.origin != Origin::Unknown)
+        .then(|| agent(&crate::analyze::profile::creator(&model.root)));
 
     let id_of: BTreeMap<&str, &sbom::Component> =
         model.all_components().map(|c| (c.bom_ref.as_str(), c)).collect();
@@ -377,7 +418,7 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
     for c in model.all_components() {
         let pkg_id = ids.package(c);
         let supplied_by = (c.supplier.origin != Origin::Unknown).then(|| agent(&c.supplier));
-        let originated_by: Vec<String> = c
+        let mut originated_by: Vec<String> = c
             .authors
             .iter()
             .filter_map(|a| Supplier::from_author(a))
@@ -385,6 +426,18 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // The component's creator (§5.2.2): with a profile, the supplier
+        // when `authors` name no one.
+        let reachable = c
+            .authors
+            .iter()
+            .any(|a| Supplier::from_author(a).is_some_and(|s| s.email.is_some()));
+        if profile && !reachable && c.supplier.origin != Origin::Unknown {
+            let creator = agent(&crate::analyze::profile::creator(c));
+            if !originated_by.contains(&creator) {
+                originated_by.push(creator);
+            }
+        }
         let mut external_ref = Vec::new();
         for (kind, url) in [("vcs", &c.repository), ("documentation", &c.documentation)] {
             if let Some(u) = url.as_ref().filter(|u| valid_url(u)) {
@@ -394,6 +447,64 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
                     locator: vec![u.clone()],
                 });
             }
+        }
+        if profile {
+            if let Some(u) = crate::analyze::profile::source_uri(c) {
+                external_ref.push(ExternalRef {
+                    kind: "ExternalRef",
+                    external_ref_type: "sourceArtifact",
+                    locator: vec![u.to_owned()],
+                });
+            }
+        }
+        let mut artifacts = BTreeSet::new();
+        for d in &c.deployables {
+            let id = ids.file(c, &d.filename);
+            let mut additional = Vec::new();
+            if d.executable {
+                additional.push("executable");
+            }
+            if d.archive {
+                additional.push("archive");
+            }
+            additional.push(if d.structured { "container" } else { "firmware" });
+            files.push(File {
+                kind: "software_File",
+                spdx_id: id.clone(),
+                creation_info: CREATION_INFO,
+                name: d.filename.clone(),
+                comment:
+                    "software_additionalPurpose field is used to indicate the properties of BSI TR-03183-2",
+                primary_purpose: if d.executable { "executable" } else { "archive" },
+                additional_purpose: additional,
+                verified_using: vec![Hash {
+                    kind: "Hash",
+                    algorithm: "sha512",
+                    hash_value: d.sha512.clone(),
+                }],
+                external_ref: d
+                    .url
+                    .iter()
+                    .map(|u| ExternalRef {
+                        kind: "ExternalRef",
+                        external_ref_type: "binaryArtifact",
+                        locator: vec![u.clone()],
+                    })
+                    .collect(),
+            });
+            artifacts.insert(id);
+        }
+        if !artifacts.is_empty() {
+            relationships.push(Relationship {
+                kind: "Relationship",
+                spdx_id: ids.relationship(c, "hasDistributionArtifact"),
+                creation_info: CREATION_INFO,
+                from: pkg_id.clone(),
+                relationship_type: "hasDistributionArtifact",
+                to: artifacts.into_iter().collect(),
+                completeness: Some("complete"),
+                scope: None,
+            });
         }
         packages.push(Package {
             kind: "software_Package",
@@ -539,6 +650,7 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
     for id in packages
         .iter()
         .map(|p| &p.spdx_id)
+        .chain(files.iter().map(|f| &f.spdx_id))
         .chain(relationships.iter().map(|r| &r.spdx_id))
     {
         if !seen.insert(id.clone()) {
@@ -566,6 +678,7 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
         .into_iter()
         .chain(agents.keys().cloned())
         .chain(packages.iter().map(|p| p.spdx_id.clone()))
+        .chain(files.iter().map(|f| f.spdx_id.clone()))
         .chain(licenses.keys().cloned())
         .chain(texts.iter().map(|t| t.spdx_id.clone()))
         .chain(relationships.iter().map(|r| r.spdx_id.clone()))
@@ -600,7 +713,7 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
             id: CREATION_INFO,
             spec_version: "3.0.1",
             created: rfc3339(model.timestamp)?,
-            created_by: vec![creator_id],
+            created_by: std::iter::once(creator_id).chain(sbom_creator).collect(),
             created_using: vec![tool_id],
             comment: creation_comment(model),
         }),
@@ -611,6 +724,8 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
     ];
     graph.extend(agents.into_values().map(Node::Agent));
     graph.extend(packages.into_iter().map(|p| Node::Package(Box::new(p))));
+    files.sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
+    graph.extend(files.into_iter().map(|f| Node::File(Box::new(f))));
     graph.extend(licenses.into_values().map(Node::LicenseExpression));
     graph.extend(texts.into_iter().map(Node::LicensingText));
     graph.extend(relationships.into_iter().map(Node::Relationship));
@@ -649,6 +764,7 @@ mod tests {
             repository: Some(format!("https://github.com/example/{name}")),
             documentation: None,
             workspace_member: false,
+            deployables: Vec::new(),
         }
     }
 
@@ -717,6 +833,7 @@ mod tests {
             git: None,
             unlicensed: Vec::new(),
             unknown_suppliers: Vec::new(),
+            profile: None,
         }
     }
 

@@ -214,6 +214,24 @@ else bad "bad   bad-undefined-step.workflow.yml (actionlint): rc=$rc, expected 1
 AL "$TMP/does-not-exist.yml" >"$out" 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "actionlint: unreadable FILE -> exit 2" || bad "actionlint unreadable FILE: rc=$rc, expected 2" "$out"
 
+# check_bsi.py (BSI TR-03183-2 v2.1 fields, both formats): a complete
+# document has no gap; a document missing fields is exit 1 naming each gap
+# per component; an SBOM without the profile's fields is far from complete.
+BSI="$HERE/check_bsi.py"
+bsi() { # bsi KIND FILE WANT_RC WANT_GAPS_JSON
+    local out="$TMP/out" rc got
+    "$PY" "$BSI" "$1" "$2" >"$out" 2>&1; rc=$?
+    got=$("$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["gaps"], sort_keys=True))' "$out" 2>/dev/null)
+    if [ $rc -eq "$3" ] && [ "$got" = "$4" ]; then ok "bsi   $(basename "$2") ($1) -> rc=$rc $4"
+    else bad "bsi   $(basename "$2") ($1): rc=$rc gaps=$got, expected rc=$3 gaps=$4" "$out"; fi
+}
+bsi cdx-json   "$S/good-bsi.cdx.json"   0 '{}'
+bsi spdx3-json "$S/good-bsi.spdx3.json" 0 '{}'
+bsi cdx-json   "$S/bad-bsi-vuln-structured.cdx.json" 1 '{"SBOM": ["no-vulnerabilities"], "itoa@1.0.19": ["structured"], "smallvec@1.16.6": ["structured"]}'
+bsi cdx-json   "$S/good-1.6.cdx.json" 1 '{"SBOM": ["sbom-creator"], "itoa@1.0.19": ["creator", "filename", "hash", "executable", "archive", "structured"], "minimal@0.1.0": ["filename", "hash", "executable", "archive", "structured", "deployable-uri"], "smallvec@1.16.6": ["creator", "filename", "hash", "executable", "archive", "structured"]}'
+"$PY" "$BSI" cdx-json "$S/good.cdx.json" >"$out" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "bsi   CycloneDX 1.5 -> exit 2" || bad "bsi CycloneDX 1.5: rc=$rc, expected 2" "$out"
+
 # Usage errors and unreadable files exit 2.
 "$PY" "$CHECK" cdx-yaml "$S/good.cdx.json" >"$out" 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "unknown KIND -> exit 2" || bad "unknown KIND: rc=$rc, expected 2" "$out"

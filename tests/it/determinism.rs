@@ -13,11 +13,30 @@ use crate::support::{relgate, sbom, Fixture};
 
 const FORMATS: [&str; 4] = ["cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx3-json"];
 
+/// Every format at every spec version, and the BSI profile in both formats
+/// that hold it: the variants the byte-for-byte tests run.
+const VARIANTS: [(&str, &[&str]); 10] = [
+    ("cyclonedx-json", &[]),
+    ("cyclonedx-json", &["--spec-version", "1.5"]),
+    ("cyclonedx-json", &["--spec-version", "1.7"]),
+    ("cyclonedx-json", &["--profile", "bsi-tr-03183-2"]),
+    ("cyclonedx-xml", &[]),
+    ("cyclonedx-xml", &["--spec-version", "1.5"]),
+    ("cyclonedx-xml", &["--spec-version", "1.7", "--profile", "bsi-tr-03183-2"]),
+    ("spdx-json", &[]),
+    ("spdx3-json", &[]),
+    ("spdx3-json", &["--profile", "bsi-tr-03183-2"]),
+];
+
 #[test]
 fn two_runs_give_identical_bytes() {
     let fx = Fixture::new("scoping");
-    for f in FORMATS {
-        assert_eq!(sbom(&fx.manifest(), f, &[]), sbom(&fx.manifest(), f, &[]), "{f}");
+    for (f, extra) in VARIANTS {
+        assert_eq!(
+            sbom(&fx.manifest(), f, extra),
+            sbom(&fx.manifest(), f, extra),
+            "{f} {extra:?}"
+        );
     }
 }
 
@@ -28,11 +47,11 @@ fn two_checkout_folders_give_identical_bytes() {
     for name in ["scoping", "virtual"] {
         let a = Fixture::at(name, "first-checkout");
         let b = Fixture::at(name, "elsewhere/second");
-        for f in FORMATS {
+        for (f, extra) in VARIANTS {
             assert_eq!(
-                sbom(&a.manifest(), f, &[]),
-                sbom(&b.manifest(), f, &[]),
-                "{name} {f}"
+                sbom(&a.manifest(), f, extra),
+                sbom(&b.manifest(), f, extra),
+                "{name} {f} {extra:?}"
             );
         }
     }

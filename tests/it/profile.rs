@@ -9,7 +9,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha512};
 
-use crate::support::{assert_success, json, relgate, validate, Fixture};
+use crate::support::{assert_success, bsi_gaps, json, relgate, validate, Fixture};
 
 /// A private CARGO_HOME holding the minimal fixture's crates, so the test
 /// can damage archives without touching the machine's cache.
@@ -122,12 +122,34 @@ fn bsi_profile_hashes_each_crate_archive_and_refuses_one_the_lock_file_does_not_
     );
     assert_success(&xml);
     validate("cdx-xml", &xml.stdout, "minimal bsi-tr-03183-2 xml 1.7");
-    // `relgate sbom` builds nothing: the root's own file is named as missing.
+    // `relgate sbom` builds nothing: the root's own file is named as missing,
+    // by relgate and by the independent requirement table, in both formats.
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("minimal@0.1.0 (filename, hash, deployable-uri)"),
         "{err}"
     );
+    let spdx3 = sbom_with(&fx, &home, &["--format", "spdx3-json"]);
+    assert_success(&spdx3);
+    validate("spdx3-json", &spdx3.stdout, "minimal bsi-tr-03183-2 spdx3");
+    // Read from fixtures/minimal: itoa and smallvec come from crates.io with
+    // a repository and a download URL; `minimal` is not built by `relgate sbom`.
+    let root_only: std::collections::BTreeMap<String, Vec<String>> = [(
+        "minimal@0.1.0".to_owned(),
+        [
+            "filename",
+            "hash",
+            "executable",
+            "archive",
+            "structured",
+            "deployable-uri",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )]
+    .into();
+    assert_eq!(bsi_gaps("cdx-json", &out.stdout), root_only);
+    assert_eq!(bsi_gaps("spdx3-json", &spdx3.stdout), root_only);
 
     // An archive that is not the one Cargo.lock pins: exit 2, nothing written.
     let itoa = archive(&home, &format!("itoa-{}.crate", version_of(comps, "itoa")));
@@ -159,7 +181,7 @@ fn bsi_profile_hashes_each_crate_archive_and_refuses_one_the_lock_file_does_not_
     for extra in [&["--format", "spdx-json"][..], &["--spec-version", "1.5"]] {
         let o = sbom_with(&fx, &home, extra);
         assert_eq!(o.status.code(), Some(2), "{extra:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains("needs CycloneDX 1.6 or later"));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("needs CycloneDX 1.6 or later or SPDX 3.0.1"));
     }
 }
 

@@ -63,6 +63,9 @@ fn sbom_interface_is_the_documented_one() {
         "cyclonedx-xml",
         "spdx-json",
         "spdx3-json",
+        "--spec-version <VERSION>",
+        "--profile <PROFILE>",
+        "bsi-tr-03183-2",
     ] {
         assert!(help.contains(flag), "`relgate sbom --help` lacks {flag}:\n{help}");
     }

@@ -218,3 +218,28 @@ pub fn require_cargo_auditable() {
         "cargo-auditable is not on PATH: run `cargo xtask test`, which installs the pinned version into target/tools"
     );
 }
+
+/// The BSI TR-03183-2 v2.1 gaps tests/conformance/check_bsi.py finds in a
+/// document (`kind` `cdx-json` or `spdx3-json`): component → requirement ids.
+pub fn bsi_gaps(kind: &str, doc: &[u8]) -> std::collections::BTreeMap<String, Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sbom.json");
+    std::fs::write(&file, doc).unwrap();
+    let out = Command::new(validator_python())
+        .arg(repo().join("tests/conformance/check_bsi.py"))
+        .arg(kind)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "check_bsi.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["gaps"].as_object().is_none_or(|g| g.is_empty()),
+        out.status.code() == Some(0)
+    );
+    serde_json::from_value(report["gaps"].clone()).unwrap()
+}

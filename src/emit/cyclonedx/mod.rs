@@ -101,7 +101,8 @@ fn build(model: &Sbom, version: CdxVersion) -> Result<Bom> {
         },
         component: component(&model.root, true, version, model.profile.is_some()),
         // The SBOM's creator (BSI TR-03183-2 §5.2.1): the root's supplier.
-        manufacturer: (v16 && model.profile.is_some()).then(|| organization(&model.root.supplier)),
+        manufacturer: (v16 && model.profile.is_some())
+            .then(|| organization(&crate::analyze::profile::creator(&model.root))),
         properties: props,
     };
     let dependencies: Vec<Dependency> = model
@@ -151,8 +152,10 @@ fn component(c: &sbom::Component, is_root: bool, version: CdxVersion, profile: b
         purl: Some(c.purl.clone()),
         ..Component::default()
     };
-    if v16 && (is_root || profile) {
-        // The component's creator (BSI TR-03183-2 §5.2.2).
+    if v16 && profile {
+        // The component's creator (BSI TR-03183-2 §5.2.2), reachable by e-mail or URL.
+        out.manufacturer = Some(organization(&crate::analyze::profile::creator(c)));
+    } else if v16 && is_root {
         out.manufacturer = Some(organization(&c.supplier));
     }
     if !c.authors.is_empty() {
