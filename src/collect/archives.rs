@@ -56,9 +56,69 @@ pub fn archive_path(manifest: &Path, name: &str, version: &str) -> Option<PathBu
     )
 }
 
+/// Archives hashed ahead of time: path → (SHA-256, SHA-512).
+pub type Prefetched = BTreeMap<PathBuf, (String, String)>;
+
+/// Hashes, on one thread, every archive Cargo.lock's registry packages may
+/// have in cargo's cache (`$CARGO_HOME/registry/cache/*/<name>-<version>.crate`),
+/// while `cargo metadata` runs: its result only saves time. [`hash`] still
+/// compares each SHA-256 with Cargo.lock, for the path cargo reports.
+/// Anything unreadable is left out (hashed again, or reported, later); it
+/// stops as soon as `stop` is set, returning what it has.
+pub fn prefetch(
+    manifest: Option<&Path>,
+    env: &dyn super::Env,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Prefetched {
+    let mut out = Prefetched::new();
+    let start = match manifest {
+        Some(m) => m.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => PathBuf::from("."),
+    };
+    let Some(lock) = start
+        .ancestors()
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())
+    else {
+        return out;
+    };
+    let Ok(lock) = super::lockfile::read(&lock) else {
+        return out;
+    };
+    let home = env
+        .var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env.var("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(cache) = home.map(|h| h.join("registry").join("cache")) else {
+        return out;
+    };
+    let Ok(indexes) = std::fs::read_dir(&cache) else {
+        return out;
+    };
+    let indexes: Vec<PathBuf> = indexes.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    for (name, version, source) in lock.checksums.keys() {
+        if !source.starts_with("registry+") && !source.starts_with("sparse+") {
+            continue;
+        }
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        for index in &indexes {
+            let path = index.join(format!("{name}-{version}.crate"));
+            if let Ok(d) = super::artifacts::digest_file(&path, String::new(), true) {
+                if let Some(sha512) = d.sha512 {
+                    out.insert(path, (d.sha256, sha512));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Hashes the archive of every package in `ids` that has one (registry
-/// packages with a Cargo.lock checksum), in parallel.
-pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId]) -> Result<Archives> {
+/// packages with a Cargo.lock checksum), in parallel; archives already in
+/// `prefetched` (by path) are not read again.
+pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId], prefetched: &Prefetched) -> Result<Archives> {
     let jobs: Vec<(&PackageId, &Path, &str)> = ids
         .iter()
         .filter_map(|id| {
@@ -75,7 +135,13 @@ pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId]) -> Result<Archives> {
     let results: Vec<Result<Vec<Hashed>>> = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|j| one(*j)).collect::<Result<Vec<_>>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|j| one(*j, prefetched))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -101,26 +167,31 @@ pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId]) -> Result<Archives> {
     Ok(out)
 }
 
-fn one((id, path, locked): (&PackageId, &Path, &str)) -> Result<Hashed> {
+fn one((id, path, locked): (&PackageId, &Path, &str), prefetched: &Prefetched) -> Result<Hashed> {
     let looked = path.display().to_string();
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((id.clone(), None, looked)),
-        _ => {}
-    }
-    let digest = super::artifacts::digest_file(path, String::new(), true)?;
-    if !digest.sha256.eq_ignore_ascii_case(locked) {
+    let (sha256, sha512) = match prefetched.get(path) {
+        Some(known) => known.clone(),
+        None => {
+            match std::fs::symlink_metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((id.clone(), None, looked)),
+                _ => {}
+            }
+            let d = super::artifacts::digest_file(path, String::new(), true)?;
+            let sha512 = d
+                .sha512
+                .ok_or_else(|| Error::Inconsistent("SHA-512 was asked for and not computed".into()))?;
+            (d.sha256, sha512)
+        }
+    };
+    if !sha256.eq_ignore_ascii_case(locked) {
         return Err(Error::Input {
             what: "crate archive",
             path: path.to_path_buf(),
             reason: format!(
-                "its SHA-256 is {}, but Cargo.lock pins {id} at {locked}: the cached archive is not the one the lock file names",
-                digest.sha256
+                "its SHA-256 is {sha256}, but Cargo.lock pins {id} at {locked}: the cached archive is not the one the lock file names"
             ),
         });
     }
-    let sha512 = digest
-        .sha512
-        .ok_or_else(|| Error::Inconsistent("SHA-512 was asked for and not computed".into()))?;
     Ok((
         id.clone(),
         Some(Archive {

@@ -34,6 +34,7 @@ pub fn check_profile_format(profile: Profile, format: SbomFormat, cdx: CdxVersio
 pub(crate) fn profile_archives(
     facts: &ReleaseFacts,
     model: &analyze::sbom::Sbom,
+    prefetched: &collect::archives::Prefetched,
 ) -> Result<collect::archives::Archives> {
     let refs: std::collections::BTreeSet<&str> =
         model.components.iter().map(|c| c.bom_ref.as_str()).collect();
@@ -42,7 +43,7 @@ pub(crate) fn profile_archives(
         .keys()
         .filter(|id| refs.contains(analyze::purl::of(id).as_str()))
         .collect();
-    collect::archives::hash(facts, &ids)
+    collect::archives::hash(facts, &ids, prefetched)
 }
 
 /// What the user should know about a profile's gaps.
@@ -105,11 +106,21 @@ pub fn sbom(
     if let Some(p) = profile {
         check_profile_format(p, format, cdx)?;
     }
-    let facts = collect::gather(scope, env)?;
+    // With a profile, the crate archives are hashed while cargo metadata runs.
+    // What is not hashed when cargo is done is hashed afterwards, on every core.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (facts, prefetched) = std::thread::scope(|s| {
+        let pre = profile
+            .map(|_| s.spawn(|| collect::archives::prefetch(scope.manifest_path.as_deref(), env, &stop)));
+        let facts = collect::gather(scope, env);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (facts, pre.and_then(|h| h.join().ok()).unwrap_or_default())
+    });
+    let facts = facts?;
     let mut model = analyze::sbom::model(&facts)?;
     let mut warnings = facts.warnings.clone();
     if let Some(p) = profile {
-        let archives = profile_archives(&facts, &model)?;
+        let archives = profile_archives(&facts, &model, &prefetched)?;
         analyze::profile::apply(&mut model, p, &archives, Vec::new());
         warnings.extend(profile_warnings(&model, &archives));
     }

@@ -22,7 +22,10 @@ const VARIANTS: [(&str, &[&str]); 10] = [
     ("cyclonedx-json", &["--profile", "bsi-tr-03183-2"]),
     ("cyclonedx-xml", &[]),
     ("cyclonedx-xml", &["--spec-version", "1.5"]),
-    ("cyclonedx-xml", &["--spec-version", "1.7", "--profile", "bsi-tr-03183-2"]),
+    (
+        "cyclonedx-xml",
+        &["--spec-version", "1.7", "--profile", "bsi-tr-03183-2"],
+    ),
     ("spdx-json", &[]),
     ("spdx3-json", &[]),
     ("spdx3-json", &["--profile", "bsi-tr-03183-2"]),
