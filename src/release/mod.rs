@@ -352,6 +352,7 @@ impl Release {
                 packages,
                 fact: sbom_fact,
                 profile: sbom_profile,
+                spdx3,
             } = sboms::render(
                 &facts,
                 &plan.contract.sbom,
@@ -392,6 +393,13 @@ impl Release {
                 }
                 None => staged::evidence(&names, cdx, spdx, compat_json.as_ref())?,
             };
+            if let Some(doc) = spdx3 {
+                files.push(staged::Staged::new(
+                    "sbom.spdx3.json",
+                    crate::write::Content::Bytes(doc),
+                    false,
+                )?);
+            }
             let artifacts = artifact_facts(&files);
             let release_fact = ReleaseFact {
                 id: plan.invocation_id.clone(),

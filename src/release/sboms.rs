@@ -1,6 +1,7 @@
 //! The sbom stage: CycloneDX and SPDX JSON of what ships, each rendered
 //! twice (on three threads) so `canonical-format` can tell whether the
-//! bytes are reproducible.
+//! bytes are reproducible; with `[sbom] profile`, the profile's fields, its
+//! gaps, and SPDX 3.0.1 beside SPDX 2.3.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,6 +30,9 @@ pub(super) struct Sboms {
     pub fact: SbomFact,
     /// What the SBOM lacks for the contract's profile (none without one).
     pub profile: Option<ProfileFact>,
+    /// `sbom.spdx3.json` (SPDX 3.0.1), written with a profile: TR-03183-2
+    /// accepts no SPDX 2.
+    pub spdx3: Option<Vec<u8>>,
 }
 
 /// The released files the SBOM describes: name → path, and which are executables.
@@ -108,8 +112,14 @@ pub(super) fn render(facts: &ReleaseFacts, config: &SbomConfig, shipped: Shipped
         (cdx, spdx.join().unwrap_or_else(|_| Err(panicked("SPDX"))))
     });
     let ((cdx, cdx_same), (spdx, spdx_same)) = (cdx?, spdx?);
+    let spdx3 = match model.profile {
+        Some(_) => Some(twice(SbomFormat::Spdx3Json)?),
+        None => None,
+    };
+    let spdx3_same = spdx3.as_ref().map(|(_, same)| ("sbom.spdx3.json", *same));
     let canonical = [("sbom.cdx.json", cdx_same), ("sbom.spdx.json", spdx_same)]
         .into_iter()
+        .chain(spdx3_same)
         .map(|(artifact, same)| CanonicalFact {
             artifact: artifact.into(),
             schema: None,
@@ -126,5 +136,6 @@ pub(super) fn render(facts: &ReleaseFacts, config: &SbomConfig, shipped: Shipped
         packages,
         fact,
         profile: profile_fact,
+        spdx3: spdx3.map(|(bytes, _)| bytes),
     })
 }

@@ -71,9 +71,10 @@ pub(super) fn sha256(bytes: &[u8]) -> String {
 }
 
 /// File names relgate writes into a release directory.
-pub const RESERVED: [&str; 14] = [
+pub const RESERVED: [&str; 15] = [
     "sbom.cdx.json",
     "sbom.spdx.json",
+    "sbom.spdx3.json",
     "compat_report.json",
     "metrics.json",
     "metrics.prom",
@@ -126,7 +127,7 @@ pub(super) fn artifact_facts(files: &[Staged]) -> Vec<ArtifactFact> {
         .map(|f| ArtifactFact {
             name: f.entry.name.clone(),
             kind: match f.entry.name.as_str() {
-                "sbom.cdx.json" | "sbom.spdx.json" => "sbom",
+                "sbom.cdx.json" | "sbom.spdx.json" | "sbom.spdx3.json" => "sbom",
                 "compat_report.json" => "compat-report",
                 _ => "binary",
             }

@@ -4053,6 +4053,13 @@ fn sbom_profile_names_missing_fields_until_the_release_provides_them() {
     );
     let sbom = std::fs::read(rejected(&out).join("sbom.cdx.json")).unwrap();
     crate::support::validate("cdx-json", &sbom, "release sbom.cdx.json with the bsi profile");
+    // TR-03183-2 accepts no SPDX 2: a profiled release writes SPDX 3.0.1 too.
+    let spdx3 = std::fs::read(rejected(&out).join("sbom.spdx3.json")).unwrap();
+    crate::support::validate(
+        "spdx3-json",
+        &spdx3,
+        "release sbom.spdx3.json with the bsi profile",
+    );
     let sbom = json(&sbom);
     let root = &sbom["metadata"]["component"];
     let want: String = sha2::Sha512::digest(std::fs::read(&exe).unwrap())
@@ -4102,6 +4109,11 @@ fn sbom_profile_names_missing_fields_until_the_release_provides_them() {
     assert_eq!(rule(&gate, "sbom-profile")["status"], "pass", "{gate:#}");
     let bytes = std::fs::read(out.join("sbom.cdx.json")).unwrap();
     assert_eq!(crate::support::bsi_gaps("cdx-json", &bytes), Default::default());
+    let spdx3 = std::fs::read(out.join("sbom.spdx3.json")).unwrap();
+    assert_eq!(crate::support::bsi_gaps("spdx3-json", &spdx3), Default::default());
+    assert!(checksums(&out).iter().any(|(n, _)| n == "sbom.spdx3.json"));
+    // Publishable: `gate --dir` binds every file, sbom.spdx3.json included.
+    assert_success(&ws.gate(&out, &[]));
     let sbom = json(&bytes);
     let dist: Vec<&Value> = sbom["metadata"]["component"]["externalReferences"]
         .as_array()
