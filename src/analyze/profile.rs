@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::analyze::purl;
 use crate::analyze::sbom::{Component, Deployable, Reach, Sbom};
+use crate::analyze::supplier::{Origin, Supplier};
 use crate::collect::archives::Archives;
 use crate::config::Profile;
 use crate::emit::valid_url;
@@ -153,26 +154,50 @@ pub fn gaps(model: &Sbom) -> Vec<Gap> {
 
 /// Whether the component's creator can be reached by e-mail or URL.
 pub fn has_contact(c: &Component) -> bool {
-    c.supplier.email.is_some() || creator_url(c).is_some()
+    creator(c).is_some()
 }
 
 /// The creator's URL for a profile (TR-03183-2: "the creator's home page or
-/// the project's web page" when there is no e-mail): the supplier's URL,
-/// else `homepage`, else `repository`.
+/// the project's web page" when there is no e-mail): the supplier's own URL,
+/// else `homepage`, else `repository`. A registry is not a creator: when the
+/// supplier was derived from the registry, its URL does not count.
 pub fn creator_url(c: &Component) -> Option<&str> {
-    [&c.supplier.url, &c.homepage, &c.repository]
+    let own = (c.supplier.origin != Origin::Registry)
+        .then_some(&c.supplier.url)
         .into_iter()
-        .find_map(|u| u.as_deref().filter(|u| valid_url(u)))
+        .flatten();
+    own.chain(&c.homepage)
+        .chain(&c.repository)
+        .map(String::as_str)
+        .find(|u| valid_url(u))
 }
 
-/// The component's supplier as its creator: with [`creator_url`] when it has
-/// no URL of its own.
-pub fn creator(c: &Component) -> crate::analyze::supplier::Supplier {
-    let mut s = c.supplier.clone();
-    if s.url.is_none() {
-        s.url = creator_url(c).map(str::to_owned);
+/// The component's creator as the profile names it — reachable by e-mail
+/// or URL — or none. A supplier that is the registry or unknown is not the
+/// creator: the creator is then named after its URL.
+pub fn creator(c: &Component) -> Option<Supplier> {
+    let by_supplier = !matches!(c.supplier.origin, Origin::Registry | Origin::Unknown);
+    if by_supplier && c.supplier.email.is_some() {
+        let mut s = c.supplier.clone();
+        if s.url.is_none() {
+            s.url = creator_url(c).map(str::to_owned);
+        }
+        return Some(s);
     }
-    s
+    let url = creator_url(c)?.to_owned();
+    let mut s = if by_supplier {
+        c.supplier.clone()
+    } else {
+        Supplier {
+            name: url.clone(),
+            email: None,
+            url: None,
+            kind: crate::analyze::supplier::Kind::Organization,
+            origin: c.supplier.origin,
+        }
+    };
+    s.url = Some(url);
+    Some(s)
 }
 
 /// The URI of the component's source code: its repository, else the
@@ -207,5 +232,42 @@ mod tests {
             ]
         );
         assert!(Field::ALL.iter().all(|f| f.explain().len() > 40));
+    }
+
+    fn crate_from_registry(homepage: Option<&str>) -> Component {
+        Component {
+            bom_ref: "pkg:cargo/z@1.0.0".into(),
+            purl: "pkg:cargo/z@1.0.0".into(),
+            spdx_id: "SPDXRef-Package-z-1.0.0".into(),
+            name: "z".into(),
+            version: "1.0.0".into(),
+            description: None,
+            kind: crate::analyze::sbom::Kind::Library,
+            reach: Reach::Runtime,
+            source_kind: "registry",
+            supplier: Supplier::registry("crates.io", "https://crates.io"),
+            authors: Vec::new(),
+            license: crate::analyze::license::License::None,
+            sha256: None,
+            download_url: None,
+            homepage: homepage.map(str::to_owned),
+            repository: None,
+            documentation: None,
+            workspace_member: false,
+            deployables: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_registry_is_not_a_creator() {
+        let c = crate_from_registry(None);
+        assert!(creator(&c).is_none());
+        assert!(!has_contact(&c));
+        let c = crate_from_registry(Some("https://github.com/z/z"));
+        let s = creator(&c).unwrap();
+        assert_eq!(
+            (s.name.as_str(), s.url.as_deref()),
+            ("https://github.com/z/z", Some("https://github.com/z/z"))
+        );
     }
 }

@@ -119,13 +119,24 @@ pub fn prefetch(
 /// packages with a Cargo.lock checksum), in parallel; archives already in
 /// `prefetched` (by path) are not read again.
 pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId], prefetched: &Prefetched) -> Result<Archives> {
-    let jobs: Vec<(&PackageId, &Path, &str)> = ids
-        .iter()
-        .filter_map(|id| {
-            let p = facts.packages.get(*id)?;
-            Some((*id, p.archive.as_deref()?, p.checksum.as_deref()?))
-        })
-        .collect();
+    let mut out = Archives::default();
+    let mut jobs: Vec<(&PackageId, &Path, &str)> = Vec::new();
+    for id in ids {
+        let Some(p) = facts.packages.get(*id) else {
+            continue;
+        };
+        match (p.archive.as_deref(), p.checksum.as_deref()) {
+            (Some(archive), Some(sum)) => jobs.push((*id, archive, sum)),
+            // Sources outside cargo's registry cache (vendored, say): no archive to hash.
+            (None, Some(_)) => {
+                out.missing.insert(
+                    (*id).clone(),
+                    "its sources are not in cargo's registry cache (vendored?), so there is no .crate to hash".into(),
+                );
+            }
+            _ => {}
+        }
+    }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -151,7 +162,6 @@ pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId], prefetched: &Prefetched) -
             })
             .collect()
     });
-    let mut out = Archives::default();
     for r in results {
         for (id, archive, looked) in r? {
             match archive {
@@ -169,7 +179,13 @@ pub fn hash(facts: &ReleaseFacts, ids: &[&PackageId], prefetched: &Prefetched) -
 
 fn one((id, path, locked): (&PackageId, &Path, &str), prefetched: &Prefetched) -> Result<Hashed> {
     let looked = path.display().to_string();
-    let (sha256, sha512) = match prefetched.get(path) {
+    // A prefetched digest counts only when it is the lock's: cargo may have
+    // been writing that archive while it was hashed, so anything else is
+    // read again now that cargo is done.
+    let early = prefetched
+        .get(path)
+        .filter(|(sha256, _)| sha256.eq_ignore_ascii_case(locked));
+    let (sha256, sha512) = match early {
         Some(known) => known.clone(),
         None => {
             match std::fs::symlink_metadata(path) {

@@ -66,11 +66,14 @@ impl SbomConfig {
         self.profile.as_deref().and_then(|p| p.parse().ok())
     }
 
-    /// The download URL of a released file, from `download-url`.
+    /// The download URL of a released file, from `download-url`: the
+    /// version and the file name percent-encoded as path segments (a `#` or
+    /// a space in a file name must not change which file the URL names).
     pub fn download_url_of(&self, version: &str, file: &str) -> Option<String> {
-        self.download_url
-            .as_ref()
-            .map(|t| t.replace("{version}", version).replace("{file}", file))
+        self.download_url.as_ref().map(|t| {
+            t.replace("{version}", &path_segment(version))
+                .replace("{file}", &path_segment(file))
+        })
     }
 }
 
@@ -622,6 +625,12 @@ impl Contract {
         if let Some(p) = &file.sbom.profile {
             p.parse::<crate::config::Profile>()
                 .map_err(|e| format!("[sbom] profile: {e}"))?;
+            if !file.sbom.cdx_version().has_1_6() {
+                return Err(format!(
+                    "[sbom] profile `{p}` needs CycloneDX 1.6 or later; spec-version is {}",
+                    file.sbom.cdx_version().as_str()
+                ));
+            }
         }
         if adv.db.as_deref().is_some_and(|d| d.trim().is_empty()) {
             return Err("[advisories] db is empty".into());
@@ -649,6 +658,19 @@ impl Contract {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `YYYY-MM-DD` → the Unix time of the END of that day (UTC), inclusive.
 pub fn parse_day(s: &str) -> Result<i64, String> {
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -673,6 +695,29 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sbom_section_is_checked_whole() {
+        let bad = "[sbom]\nspec-version = \"1.5\"\nprofile = \"bsi-tr-03183-2\"\n";
+        let err = Contract::from_toml(bad, "relgate.toml").unwrap_err();
+        assert!(err.contains("needs CycloneDX 1.6 or later"), "{err}");
+        for bad in [
+            "[sbom]\nspec-version = \"1.4\"\n",
+            "[sbom]\nprofile = \"ntia\"\n",
+            "[sbom]\ndownload-url = \"ftp://x/{file}\"\n",
+            "[sbom]\ndownload-url = \"https://x/v{version}/\"\n",
+        ] {
+            assert!(Contract::from_toml(bad, "relgate.toml").is_err(), "{bad}");
+        }
+        let ok = "[sbom]\nprofile = \"bsi-tr-03183-2\"\ndownload-url = \"https://example.com/r/v{version}/{file}\"\n";
+        let c = Contract::from_toml(ok, "relgate.toml").unwrap();
+        assert_eq!(c.sbom.cdx_version(), crate::config::CdxVersion::V1_6);
+        // A file name cannot change which file the URL names.
+        assert_eq!(
+            c.sbom.download_url_of("1.0.0+b", "min imal#1").unwrap(),
+            "https://example.com/r/v1.0.0%2Bb/min%20imal%231"
+        );
+    }
 
     #[test]
     fn budget_numbers_must_be_finite() {

@@ -61,7 +61,9 @@ pub(super) fn render(facts: &ReleaseFacts, config: &SbomConfig, shipped: Shipped
             binaries.push(Deployable {
                 filename: name.clone(),
                 sha512: digest.sha512.unwrap_or_default(),
-                url: config.download_url_of(&model.root.version, name),
+                url: config
+                    .download_url_of(&model.root.version, name)
+                    .filter(|u| crate::emit::valid_url(u)),
                 executable: true,
                 archive: false,
                 structured: false,

@@ -192,3 +192,33 @@ fn generated_release_workflows_pass_actionlint_and_the_workflow_schema() {
         );
     }
 }
+
+/// A license text with a form feed (common in GPL texts) and a description
+/// with a control character: XML 1.0 cannot hold them, so the XML SBOM
+/// replaces them and stays well-formed and valid; JSON keeps them escaped.
+#[test]
+fn control_characters_stay_valid_in_every_format() {
+    let fx = Fixture::new("minimal");
+    let manifest = fx.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text
+        .replace("license = \"MIT\"\n", "license-file = \"LICENSE\"\n")
+        .replace(
+            "description = \"Minimal single-package fixture for relgate\"",
+            "description = \"bell \\u0007 <tag> & ]]> done\"",
+        );
+    std::fs::write(&manifest, text).unwrap();
+    std::fs::write(
+        fx.dir.join("LICENSE"),
+        "Custom license\r\n\u{c}\nSection 2 \u{1b}[0m end\n",
+    )
+    .unwrap();
+    for version in ["1.5", "1.6", "1.7"] {
+        for (format, kind) in [("cyclonedx-xml", "cdx-xml"), ("cyclonedx-json", "cdx-json")] {
+            let doc = sbom(&manifest, format, &["--spec-version", version]);
+            validate(kind, &doc, &format!("control characters {format} {version}"));
+        }
+    }
+    let doc = sbom(&manifest, "spdx3-json", &[]);
+    validate("spdx3-json", &doc, "control characters spdx3-json");
+}

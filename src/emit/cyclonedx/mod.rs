@@ -102,7 +102,9 @@ fn build(model: &Sbom, version: CdxVersion) -> Result<Bom> {
         component: component(&model.root, true, version, model.profile.is_some()),
         // The SBOM's creator (BSI TR-03183-2 §5.2.1): the root's supplier.
         manufacturer: (v16 && model.profile.is_some())
-            .then(|| organization(&crate::analyze::profile::creator(&model.root))),
+            .then(|| crate::analyze::profile::creator(&model.root))
+            .flatten()
+            .map(|s| organization(&s)),
         properties: props,
     };
     let dependencies: Vec<Dependency> = model
@@ -154,7 +156,7 @@ fn component(c: &sbom::Component, is_root: bool, version: CdxVersion, profile: b
     };
     if v16 && profile {
         // The component's creator (BSI TR-03183-2 §5.2.2), reachable by e-mail or URL.
-        out.manufacturer = Some(organization(&crate::analyze::profile::creator(c)));
+        out.manufacturer = crate::analyze::profile::creator(c).map(|s| organization(&s));
     } else if v16 && is_root {
         out.manufacturer = Some(organization(&c.supplier));
     }

@@ -1,6 +1,7 @@
 //! The CycloneDX XML encoding of [`super::wire`]: elements in each XSD's
 //! `sequence` order, `bom-ref`, `type`, `alg`, `name` and `ref` as
-//! attributes, two-space indentation, text escaped.
+//! attributes, two-space indentation, text escaped (characters XML 1.0
+//! cannot hold become U+FFFD).
 
 use super::wire::{Bom, Component, Contact, ExternalReference, Hash, LicenseChoice, Organization, Property};
 
@@ -10,7 +11,10 @@ struct Xml {
     depth: usize,
 }
 
-/// Escapes text; `attribute` also escapes quotes.
+/// Escapes text; `attribute` also escapes quotes and whitespace that
+/// attribute normalization would change. XML 1.0 cannot hold most control
+/// characters (a form feed in a GPL text, say) even as references: they are
+/// written as U+FFFD, and a carriage return as `&#13;` so it survives parsing.
 fn escape(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -20,6 +24,11 @@ fn escape(s: &str, attribute: bool) -> String {
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
             '\'' if attribute => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -261,4 +270,20 @@ fn properties(x: &mut Xml, props: &[Property]) {
         x.leaf("property", &[("name", &p.name)], &p.value);
     }
     x.close("properties");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn text_xml_cannot_hold_is_replaced_and_markup_escaped() {
+        assert_eq!(escape("a<b>&\"'", false), "a&lt;b&gt;&amp;\"'");
+        assert_eq!(escape("a\"'\t\n", true), "a&quot;&apos;&#9;&#10;");
+        assert_eq!(
+            escape("page\u{c}break\r\n\u{7}\u{FFFE}", false),
+            "page\u{FFFD}break&#13;\n\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(escape("]]> ü", false), "]]&gt; ü");
+    }
 }
