@@ -37,6 +37,35 @@ pub struct Archives {
 /// One package's outcome: its archive (none: not in the cache) and the path looked at.
 type Hashed = (PackageId, Option<Archive>, String);
 
+/// The largest archive relgate reads: crates.io refuses crates over 10 MiB
+/// unless raised for one crate, so anything near this is not a crate.
+pub const MAX_ARCHIVE: u64 = 1 << 30;
+
+/// SHA-256 and SHA-512 of the file at `path` (none: no file there). Only a
+/// regular file of at most [`MAX_ARCHIVE`] bytes is read.
+fn digest(path: &Path) -> Result<Option<(String, String)>> {
+    let meta = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        other => other,
+    };
+    if meta.is_ok_and(|m| m.is_file() && m.len() > MAX_ARCHIVE) {
+        return Err(Error::Input {
+            what: "crate archive",
+            path: path.to_path_buf(),
+            reason: format!(
+                "larger than the {} MiB relgate reads for a .crate",
+                MAX_ARCHIVE >> 20
+            ),
+        });
+    }
+    // Special files are refused by `digest_file` before anything is read.
+    let d = super::artifacts::digest_file(path, String::new(), true)?;
+    let sha512 = d
+        .sha512
+        .ok_or_else(|| Error::Inconsistent("SHA-512 was asked for and not computed".into()))?;
+    Ok(Some((d.sha256, sha512)))
+}
+
 /// Where cargo keeps the archive of a package unpacked at `manifest`
 /// (`…/registry/src/<index>/<name>-<version>/Cargo.toml`); `None` when the
 /// sources are not in a registry cache layout.
@@ -105,10 +134,8 @@ pub fn prefetch(
         }
         for index in &indexes {
             let path = index.join(format!("{name}-{version}.crate"));
-            if let Ok(d) = super::artifacts::digest_file(&path, String::new(), true) {
-                if let Some(sha512) = d.sha512 {
-                    out.insert(path, (d.sha256, sha512));
-                }
+            if let Ok(Some(d)) = digest(&path) {
+                out.insert(path, d);
             }
         }
     }
@@ -187,17 +214,10 @@ fn one((id, path, locked): (&PackageId, &Path, &str), prefetched: &Prefetched) -
         .filter(|(sha256, _)| sha256.eq_ignore_ascii_case(locked));
     let (sha256, sha512) = match early {
         Some(known) => known.clone(),
-        None => {
-            match std::fs::symlink_metadata(path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((id.clone(), None, looked)),
-                _ => {}
-            }
-            let d = super::artifacts::digest_file(path, String::new(), true)?;
-            let sha512 = d
-                .sha512
-                .ok_or_else(|| Error::Inconsistent("SHA-512 was asked for and not computed".into()))?;
-            (d.sha256, sha512)
-        }
+        None => match digest(path)? {
+            Some(d) => d,
+            None => return Ok((id.clone(), None, looked)),
+        },
     };
     if !sha256.eq_ignore_ascii_case(locked) {
         return Err(Error::Input {
@@ -233,5 +253,60 @@ mod tests {
             archive_path(Path::new("/w/vendor/itoa/Cargo.toml"), "itoa", "1.0.15"),
             None
         );
+    }
+
+    /// cargo may still have been writing an archive when it was prefetched:
+    /// a prefetched digest that is not the lock's is read again, not trusted.
+    #[test]
+    fn a_stale_prefetch_is_hashed_again() {
+        use sha2::{Digest, Sha256, Sha512};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z-1.0.0.crate");
+        std::fs::write(&path, b"the whole archive").unwrap();
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let locked = hex(&Sha256::digest(b"the whole archive"));
+        let partial = (
+            hex(&Sha256::digest(b"the whole")),
+            hex(&Sha512::digest(b"the whole")),
+        );
+        let prefetched: Prefetched = [(path.clone(), partial)].into();
+        let id = PackageId {
+            name: "z".into(),
+            version: "1.0.0".into(),
+            source: crate::facts::Source::Registry {
+                index: crate::facts::RegistryIndex::CratesIo,
+            },
+        };
+        let (_, archive, _) = one((&id, &path, &locked), &prefetched).unwrap();
+        assert_eq!(
+            archive.unwrap().sha512,
+            hex(&Sha512::digest(b"the whole archive"))
+        );
+        std::fs::write(&path, b"another archive").unwrap();
+        assert!(one((&id, &path, &locked), &Prefetched::new()).is_err());
+    }
+
+    /// Hostile cache entries: a FIFO is refused without blocking, an
+    /// oversized file without being read, a missing one is "missing".
+    #[cfg(unix)]
+    #[test]
+    fn special_huge_and_missing_archives() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.crate");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let err = digest(&fifo).unwrap_err().to_string();
+        assert!(err.contains("regular"), "{err}");
+        let huge = dir.path().join("huge.crate");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_ARCHIVE + 1)
+            .unwrap();
+        let err = digest(&huge).unwrap_err().to_string();
+        assert!(err.contains("larger than"), "{err}");
+        assert_eq!(digest(&dir.path().join("none.crate")).unwrap(), None);
     }
 }
