@@ -92,6 +92,17 @@ pub struct Gap {
     pub missing: Vec<Field>,
 }
 
+/// The packages whose archives the profile hashes: every one the model lists.
+pub fn packages<'a>(facts: &'a crate::facts::ReleaseFacts, model: &Sbom) -> Vec<&'a crate::facts::PackageId> {
+    let refs: std::collections::BTreeSet<&str> =
+        model.components.iter().map(|c| c.bom_ref.as_str()).collect();
+    facts
+        .packages
+        .keys()
+        .filter(|id| refs.contains(purl::of(id).as_str()))
+        .collect()
+}
+
 /// Fills the profile's fields: each registry crate's archive (SHA-512, file
 /// name, download URL) and the root's released binaries.
 pub fn apply(model: &mut Sbom, profile: Profile, archives: &Archives, binaries: Vec<Deployable>) {

@@ -1,20 +1,16 @@
-//! `relgate sbom`: collect the selected packages and render one SBOM; or,
-//! with `--from-binary`, render what a binary's embedded dependency list
-//! (cargo-auditable) says.
+//! `relgate sbom`: collect the selected packages and render one SBOM (with
+//! `--profile`, the crate archives hashed beside `cargo metadata` and the
+//! profile's fields filled, gaps as warnings); or, with `--from-binary`,
+//! render what a binary's embedded dependency list (cargo-auditable) says.
 
 use crate::config::Profile;
-use crate::facts::ReleaseFacts;
 use crate::{analyze, collect, emit};
 use crate::{CdxVersion, Env, Error, Result, SbomFormat, Scope};
 
 /// A profile needs a format that can hold its fields (TR-03183-2: CycloneDX
 /// 1.6 or later, or SPDX 3.0.1).
 pub fn check_profile_format(profile: Profile, format: SbomFormat, cdx: CdxVersion) -> Result<()> {
-    let ok = match format {
-        SbomFormat::CycloneDxJson | SbomFormat::CycloneDxXml => cdx.has_1_6(),
-        SbomFormat::Spdx3Json => true,
-        SbomFormat::SpdxJson => false,
-    };
+    let ok = profile.holds(format, cdx);
     if ok {
         return Ok(());
     }
@@ -28,22 +24,6 @@ pub fn check_profile_format(profile: Profile, format: SbomFormat, cdx: CdxVersio
             String::new()
         }
     )))
-}
-
-/// Hashes the `.crate` archive of every registry package the model lists.
-pub(crate) fn profile_archives(
-    facts: &ReleaseFacts,
-    model: &analyze::sbom::Sbom,
-    prefetched: &collect::archives::Prefetched,
-) -> Result<collect::archives::Archives> {
-    let refs: std::collections::BTreeSet<&str> =
-        model.components.iter().map(|c| c.bom_ref.as_str()).collect();
-    let ids: Vec<_> = facts
-        .packages
-        .keys()
-        .filter(|id| refs.contains(analyze::purl::of(id).as_str()))
-        .collect();
-    collect::archives::hash(facts, &ids, prefetched)
 }
 
 /// What the user should know about a profile's gaps.
@@ -120,7 +100,8 @@ pub fn sbom(
     let mut model = analyze::sbom::model(&facts)?;
     let mut warnings = facts.warnings.clone();
     if let Some(p) = profile {
-        let archives = profile_archives(&facts, &model, &prefetched)?;
+        let ids = analyze::profile::packages(&facts, &model);
+        let archives = collect::archives::hash(&facts, &ids, &prefetched)?;
         analyze::profile::apply(&mut model, p, &archives, Vec::new());
         warnings.extend(profile_warnings(&model, &archives));
     }

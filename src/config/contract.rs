@@ -623,9 +623,10 @@ impl Contract {
             }
         }
         if let Some(p) = &file.sbom.profile {
-            p.parse::<crate::config::Profile>()
+            let profile = p
+                .parse::<crate::config::Profile>()
                 .map_err(|e| format!("[sbom] profile: {e}"))?;
-            if !file.sbom.cdx_version().has_1_6() {
+            if !profile.holds(crate::config::SbomFormat::CycloneDxJson, file.sbom.cdx_version()) {
                 return Err(format!(
                     "[sbom] profile `{p}` needs CycloneDX 1.6 or later; spec-version is {}",
                     file.sbom.cdx_version().as_str()

@@ -186,6 +186,17 @@ impl Profile {
             Profile::BsiTr03183_2 => "bsi-tr-03183-2",
         }
     }
+
+    /// Whether a document in `format` (CycloneDX at `cdx`) can hold the
+    /// profile's fields: TR-03183-2 v2.1 accepts CycloneDX 1.6 or later and
+    /// SPDX 3.0.1, not SPDX 2.
+    pub fn holds(self, format: SbomFormat, cdx: CdxVersion) -> bool {
+        match format {
+            SbomFormat::CycloneDxJson | SbomFormat::CycloneDxXml => cdx.has_1_6(),
+            SbomFormat::Spdx3Json => true,
+            SbomFormat::SpdxJson => false,
+        }
+    }
 }
 
 impl std::str::FromStr for Profile {

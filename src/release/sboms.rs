@@ -51,7 +51,8 @@ pub(super) fn render(facts: &ReleaseFacts, config: &SbomConfig, shipped: Shipped
     let mut model = crate::analyze::sbom::model(facts)?;
     let mut profile_fact = None;
     if let Some(p) = config.profile() {
-        let archives = crate::command::sbom::profile_archives(facts, &model, &Default::default())?;
+        let ids = crate::analyze::profile::packages(facts, &model);
+        let archives = crate::collect::archives::hash(facts, &ids, &Default::default())?;
         let mut binaries = Vec::new();
         for (name, path) in shipped.names {
             if matches!(shipped.embedded.get(name), Some(Embedded::NotExecutable) | None) {

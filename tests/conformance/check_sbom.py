@@ -308,6 +308,20 @@ def cdx_license_problems(
     return problems
 
 
+def structure_problem(expr: str, where: str) -> Optional[str]:
+    """The structure of an expression whose LicenseRefs are all declared.
+
+    Declared LicenseRefs are valid by definition; they are stood in for with a
+    plain SPDX license id so license-expression checks the structure
+    (operators, parentheses, WITH exceptions) of the rest.
+    """
+    substituted = LICENSEREF_RE.sub("MIT", expr)
+    err = license_expression_problem(substituted, where)
+    if err and substituted != expr:
+        err += f" (after substituting declared LicenseRefs in {expr!r})"
+    return err
+
+
 def cdx_json_checks(doc: Any, raw: str) -> List[Tuple[str, Callable[[], None]]]:
     def schema() -> None:
         cv_json = _import("cyclonedx.validation.json")
@@ -747,14 +761,8 @@ def spdx_json_checks(doc: Any, path: Path) -> List[Tuple[str, Callable[[], None]
                     f"{where}: {expr!r} uses LicenseRef(s) {undeclared} not declared in hasExtractedLicensingInfos"
                 )
                 return
-            # Declared LicenseRefs are valid by definition; stand them in with a
-            # plain SPDX license id so license-expression checks the structure
-            # (operators, parentheses, WITH exceptions) of the rest.
-            substituted = LICENSEREF_RE.sub("MIT", expr)
-            err = license_expression_problem(substituted, where)
+            err = structure_problem(expr, where)
             if err:
-                if substituted != expr:
-                    err += f" (after substituting declared LicenseRefs in {expr!r})"
                 problems.append(err)
 
         for section, keys in (
@@ -997,11 +1005,8 @@ def spdx3_json_checks(doc: Any) -> List[Tuple[str, Callable[[], None]]]:
                     f"simplelicensing_customIdToUri to a simplelicensing_SimpleLicensingText"
                 )
                 continue
-            substituted = LICENSEREF_RE.sub("MIT", expr)
-            err = license_expression_problem(substituted, where)
+            err = structure_problem(expr, where)
             if err:
-                if substituted != expr:
-                    err += f" (after substituting declared LicenseRefs in {expr!r})"
                 problems.append(err)
         _require(problems)
 

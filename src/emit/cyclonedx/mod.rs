@@ -66,14 +66,13 @@ fn build(model: &Sbom, version: CdxVersion) -> Result<Bom> {
             version.as_str()
         )));
     }
-    let mut tool = Component {
+    let tool = Component {
         kind: "application",
         name: "relgate".into(),
         version: model.tool_version.into(),
         description: Some("Release evidence for Rust workspaces".into()),
         ..Component::default()
     };
-    tool.bom_ref = None;
     let mut props = vec![
         Property::new("relgate:target", &model.target),
         Property::new("relgate:rustc", &model.rustc_version),
