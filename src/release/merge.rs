@@ -138,11 +138,12 @@ pub(super) struct FromParts {
     /// Every part file as verified: its private copy (or its bytes), by
     /// the path it was read from.
     verified: BTreeMap<PathBuf, Copied>,
+    /// Where the verified copies live until they are moved into the release
+    /// (removed before the lock below is released: fields drop in order).
+    _scratch: write::Scratch,
     /// Holds the release directory's lock from before the parts are read
     /// until the merged release is written (`prepare` does not lock again).
     _out_lock: write::Lock,
-    /// Where the verified copies live until they are moved into the release.
-    _scratch: write::Scratch,
     /// The compat parts' results, when the plan has compat parts (then
     /// the merge compares nothing itself).
     pub(super) compat: Option<Vec<crate::MemberCompat>>,
@@ -258,29 +259,51 @@ impl Release {
             artifacts: Vec::new(),
             ..self.clone()
         };
-        // Checked before any part is read: this checkout, this contract, the key.
-        let mut trusted = {
-            let plan = Release {
-                allow_dirty: true,
-                ..this.clone()
-            }
-            .prepare(env, false)?;
-            super::part::check_checkout(&plan, &parts_plan)?;
-            vec![plan.key.public()]
-        };
-        trusted.extend(collect::inputs::public_keys(part_keys)?);
+        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
+        std::thread::scope(|s| {
+            // cargo metadata, the longest read, overlaps the parts' hashing.
+            let prefetch = s.spawn(|| collect::prefetch_metadata(&manifest, env));
+            this.merge_parts(
+                env,
+                (&parts_plan, &digest),
+                (part_dirs, part_keys),
+                progress,
+                prefetch,
+            )
+        })
+    }
 
-        let found = find_parts(part_dirs)?;
+    fn merge_parts(
+        &self,
+        env: &dyn Env,
+        (parts_plan, digest): (&PartsPlan, &str),
+        (part_dirs, part_keys): (&[PathBuf], &[PathBuf]),
+        progress: &mut dyn FnMut(Progress),
+        prefetch: std::thread::ScopedJoinHandle<'_, collect::Prefetched>,
+    ) -> Result<MergeOutcome> {
         // One writer for the directory from here on: each part file is
         // copied beside it while it is hashed, and those very bytes are
         // moved into the release.
         let out_lock = write::lock(&self.out, self.wait_lock, &self.waiting())?;
         write::recover(&self.out)?;
+        // Checked before any part is read: this checkout, this contract, the
+        // key. Prepared once: the stages run over this plan (a dirty tree is
+        // refused by the checkout check, which says why).
+        let plan = Release {
+            allow_dirty: true,
+            ..self.clone()
+        }
+        .prepare(env, super::plan::Locks::Ledger)?;
+        super::part::check_checkout(&plan, parts_plan)?;
+        let mut trusted = vec![plan.key.public()];
+        trusted.extend(collect::inputs::public_keys(part_keys)?);
+
+        let found = find_parts(part_dirs)?;
         let scratch = write::Scratch::new(&self.out, "parts")?;
         let mut problems = Vec::new();
         let mut by_id: BTreeMap<String, Verified> = BTreeMap::new();
         let results = verify_all(&found, &scratch, |dir, into| {
-            verify_part(dir, &parts_plan, &digest, &trusted, into)
+            verify_part(dir, parts_plan, digest, &trusted, into)
         })?;
         for result in results {
             match result {
@@ -314,26 +337,18 @@ impl Release {
             return Ok(MergeOutcome::Refused(problems));
         }
         let from = from_parts(
-            &parts_plan,
+            parts_plan,
             &by_id,
-            this.contract_runs_tests(env)?,
+            plan.contract.release.run_tests,
             (out_lock, scratch),
         )?;
         let merged = Release {
             merged: Some(std::sync::Arc::new(from)),
-            ..this
+            ..self.clone()
         };
-        merged.run(env, progress).map(|o| MergeOutcome::Ran(Box::new(o)))
-    }
-
-    /// Whether the contract runs tests (read once more: it decides whether
-    /// the parts' test evidence is required).
-    fn contract_runs_tests(&self, _env: &dyn Env) -> Result<bool> {
-        let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
-        let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(collect::release::contract(&root, self.contract.as_deref())?
-            .release
-            .run_tests)
+        merged
+            .run_stages(env, progress, prefetch, Some(plan))
+            .map(|o| MergeOutcome::Ran(Box::new(o)))
     }
 }
 

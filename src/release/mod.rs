@@ -244,15 +244,18 @@ impl Release {
         std::thread::scope(|s| {
             // cargo metadata, the longest read, starts now and overlaps preflight.
             let prefetch = s.spawn(|| collect::prefetch_metadata(&manifest, env));
-            self.run_stages(env, progress, prefetch)
+            self.run_stages(env, progress, prefetch, None)
         })
     }
 
+    /// The stages, over `prepared` (a merge's plan, prepared before it read
+    /// its parts) or a plan prepared now with every lock.
     fn run_stages(
         &self,
         env: &dyn Env,
         progress: &mut dyn FnMut(Progress),
         prefetch: std::thread::ScopedJoinHandle<'_, collect::Prefetched>,
+        prepared: Option<ReleasePlan>,
     ) -> Result<Outcome> {
         let run_start = env.now_nanos();
         // The provenance's times both come from the injected clock.
@@ -267,7 +270,10 @@ impl Release {
 
         // ── preflight ────────────────────────────────────────────────
         clock.start(Stage::Preflight);
-        let plan = self.prepare(env, true)?;
+        let plan = match prepared {
+            Some(plan) => plan,
+            None => self.prepare(env, plan::Locks::OutAndLedger)?,
+        };
         let plan = &plan;
         if let Some(m) = &self.merged {
             m.check_commit(plan)?;

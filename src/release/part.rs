@@ -106,7 +106,7 @@ impl Release {
             ..self.clone()
         };
         let _out_lock = write::lock(&self.out, self.wait_lock, &self.waiting())?;
-        let plan = this.prepare(env, false)?;
+        let plan = this.prepare(env, super::plan::Locks::None)?;
         let mut warnings = plan.warnings.clone();
         check_checkout(&plan, &parts_plan)?;
         if part.kind == PartKind::Compat {

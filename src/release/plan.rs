@@ -20,6 +20,18 @@ use crate::provenance::keys::PrivateKey;
 use crate::provenance::ledger;
 use crate::write;
 
+/// Which locks [`Release::prepare`] takes, and holds in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Locks {
+    /// None: the plan is only looked at (`release plan`, a part).
+    None,
+    /// The ledger's (a merge holds the release directory's lock itself,
+    /// from before it reads its parts until the release is written).
+    Ledger,
+    /// The release directory's (a killed release is recovered) and the ledger's.
+    OutAndLedger,
+}
+
 /// Everything a release will use, checked at preflight.
 pub struct ReleasePlan {
     /// The workspace manifest.
@@ -89,7 +101,7 @@ impl Release {
     /// Preflight: reads and checks everything the release needs, and does
     /// no work (nothing is built, run or written).
     pub fn plan(&self, env: &dyn Env) -> Result<ReleasePlan> {
-        self.prepare(env, false)
+        self.prepare(env, Locks::None)
     }
 
     /// `relgate release plan`: preflight (no key is needed: the plan is
@@ -104,7 +116,7 @@ impl Release {
             allow_dirty: true,
             ..self.clone()
         }
-        .prepare(env, false)?;
+        .prepare(env, Locks::None)?;
         let commit = plan.clean_commit.as_deref().ok_or_else(|| Error::Preflight {
             reason: "a release built on many runners needs a clean git commit: every part checks it builds that commit".into(),
             fix: "commit the changes (a dirty tree cannot be planned)".into(),
@@ -163,10 +175,10 @@ impl Release {
         }
     }
 
-    /// [`Release::plan`]; with `locked`, the release directory's and the
-    /// ledger's locks are taken (and a killed release recovered) before the
-    /// ledger is read, and held in the plan.
-    pub(super) fn prepare(&self, env: &dyn Env, locked: bool) -> Result<ReleasePlan> {
+    /// [`Release::plan`], taking the locks `locking` names (held in the plan)
+    /// before the ledger is read.
+    pub(super) fn prepare(&self, env: &dyn Env, locking: Locks) -> Result<ReleasePlan> {
+        let locked = locking != Locks::None;
         let mut warnings = Vec::new();
         let manifest = collect::manifest_or_cwd(self.manifest_path.as_deref())?;
         if !collect::probe::is_file(&manifest) {
@@ -292,9 +304,7 @@ impl Release {
             )));
         }
         let mut locks = Vec::new();
-        // A merge took this lock before it read its parts, and holds it in
-        // `merged` until the release is written.
-        if locked && self.merged.is_none() {
+        if locking == Locks::OutAndLedger {
             locks.push(write::lock(&out, self.wait_lock, &self.waiting())?);
             write::recover(&out)?;
         }
