@@ -1,11 +1,13 @@
 //! `relgate release merge`: the fan-in of a release built on many runners.
 //!
 //! ```text
-//! read plan → check the checkout (plan's commit, plan's contract)
-//!   → verify every part (signature by a trusted key, plan digest,
+//! read plan → lock the release directory → preflight, once (the ledger's
+//!   lock; `cargo metadata` starts beside it) → check the checkout (plan's
+//!   commit, plan's contract) → verify every part (signature by a trusted key, plan digest,
 //!     commit, invocation id, part as planned, every file by its digest,
 //!     no file it does not sign) → parts-complete (each planned part
-//!     exactly once) → the release pipeline over the parts' files
+//!     exactly once) → the release pipeline over the parts' files and
+//!     that same plan
 //! ```
 //!
 //! Problems with the parts are findings (`parts-complete`, exit 1) and
