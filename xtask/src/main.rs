@@ -38,20 +38,22 @@ commands:
       Time `relgate verify` of a 50 MiB artifact and 20 small files side by
       side with `sha256sum` of the same files, then the non-hashing part of
       verify (benches/verify.rs) as p50/p95/p99 in microseconds.
-  bench compat [--runs N]
+  bench compat [--runs N] [--only pairs|real|workspace|current|diff]
       Time `relgate compat` against cargo-semver-checks (installed into
       target/bench-tools on first use): small fixture pairs, six real
       published pairs, --workspace on 8 members, the current side vs one
       plain cargo rustdoc build; then the diff phase on syn's rustdoc JSON
-      with all features (benches/compat_diff.rs).
+      with all features (benches/compat_diff.rs). --only runs one section
+      (current and diff need no cargo-semver-checks).
   bench release [--runs N] [--manifest-path PATH]
       Time `relgate release --no-build --dry-run` (baseline cached after one
       warm-up) side by side with `cargo metadata` on a committed temporary
       copy of the workspace (default fixtures/large/Cargo.toml).
   bench merge [--runs N]
       Time `relgate release merge` of 20 parts x 5 files of 4 MiB beside
-      sha256sum of the same files, and `relgate release plan` of 20 targets
-      on fixtures/large beside `cargo metadata`.
+      sha256sum of the same files (each after sync(2); the merge into a new
+      --out, and again replacing the previous release), and `relgate
+      release plan` of 20 targets on fixtures/large beside `cargo metadata`.
   bench advisories [--runs N] [--manifest-path PATH]
       Time `relgate release --no-build --dry-run` with and without a
       generated 1000-advisory RustSec database (default fixtures/large).

@@ -18,6 +18,8 @@
 //!
 //! cargo-semver-checks is installed by this benchmark into
 //! `target/bench-tools` when it is not there (the tests never need it).
+//! `--only pairs|real|workspace|current|diff` runs one section (`current`
+//! alone needs no cargo-semver-checks).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,20 +39,40 @@ const COMPAT_PAIRS: [&str; 5] = [
     "function_added",
 ];
 
+/// The sections of `bench compat`, in the order they run; `--only` names one.
+const SECTIONS: [&str; 5] = ["pairs", "real", "workspace", "current", "diff"];
+
 pub(super) fn compat(opts: &Options) -> Result<ExitCode> {
+    if let Some(s) = opts.only.as_deref().filter(|s| !SECTIONS.contains(s)) {
+        return Err(Failure::usage(format!(
+            "`--only {s}`: bench compat's sections are {}",
+            SECTIONS.join(", ")
+        )));
+    }
+    let runs = |section: &str| opts.only.as_deref().is_none_or(|s| s == section);
     let relgate = build_relgate()?;
     let relgate_version = version_of(Command::new(&relgate).arg("--version"))?;
     let tmp = TempDir::new()?;
-    let csc_bin = semver_checks()?;
-    let csc_version = version_of(Command::new(&csc_bin).args(["semver-checks", "--version"]))?;
     let stdout = Sink::discard(&tmp.path.join("stdout.log"));
     let stderr_log = tmp.path.join("stderr.log");
     println!();
-    println!("relgate compat, end to end per small crate pair (warm: after one run of each)");
+    println!("relgate compat (warm: after one run of each command)");
     println!("  relgate:   {relgate_version}");
+    println!("  runs:      {} interleaved per case", opts.runs);
+    if matches!(opts.only.as_deref(), Some("current" | "diff")) {
+        // Alone these need no cargo-semver-checks.
+        if runs("current") {
+            current_side(&relgate, opts, &tmp.path, &stdout)?;
+        }
+        return match runs("diff") {
+            true => diff_phase(&tmp.path),
+            false => Ok(ExitCode::SUCCESS),
+        };
+    }
+    let csc_bin = semver_checks()?;
+    let csc_version = version_of(Command::new(&csc_bin).args(["semver-checks", "--version"]))?;
     println!("  cargo-semver-checks: {csc_version}");
-    println!("  runs:      {} interleaved per pair", opts.runs);
-    for pair in COMPAT_PAIRS {
+    for pair in COMPAT_PAIRS.iter().filter(|_| runs("pairs")) {
         let dir = tmp.path.join(pair);
         copy_tree(&repo_root().join("fixtures/compat").join(pair), &dir)
             .map_err(|e| Failure::setup(format!("cannot copy fixture {pair}: {e}")))?;
@@ -83,17 +105,30 @@ pub(super) fn compat(opts: &Options) -> Result<ExitCode> {
             );
         }
     }
-    real_crates(&relgate, &csc_bin, opts, &tmp.path, &stdout)?;
-    workspace(&relgate, &csc_bin, opts, &tmp.path, &stdout)?;
-    current_side(&relgate, opts, &tmp.path, &stdout)?;
+    if runs("real") {
+        real_crates(&relgate, &csc_bin, opts, &tmp.path, &stdout)?;
+    }
+    if runs("workspace") {
+        workspace(&relgate, &csc_bin, opts, &tmp.path, &stdout)?;
+    }
+    if runs("current") {
+        current_side(&relgate, opts, &tmp.path, &stdout)?;
+    }
+    if !runs("diff") {
+        return Ok(ExitCode::SUCCESS);
+    }
+    diff_phase(&tmp.path)
+}
 
+/// The diff phase on a large API (`benches/compat_diff.rs`).
+fn diff_phase(tmp: &Path) -> Result<ExitCode> {
     // The diff phase on a large API: syn with all features, two releases.
     println!();
     note("building syn's rustdoc JSON (all features) for syn 2.0.0 and 2.0.119");
     let mut jsons = Vec::new();
     // Pinned releases: 2.0.0 → 2.0.119 has 76 API changes to classify.
     for version in ["=2.0.0", "=2.0.119"] {
-        let dir = tmp.path.join(format!("syn-{}", version.trim_start_matches('=')));
+        let dir = tmp.join(format!("syn-{}", version.trim_start_matches('=')));
         fs::create_dir_all(dir.join("src")).map_err(|e| Failure::setup(e.to_string()))?;
         fs::write(
             dir.join("Cargo.toml"),
@@ -414,6 +449,11 @@ fn workspace(relgate: &Path, csc: &Path, opts: &Options, tmp: &Path, stdout: &Si
 fn current_side(relgate: &Path, opts: &Options, tmp: &Path, stdout: &Sink) -> Result<()> {
     let (name, old, new) = REAL_PAIRS[2];
     let src = tmp.join(format!("{name}-{new}"));
+    let src = if src.is_dir() {
+        src
+    } else {
+        fetch_published(name, new, tmp)?
+    };
     let touch_then = |cmd: String| {
         Case::new("", "sh")
             .arg("-c")

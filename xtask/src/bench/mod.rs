@@ -49,13 +49,15 @@ const TARGET: &str = "target: <= 1.10x cargo metadata (<= 1.30x with the bsi-tr-
 
 pub fn run(args: &[String]) -> Result<ExitCode> {
     match args.split_first() {
-        Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?),
-        Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?),
+        Some((name, rest)) if name == "sbom" => sbom(&Options::parse(rest)?.single(name)?),
+        Some((name, rest)) if name == "verify" => verify(&Options::parse(rest)?.single(name)?),
         Some((name, rest)) if name == "compat" => compat::compat(&Options::parse(rest)?),
-        Some((name, rest)) if name == "release" => release(&Options::parse(rest)?),
-        Some((name, rest)) if name == "merge" => merge(&Options::parse(rest)?),
-        Some((name, rest)) if name == "scale" => scale::scale(&Options::parse(rest)?),
-        Some((name, rest)) if name == "advisories" => advisories::advisories(&Options::parse(rest)?),
+        Some((name, rest)) if name == "release" => release(&Options::parse(rest)?.single(name)?),
+        Some((name, rest)) if name == "merge" => merge(&Options::parse(rest)?.single(name)?),
+        Some((name, rest)) if name == "scale" => scale::scale(&Options::parse(rest)?.single(name)?),
+        Some((name, rest)) if name == "advisories" => {
+            advisories::advisories(&Options::parse(rest)?.single(name)?)
+        }
         Some((name, _)) => Err(Failure::usage(format!(
             "unknown benchmark `{name}` (available: sbom, verify, compat, release, merge, scale, advisories)"
         ))),
@@ -69,12 +71,16 @@ struct Options {
     runs: usize,
     /// The workspace's root manifest, absolute.
     manifest: PathBuf,
+    /// `--only SECTION`: one section of a benchmark that has several
+    /// (`bench compat`); the others refuse it.
+    only: Option<String>,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options> {
         let mut runs = DEFAULT_RUNS;
         let mut manifest = None;
+        let mut only = None;
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -95,6 +101,7 @@ impl Options {
                     })?;
                 }
                 "--manifest-path" => manifest = Some(PathBuf::from(value()?)),
+                "--only" => only = Some(value()?),
                 _ => return Err(Failure::usage(format!("unexpected argument `{arg}` for `bench`"))),
             }
         }
@@ -108,7 +115,17 @@ impl Options {
         if !manifest.is_file() {
             return Err(Failure::setup(format!("no manifest at {}", manifest.display())));
         }
-        Ok(Options { runs, manifest })
+        Ok(Options { runs, manifest, only })
+    }
+
+    /// These options, refusing `--only` (a benchmark with one section).
+    fn single(self, name: &str) -> Result<Options> {
+        match &self.only {
+            Some(s) => Err(Failure::usage(format!(
+                "`bench {name}` has one section; `--only {s}` is for `bench compat`"
+            ))),
+            None => Ok(self),
+        }
     }
 }
 
@@ -942,7 +959,18 @@ fn copy_symlink(src: &Path, dst: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::Summary;
+    use super::{Options, Summary};
+
+    #[test]
+    fn only_names_a_section_and_single_section_benches_refuse_it() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = Options::parse(&args(&["--only", "current", "--runs=3"])).unwrap();
+        assert_eq!((o.only.as_deref(), o.runs), (Some("current"), 3));
+        assert!(o.single("release").is_err());
+        let o = Options::parse(&args(&["--runs", "2"])).unwrap();
+        assert!(o.only.is_none() && o.single("merge").is_ok());
+        assert!(Options::parse(&args(&["--only"])).is_err());
+    }
 
     #[test]
     fn summary_median_min_max() {
