@@ -301,7 +301,7 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
     };
     warnings.sort();
     warnings.dedup();
-    Ok(ReleaseFacts {
+    let facts = ReleaseFacts {
         workspace,
         packages,
         roots,
@@ -310,7 +310,20 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         git,
         timestamp,
         warnings,
-    })
+    };
+    drop(ids);
+    discard(metadata);
+    Ok(facts)
+}
+
+/// Frees a large value on a thread of its own: `cargo metadata` of a
+/// 400-package workspace takes milliseconds to free, and nothing waits
+/// for it (inline when no thread can be started).
+fn discard<T: Send + 'static>(value: T) {
+    // When the thread cannot start, the closure (and the value) is dropped here.
+    let _ = std::thread::Builder::new()
+        .name("relgate-free".into())
+        .spawn(move || drop(value));
 }
 
 fn select_roots(scope: &Scope, members: &BTreeSet<PackageId>) -> Result<BTreeSet<PackageId>> {

@@ -50,6 +50,54 @@ pub fn origin(dir: &Path) -> Origin {
     }
 }
 
+/// [`read`] and [`origin`] together in four git processes, two at a time
+/// (one `rev-parse` answers the top level, the commit and the branch);
+/// an unborn `HEAD` or a directory outside git falls back to the two.
+pub fn read_with_origin(dir: &Path) -> (Option<Git>, Origin) {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let ((parsed, dirty), (tag, remote)) = std::thread::scope(|s| {
+        let side = s.spawn(|| {
+            let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|t| t.lines().map(str::to_owned).max());
+            let remote = git(&["remote", "get-url", "origin"])
+                .filter(|u| !u.is_empty())
+                .map(|u| strip_credentials(&u));
+            (tag, remote)
+        });
+        let parsed = git(&[
+            "rev-parse",
+            "--show-toplevel",
+            "HEAD",
+            "--symbolic-full-name",
+            "HEAD",
+        ]);
+        let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_none_or(|s| !s.is_empty());
+        ((parsed, dirty), side.join().unwrap_or_default())
+    });
+    let lines: Vec<&str> = parsed.as_deref().map(|p| p.lines().collect()).unwrap_or_default();
+    let [toplevel, commit, symbolic] = lines[..] else {
+        return (read(dir), origin(dir));
+    };
+    let git = Git {
+        commit: commit.to_owned(),
+        dirty,
+        tag: tag.clone(),
+    };
+    let origin = Origin {
+        toplevel: Some(std::path::PathBuf::from(toplevel)),
+        remote,
+        // `HEAD` itself when detached, as `symbolic-ref -q` has no answer then.
+        reference: tag
+            .map(|t| format!("refs/tags/{t}"))
+            .or_else(|| symbolic.starts_with("refs/").then(|| symbolic.to_owned())),
+    };
+    (Some(git), origin)
+}
+
 /// Removes `user:password@` from a URL so secrets never reach an output.
 pub fn strip_credentials(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -98,4 +146,60 @@ pub fn tags(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// The four-process read says what `read` and `origin` say, in every
+    /// state a checkout can be in.
+    #[test]
+    fn read_with_origin_agrees_with_read_and_origin() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let same = |what: &str| {
+            assert_eq!(read_with_origin(dir), (read(dir), origin(dir)), "{what}");
+        };
+        same("not a checkout");
+        git(dir, &["init", "-q", "-b", "main"]);
+        same("unborn HEAD");
+        std::fs::write(dir.join("a"), "1").unwrap();
+        git(dir, &["add", "a"]);
+        git(dir, &["commit", "-q", "-m", "one"]);
+        git(
+            dir,
+            &["remote", "add", "origin", "https://user:secret@example.com/r.git"],
+        );
+        same("on a branch, no tag");
+        let (g, o) = read_with_origin(dir);
+        assert!(g.is_some_and(|g| !g.dirty && g.tag.is_none()));
+        assert_eq!(o.remote.as_deref(), Some("https://example.com/r.git"));
+        assert_eq!(o.reference.as_deref(), Some("refs/heads/main"));
+        git(dir, &["tag", "v1"]);
+        git(dir, &["tag", "v2"]);
+        same("two tags");
+        std::fs::write(dir.join("a"), "2").unwrap();
+        same("dirty");
+        git(dir, &["checkout", "-q", "--detach"]);
+        git(dir, &["tag", "-d", "v1", "v2"]);
+        same("detached, untagged");
+        assert_eq!(read_with_origin(dir).1.reference, None);
+    }
 }

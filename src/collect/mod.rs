@@ -367,7 +367,7 @@ pub fn provenance_inputs(
     let manifest = manifest_or_cwd(manifest)?;
     let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     let toolchain = toolchain::version(env, &dir)?;
-    let origin = git::origin(&dir);
+    let (git, origin) = git::read_with_origin(&dir);
     let workspace = match &origin.toplevel {
         Some(top) => cargo::relative_path(top, &manifest),
         None => "Cargo.toml".into(),
@@ -377,7 +377,7 @@ pub fn provenance_inputs(
         Err(_) => None,
     };
     Ok(ProvenanceInputs {
-        git: git::read(&dir),
+        git,
         origin,
         workspace,
         lock_sha256,

@@ -258,13 +258,12 @@ impl Release {
         // side by side, once.
         // (and the toolchain, which collect and compat then reuse).
         let (git, origin, toolchain) = std::thread::scope(|s| {
-            let origin = s.spawn(|| collect::git::origin(&root));
             let toolchain = s.spawn(|| collect::toolchain::version_and_host_cfg(env, &root));
-            let git = collect::git::read(&root);
+            let (git, origin) = collect::git::read_with_origin(&root);
             let toolchain = toolchain
                 .join()
                 .unwrap_or_else(|_| Err(Error::Inconsistent("the toolchain thread panicked".into())));
-            (git, origin.join().unwrap_or_default(), toolchain)
+            (git, origin, toolchain)
         });
         let (toolchain, host_cfg) = toolchain?;
         match &git {
