@@ -168,8 +168,9 @@ mod tests {
         assert!(ok, "git {args:?}");
     }
 
-    /// The four-process read says what `read` and `origin` say, in every
-    /// state a checkout can be in.
+    /// The four-process read says what `read` and `origin` say in these
+    /// states. (It differs, correctly, for a top level whose name ends in
+    /// whitespace, which `origin` trims away.)
     #[test]
     fn read_with_origin_agrees_with_read_and_origin() {
         let tmp = tempfile::tempdir().unwrap();

@@ -1,13 +1,13 @@
 //! `relgate release merge`: the fan-in of a release built on many runners.
 //!
 //! ```text
-//! read plan → lock the release directory → preflight, once (the ledger's
-//!   lock; `cargo metadata` starts beside it) → check the checkout (plan's
-//!   commit, plan's contract) → verify every part (signature by a trusted key, plan digest,
+//! read plan → preflight, once (`cargo metadata` starts beside it) →
+//!   check the checkout (plan's commit, plan's contract), the keys and the
+//!   part directories → lock the release directory → verify every part (signature by a trusted key, plan digest,
 //!     commit, invocation id, part as planned, every file by its digest,
 //!     no file it does not sign) → parts-complete (each planned part
-//!     exactly once) → the release pipeline over the parts' files and
-//!     that same plan
+//!     exactly once) → lock the ledger and read it again → the release
+//!     pipeline over the parts' files and that same plan
 //! ```
 //!
 //! Problems with the parts are findings (`parts-complete`, exit 1) and
@@ -283,25 +283,27 @@ impl Release {
         progress: &mut dyn FnMut(Progress),
         prefetch: std::thread::ScopedJoinHandle<'_, collect::Prefetched>,
     ) -> Result<MergeOutcome> {
-        // One writer for the directory from here on: each part file is
-        // copied beside it while it is hashed, and those very bytes are
-        // moved into the release.
-        let out_lock = write::lock(&self.out, self.wait_lock, &self.waiting())?;
-        write::recover(&self.out)?;
-        // Checked before any part is read: this checkout, this contract, the
-        // key. Prepared once: the stages run over this plan (a dirty tree is
-        // refused by the checkout check, which says why).
-        let plan = Release {
+        let (started_nanos, started_on) = (env.now_nanos(), env.now());
+        // Checked before anything is locked or read: this checkout, this
+        // contract, --out, the keys, the part directories. Prepared once:
+        // the stages run over this plan (a dirty tree is refused by the
+        // checkout check, which says why).
+        let mut plan = Release {
             allow_dirty: true,
             ..self.clone()
         }
-        .prepare(env, super::plan::Locks::Ledger)?;
+        .prepare(env, super::plan::Locks::None)?;
         super::part::check_checkout(&plan, parts_plan)?;
         let mut trusted = vec![plan.key.public()];
         trusted.extend(collect::inputs::public_keys(part_keys)?);
-
         let found = find_parts(part_dirs)?;
-        let scratch = write::Scratch::new(&self.out, "parts")?;
+
+        // One writer for the directory from here on: each part file is
+        // copied beside it while it is hashed, and those very bytes are
+        // moved into the release.
+        let out_lock = write::lock(&plan.out, self.wait_lock, &self.waiting())?;
+        write::recover(&plan.out)?;
+        let scratch = write::Scratch::new(&plan.out, "parts")?;
         let mut problems = Vec::new();
         let mut by_id: BTreeMap<String, Verified> = BTreeMap::new();
         let results = verify_all(&found, &scratch, |dir, into| {
@@ -344,12 +346,20 @@ impl Release {
             plan.contract.release.run_tests,
             (out_lock, scratch),
         )?;
+        // The parts hold: now the ledger is locked and read again under
+        // the lock (a refused merge never touches it).
+        self.lock_ledger(&mut plan)?;
         let merged = Release {
             merged: Some(std::sync::Arc::new(from)),
             ..self.clone()
         };
+        let prepared = super::Prepared {
+            plan,
+            started_nanos,
+            started_on,
+        };
         merged
-            .run_stages(env, progress, prefetch, Some(plan))
+            .run_stages(env, progress, prefetch, Some(prepared))
             .map(|o| MergeOutcome::Ran(Box::new(o)))
     }
 }

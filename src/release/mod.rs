@@ -73,6 +73,16 @@ pub(crate) use merge::{embedded_parts_check, part_id_of};
 pub use merge::{MergeOutcome, PartProblem, ProblemKind, PARTS_COMPLETE};
 pub use part::PartOutcome;
 pub use plan::ReleasePlan;
+
+/// A plan prepared before the stages run (a merge prepares before it
+/// verifies its parts), with when that preflight began.
+pub(super) struct Prepared {
+    pub(super) plan: ReleasePlan,
+    /// [`Env::now_nanos`] when preflight began.
+    pub(super) started_nanos: u128,
+    /// [`Env::now`] when preflight began (the provenance's `startedOn`).
+    pub(super) started_on: i64,
+}
 pub use regate::{append_summary, regate, Regate, RegateOptions};
 use schemas::*;
 pub use schemas::{schema_status, validate};
@@ -249,17 +259,21 @@ impl Release {
     }
 
     /// The stages, over `prepared` (a merge's plan, prepared before it read
-    /// its parts) or a plan prepared now with every lock.
+    /// its parts, with the times it started) or a plan prepared now with
+    /// every lock.
     fn run_stages(
         &self,
         env: &dyn Env,
         progress: &mut dyn FnMut(Progress),
         prefetch: std::thread::ScopedJoinHandle<'_, collect::Prefetched>,
-        prepared: Option<ReleasePlan>,
+        prepared: Option<Prepared>,
     ) -> Result<Outcome> {
-        let run_start = env.now_nanos();
-        // The provenance's times both come from the injected clock.
-        let started_on = env.now();
+        // The provenance's times both come from the injected clock; a
+        // merge's run began when its preflight did.
+        let (run_start, started_on) = match &prepared {
+            Some(p) => (p.started_nanos, p.started_on),
+            None => (env.now_nanos(), env.now()),
+        };
         let mut clock = Clock {
             env,
             stages: Vec::new(),
@@ -269,9 +283,9 @@ impl Release {
         let mut warnings = Vec::new();
 
         // ── preflight ────────────────────────────────────────────────
-        clock.start(Stage::Preflight);
+        clock.started_at(Stage::Preflight, run_start);
         let plan = match prepared {
-            Some(plan) => plan,
+            Some(p) => p.plan,
             None => self.prepare(env, plan::Locks::OutAndLedger)?,
         };
         let plan = &plan;

@@ -23,11 +23,11 @@ use crate::write;
 /// Which locks [`Release::prepare`] takes, and holds in the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Locks {
-    /// None: the plan is only looked at (`release plan`, a part).
+    /// None: the plan is only looked at (`release plan`, a part), or a
+    /// merge takes them itself once its checks pass (the release
+    /// directory's before it reads its parts, the ledger's once they hold:
+    /// [`Release::lock_ledger`]).
     None,
-    /// The ledger's (a merge holds the release directory's lock itself,
-    /// from before it reads its parts until the release is written).
-    Ledger,
     /// The release directory's (a killed release is recovered) and the ledger's.
     OutAndLedger,
 }
@@ -175,6 +175,43 @@ impl Release {
         }
     }
 
+    /// The keys the ledger is trusted with: the signing key, the contract's
+    /// public key and --ledger-key (a rotated key signed earlier entries).
+    fn ledger_trust(
+        &self,
+        root: &Path,
+        contract: &Contract,
+        key: &PrivateKey,
+    ) -> Result<Vec<crate::provenance::keys::PublicKey>> {
+        let mut keys = vec![key.public()];
+        if let Some(rel) = &contract.release.public_key {
+            keys.push(collect::inputs::public_key(&root.join(rel))?);
+        }
+        keys.extend(collect::inputs::public_keys(&self.ledger_keys)?);
+        Ok(keys)
+    }
+
+    /// Takes the ledger's lock for a plan prepared without it (a merge,
+    /// once its parts hold) and reads the ledger again under the lock, so
+    /// the stages append to what was read under it. A dry run records
+    /// nothing and takes no lock, as `prepare` does.
+    pub(super) fn lock_ledger(&self, plan: &mut ReleasePlan) -> Result<()> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let keys = self.ledger_trust(&plan.root, &plan.contract, &plan.key)?;
+        let read = ledger_guard::trusted(
+            &plan.ledger_path,
+            &keys,
+            plan.contract.release.first_release,
+            self.wait_lock,
+            &self.waiting(),
+        )?;
+        plan.locks.extend(read.lock);
+        (plan.ledger_text, plan.ledger) = (read.text, read.parsed);
+        Ok(())
+    }
+
     /// [`Release::plan`], taking the locks `locking` names (held in the plan)
     /// before the ledger is read.
     pub(super) fn prepare(&self, env: &dyn Env, locking: Locks) -> Result<ReleasePlan> {
@@ -309,11 +346,7 @@ impl Release {
         }
         // The ledger is trusted with the signing key, the contract's
         // public key and --ledger-key: a rotated key signed earlier entries.
-        let mut ledger_keys = vec![key.public()];
-        if let Some(rel) = &contract.release.public_key {
-            ledger_keys.push(collect::inputs::public_key(&root.join(rel))?);
-        }
-        ledger_keys.extend(collect::inputs::public_keys(&self.ledger_keys)?);
+        let ledger_keys = self.ledger_trust(&root, &contract, &key)?;
         let first = contract.release.first_release;
         let read = if locked && !self.dry_run {
             ledger_guard::trusted(&ledger_path, &ledger_keys, first, self.wait_lock, &self.waiting())?

@@ -136,6 +136,16 @@ impl Clock<'_> {
         self.current = Some((stage, self.env.now_nanos()));
     }
 
+    /// [`Clock::start`] for a stage that began at `start` (Unix nanoseconds
+    /// from the same clock): a merge's preflight, run before its parts were
+    /// verified.
+    pub(super) fn started_at(&mut self, stage: Stage, start: u128) {
+        self.start(stage);
+        if let Some((_, at)) = self.current.as_mut() {
+            *at = start;
+        }
+    }
+
     pub(super) fn finish(&mut self, attributes: Vec<(String, AttrValue)>) {
         if let Some((stage, start)) = self.current.take() {
             let end = self.env.now_nanos();

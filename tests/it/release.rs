@@ -2951,11 +2951,48 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         assert!(!out.exists(), "{case}: nothing written");
         assert_eq!(leftovers(&out), Vec::<String>::new(), "{case}");
     };
-    refused(
-        "missing",
-        &download("dl-missing", &[(&id_host, &part_a)]),
-        &format!("missing {id_cross}"),
-    );
+    let missing = download("dl-missing", &[(&id_host, &part_a)]);
+    refused("missing", &missing, &format!("missing {id_cross}"));
+    // A real (not dry-run) merge refused for a missing part touches
+    // neither the ledger (not even its lock file) nor --out; on a fresh
+    // fan-in runner, as `gate --dir` above took the ledger's lock here.
+    let fresh = clone("runner-merge-real");
+    let out_real = ws.scratch("refused-real");
+    let o = ws
+        .cmd()
+        .current_dir(&fresh)
+        .args(["release", "merge", "--quiet", "--plan"])
+        .arg(&plan_file)
+        .arg("--parts")
+        .arg(&missing)
+        .arg("--key")
+        .arg(&ws.key)
+        .arg("--out")
+        .arg(&out_real)
+        .output()
+        .unwrap();
+    assert_exit(&o, 1, "a real merge with a part missing");
+    assert!(!out_real.exists(), "nothing written");
+    for untouched in ["release-ledger.jsonl", ".release-ledger.jsonl.relgate-lock"] {
+        assert!(!fresh.join(untouched).exists(), "{untouched} left alone");
+    }
+    // Checks that fail before any part is read leave no lock file either.
+    let out_nested = ws.scratch("not-yet/there/release");
+    let o = ws
+        .cmd()
+        .current_dir(&merger)
+        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+        .arg(&plan_file)
+        .arg("--parts")
+        .arg(ws.scratch("no-such-downloads"))
+        .arg("--key")
+        .arg(&ws.key)
+        .arg("--out")
+        .arg(&out_nested)
+        .output()
+        .unwrap();
+    assert_exit(&o, 2, "unreadable --parts");
+    assert!(!ws.scratch("not-yet").exists(), "nothing created for --out");
     let dup = download("dl-dup", &[(&id_host, &part_a), (&id_cross, &part_b)]);
     copy_tree(&part_a, &dup.join("relgate-part-again"));
     refused("duplicated", &dup, &format!("duplicated {id_host}"));
