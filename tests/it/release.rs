@@ -2778,20 +2778,23 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         }
         dir
     };
-    let merge = |parts: &Path, out: &Path| -> Output {
+    // `relgate release merge` on the fan-in checkout `dir`, `extra` added.
+    let merge_at = |dir: &Path, parts: &Path, extra: &[&std::ffi::OsStr], out: &Path| -> Output {
         ws.cmd()
-            .current_dir(&merger)
-            .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+            .current_dir(dir)
+            .args(["release", "merge", "--quiet", "--plan"])
             .arg(&plan_file)
             .arg("--parts")
             .arg(parts)
             .arg("--key")
             .arg(&ws.key)
+            .args(extra)
             .arg("--out")
             .arg(out)
             .output()
             .unwrap()
     };
+    let merge = |parts: &Path, out: &Path| merge_at(&merger, parts, &["--dry-run".as_ref()], out);
     // The merge copies each part file beside the release while it hashes
     // it; nothing of that may be left behind, merged or refused.
     let leftovers = |out: &Path| -> Vec<String> {
@@ -2846,21 +2849,12 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     // The fan-in runner can name its advisory database like a release.
     let db = advisory_db(&ws, "db-merge", Some(0));
     let out_db = ws.scratch("release-db");
-    let o = ws
-        .cmd()
-        .current_dir(&merger)
-        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
-        .arg(&plan_file)
-        .arg("--parts")
-        .arg(&good)
-        .arg("--key")
-        .arg(&ws.key)
-        .arg("--advisory-db")
-        .arg(&db)
-        .arg("--out")
-        .arg(&out_db)
-        .output()
-        .unwrap();
+    let o = merge_at(
+        &merger,
+        &good,
+        &["--dry-run".as_ref(), "--advisory-db".as_ref(), db.as_os_str()],
+        &out_db,
+    );
     assert_success(&o);
     let advisories = &read_json(&out_db.join("gate.json"))["facts"]["advisories"];
     assert_eq!(advisories["checked"], true, "{advisories:#}");
@@ -2958,19 +2952,7 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     // fan-in runner, as `gate --dir` above took the ledger's lock here.
     let fresh = clone("runner-merge-real");
     let out_real = ws.scratch("refused-real");
-    let o = ws
-        .cmd()
-        .current_dir(&fresh)
-        .args(["release", "merge", "--quiet", "--plan"])
-        .arg(&plan_file)
-        .arg("--parts")
-        .arg(&missing)
-        .arg("--key")
-        .arg(&ws.key)
-        .arg("--out")
-        .arg(&out_real)
-        .output()
-        .unwrap();
+    let o = merge_at(&fresh, &missing, &[], &out_real);
     assert_exit(&o, 1, "a real merge with a part missing");
     assert!(!out_real.exists(), "nothing written");
     for untouched in ["release-ledger.jsonl", ".release-ledger.jsonl.relgate-lock"] {
@@ -2978,19 +2960,7 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     }
     // Checks that fail before any part is read leave no lock file either.
     let out_nested = ws.scratch("not-yet/there/release");
-    let o = ws
-        .cmd()
-        .current_dir(&merger)
-        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
-        .arg(&plan_file)
-        .arg("--parts")
-        .arg(ws.scratch("no-such-downloads"))
-        .arg("--key")
-        .arg(&ws.key)
-        .arg("--out")
-        .arg(&out_nested)
-        .output()
-        .unwrap();
+    let o = merge(&ws.scratch("no-such-downloads"), &out_nested);
     assert_exit(&o, 2, "unreadable --parts");
     assert!(!ws.scratch("not-yet").exists(), "nothing created for --out");
     let dup = download("dl-dup", &[(&id_host, &part_a), (&id_cross, &part_b)]);
@@ -3031,21 +3001,13 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
     // Trusted with --part-key, the same parts merge; `gate --dir` then
     // checks the embedded manifests too, and needs that key to trust them.
     let out_keyed = ws.scratch("release-part-key");
-    let o = ws
-        .cmd()
-        .current_dir(&merger)
-        .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
-        .arg(&plan_file)
-        .arg("--parts")
-        .arg(&other_key_parts)
-        .arg("--part-key")
-        .arg(other_keys.join("relgate.pub"))
-        .arg("--key")
-        .arg(&ws.key)
-        .arg("--out")
-        .arg(&out_keyed)
-        .output()
-        .unwrap();
+    let part_pub = other_keys.join("relgate.pub");
+    let o = merge_at(
+        &merger,
+        &other_key_parts,
+        &["--dry-run".as_ref(), "--part-key".as_ref(), part_pub.as_os_str()],
+        &out_keyed,
+    );
     assert_success(&o);
     let gate_dir = |extra: &[&std::ffi::OsStr]| -> Output {
         ws.cmd()
@@ -3067,7 +3029,6 @@ fn a_release_merged_from_parts_on_separate_checkouts_verifies_and_refuses_bad_pa
         "{}",
         text(&o)
     );
-    let part_pub = other_keys.join("relgate.pub");
     let keyed_files: Vec<PathBuf> = checksums(&out_keyed)
         .iter()
         .map(|(n, _)| out_keyed.join(n))
@@ -3274,20 +3235,23 @@ fn compat_shards_on_separate_runners_reach_the_one_machine_verdict() {
         }
         dir
     };
-    let merge = |parts: &Path, out: &Path| -> Output {
+    // `relgate release merge` on the fan-in checkout `dir`, `extra` added.
+    let merge_at = |dir: &Path, parts: &Path, extra: &[&std::ffi::OsStr], out: &Path| -> Output {
         ws.cmd()
-            .current_dir(&merger)
-            .args(["release", "merge", "--dry-run", "--quiet", "--plan"])
+            .current_dir(dir)
+            .args(["release", "merge", "--quiet", "--plan"])
             .arg(&plan_file)
             .arg("--parts")
             .arg(parts)
             .arg("--key")
             .arg(&ws.key)
+            .args(extra)
             .arg("--out")
             .arg(out)
             .output()
             .unwrap()
     };
+    let merge = |parts: &Path, out: &Path| merge_at(&merger, parts, &["--dry-run".as_ref()], out);
     let all = [
         (build_id.as_str(), build.as_path()),
         ("compat-1-of-2", &shard1),
