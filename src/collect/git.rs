@@ -8,14 +8,17 @@ use std::path::Path;
 use super::process::run;
 use crate::facts::Git;
 
+/// `git args` in `dir`: its trimmed standard output, `None` when it fails.
+fn output(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// Reads the git state of the checkout containing `dir`, if any.
 pub fn read(dir: &Path) -> Option<Git> {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
+    let git = |args: &[&str]| output(dir, args);
     let commit = git(&["rev-parse", "--verify", "HEAD"])?;
     let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_none_or(|s| !s.is_empty());
     let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|tags| tags.lines().map(str::to_owned).max());
@@ -35,11 +38,7 @@ pub struct Origin {
 
 /// Reads the checkout's origin; empty outside a git checkout.
 pub fn origin(dir: &Path) -> Origin {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
-        let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        (out.status.success() && !s.is_empty()).then_some(s)
-    };
+    let git = |args: &[&str]| output(dir, args).filter(|s| !s.is_empty());
     let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|t| t.lines().map(str::to_owned).max());
     Origin {
         toplevel: git(&["rev-parse", "--show-toplevel"]).map(std::path::PathBuf::from),
@@ -54,12 +53,7 @@ pub fn origin(dir: &Path) -> Origin {
 /// (one `rev-parse` answers the top level, the commit and the branch);
 /// an unborn `HEAD` or a directory outside git falls back to the two.
 pub fn read_with_origin(dir: &Path) -> (Option<Git>, Origin) {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = run("git", args, dir, &[("GIT_OPTIONAL_LOCKS", "0")]).ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
+    let git = |args: &[&str]| output(dir, args);
     let ((parsed, dirty), (tag, remote)) = std::thread::scope(|s| {
         let side = s.spawn(|| {
             let tag = git(&["tag", "--points-at", "HEAD"]).and_then(|t| t.lines().map(str::to_owned).max());
