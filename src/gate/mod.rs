@@ -229,7 +229,14 @@ pub fn evaluate(contract: &Contract, compiled: &Compiled, facts: &Facts) -> Resu
             field: "now",
             reason: format!("`{}` is not RFC 3339: {e}", facts.now),
         })?;
-    let value = facts.to_value();
+    // The facts become CEL values only when an expression will read them
+    // (built-in invariants read the facts directly): on a 300-package
+    // workspace the conversion is a millisecond or two of every release.
+    let expressions = !compiled.rules.is_empty() || compiled.waivers.iter().any(|w| w.matches.is_some());
+    let value = match expressions {
+        true => facts.to_value(),
+        false => serde_json::Value::Null,
+    };
     let ctx = rules::context(&value);
     let mut used = vec![false; compiled.waivers.len()];
     let mut out = Vec::new();
@@ -562,6 +569,20 @@ mod tests {
         assert_eq!(status(&v, "license-allowlist"), "fail");
         assert_eq!(status(&v, WAIVER_EXPIRED), "fail");
         assert_eq!(v.waivers[0].status, "expired");
+    }
+
+    #[test]
+    fn a_waiver_match_reads_every_fact_even_without_rules() {
+        // With no `[[rule]]`, the facts are turned into CEL values only for
+        // a waiver's `match`; one reading a top-level fact must see it.
+        let base = "[invariants.license-allowlist]\nallow = [\"MIT\"]\n";
+        let waiver = |package: &str| {
+            format!("{base}[[waiver]]\nrule = \"license-allowlist\"\nmatch = 'release.package == \"{package}\" && it.name == \"gpl\"'\nreason = \"legal ok\"\nuntil = \"2026-11-22\"\n")
+        };
+        let v = run(&waiver("demo"), &facts()).unwrap();
+        assert_eq!(status(&v, "license-allowlist"), "waived", "{v:#?}");
+        let v = run(&waiver("other"), &facts()).unwrap();
+        assert_eq!(status(&v, "license-allowlist"), "fail");
     }
 
     #[test]
