@@ -297,6 +297,9 @@ impl Release {
         let git = plan.git.as_ref();
 
         std::thread::scope(|scope| -> Result<Outcome> {
+            // The validators of relgate's own artifacts compile while
+            // `cargo metadata` runs, not after it.
+            scope.spawn(schemas::warm);
             let compat_job = scope.spawn(|| match self.merged.as_ref().and_then(|m| m.compat.clone()) {
                 Some(shards) => Ok(compat::from_parts(plan, shards)),
                 None => compat::members(plan, env),

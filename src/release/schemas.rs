@@ -57,15 +57,7 @@ pub(super) fn check_schemas(schemas: &[schema::Current]) -> Result<()> {
 
 /// Validates `bytes` against one of relgate's built-in schemas.
 pub fn validate(schema_name: &str, bytes: &[u8]) -> Result<Vec<String>> {
-    let raw = collect::release::BUILTIN_SCHEMAS
-        .iter()
-        .find(|(n, _, _)| *n == schema_name)
-        .map(|(_, _, raw)| *raw)
-        .ok_or_else(|| Error::Inconsistent(format!("no built-in schema {schema_name}")))?;
-    let schema: serde_json::Value = serde_json::from_slice(raw)
-        .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?;
-    let validator = jsonschema::validator_for(&schema)
-        .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?;
+    let validator = validator(schema_name)?;
     let doc: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(d) => d,
         Err(e) => return Ok(vec![format!("not JSON: {e}")]),
@@ -74,6 +66,44 @@ pub fn validate(schema_name: &str, bytes: &[u8]) -> Result<Vec<String>> {
         .iter_errors(&doc)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect())
+}
+
+/// The built-in schemas a release validates its own artifacts against.
+const RELEASE_SCHEMAS: [&str; 3] = ["relgate:gate", "relgate:metrics", "relgate:compat_report"];
+
+/// Compiles the validators a release will use, so the stages after
+/// `cargo metadata` find them ready (called beside it, on a side thread).
+pub(super) fn warm() {
+    for name in RELEASE_SCHEMAS {
+        let _ = validator(name);
+    }
+}
+
+/// The compiled validator of a built-in schema, compiled once per process.
+fn validator(schema_name: &str) -> Result<std::sync::Arc<jsonschema::Validator>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static COMPILED: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Default::default);
+    if let Some(v) = cache.lock().ok().and_then(|m| m.get(schema_name).cloned()) {
+        return Ok(v);
+    }
+    let raw = collect::release::BUILTIN_SCHEMAS
+        .iter()
+        .find(|(n, _, _)| *n == schema_name)
+        .map(|(_, _, raw)| *raw)
+        .ok_or_else(|| Error::Inconsistent(format!("no built-in schema {schema_name}")))?;
+    let schema: serde_json::Value = serde_json::from_slice(raw)
+        .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?;
+    let validator = Arc::new(
+        jsonschema::validator_for(&schema)
+            .map_err(|e| Error::Inconsistent(format!("built-in schema {schema_name}: {e}")))?,
+    );
+    if let Ok(mut m) = cache.lock() {
+        m.entry(schema_name.to_owned())
+            .or_insert_with(|| Arc::clone(&validator));
+    }
+    Ok(validator)
 }
 
 pub(super) fn canonical_check(
