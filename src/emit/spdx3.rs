@@ -333,26 +333,63 @@ fn agent_kind(k: Kind) -> &'static str {
 
 fn build(model: &Sbom, uuid: &str) -> Result<Document> {
     let root = &model.root;
-    let doc_name = format!("{}-{}", root.name, root.version);
-    let ids = Ids {
-        ns: format!(
-            "https://spdx.org/spdxdocs/relgate/{}-{}-{uuid}",
-            idstring(&root.name),
-            idstring(&root.version)
-        ),
-    };
-    let tool_id = format!("{}/Tool-relgate", ids.ns);
-    let creator_id = format!("{}/SoftwareAgent-relgate", ids.ns);
+    let mut graph = Graph::new(model, uuid);
+    // The SBOM's creator (BSI TR-03183-2 §5.2.1): the root's supplier, beside relgate.
+    let sbom_creator = graph
+        .profile
+        .then(|| crate::analyze::profile::creator(root))
+        .flatten()
+        .map(|s| graph.agent(&s));
+    for c in model.all_components() {
+        graph.component(c)?;
+    }
+    graph.finish(sbom_creator)
+}
 
-    let mut agents: BTreeMap<String, Agent> = BTreeMap::new();
-    let mut licenses: BTreeMap<String, LicenseExpression> = BTreeMap::new();
-    let mut packages = Vec::new();
-    let mut relationships = Vec::new();
+/// The elements of one document as they are gathered, component by
+/// component; [`Graph::finish`] orders them and adds the collections.
+struct Graph<'m> {
+    model: &'m Sbom,
+    ids: Ids,
+    /// With a profile: creators reachable by URL, `sourceArtifact` refs.
+    profile: bool,
+    /// Each component by its `bom-ref`, for dependency edges.
+    id_of: BTreeMap<&'m str, &'m sbom::Component>,
+    agents: BTreeMap<String, Agent>,
+    licenses: BTreeMap<String, LicenseExpression>,
+    packages: Vec<Package>,
+    files: Vec<File>,
+    relationships: Vec<Relationship>,
+}
 
-    let profile = model.profile.is_some();
-    let mut agent = |s: &Supplier| -> String {
+impl<'m> Graph<'m> {
+    fn new(model: &'m Sbom, uuid: &str) -> Self {
+        let root = &model.root;
+        Graph {
+            model,
+            ids: Ids {
+                ns: format!(
+                    "https://spdx.org/spdxdocs/relgate/{}-{}-{uuid}",
+                    idstring(&root.name),
+                    idstring(&root.version)
+                ),
+            },
+            profile: model.profile.is_some(),
+            id_of: model.all_components().map(|c| (c.bom_ref.as_str(), c)).collect(),
+            agents: BTreeMap::new(),
+            licenses: BTreeMap::new(),
+            packages: Vec::new(),
+            files: Vec::new(),
+            relationships: Vec::new(),
+        }
+    }
+
+    /// The agent element for a supplier or author (one per kind, name and
+    /// contact), added once; returns its id.
+    fn agent(&mut self, s: &Supplier) -> String {
+        let profile = self.profile;
         let kind = agent_kind(s.kind);
-        let id = ids.agent(
+        let id = self.ids.agent(
             kind,
             &s.name,
             s.email.as_deref().or(s.url.as_deref().filter(|_| profile)),
@@ -374,7 +411,7 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
                 identifier: u.clone(),
             }));
         }
-        agents.entry(id.clone()).or_insert_with(|| Agent {
+        self.agents.entry(id.clone()).or_insert_with(|| Agent {
             kind,
             spdx_id: id.clone(),
             creation_info: CREATION_INFO,
@@ -382,110 +419,17 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
             external_identifier,
         });
         id
-    };
-    let mut files = Vec::new();
-    // The SBOM's creator (BSI TR-03183-2 §5.2.1): the root's supplier, beside relgate.
-    let sbom_creator = profile
-        .then(|| crate::analyze::profile::creator(&model.root))
-        .flatten()
-        .map(|s| agent(&s));
+    }
 
-    let id_of: BTreeMap<&str, &sbom::Component> =
-        model.all_components().map(|c| (c.bom_ref.as_str(), c)).collect();
-
-    for c in model.all_components() {
-        let pkg_id = ids.package(c);
-        let supplied_by = (c.supplier.origin != Origin::Unknown).then(|| agent(&c.supplier));
-        let mut originated_by: Vec<String> = c
-            .authors
-            .iter()
-            .filter_map(|a| Supplier::from_author(a))
-            .map(|s| agent(&s))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        // The component's creator (§5.2.2): with a profile, the supplier
-        // when `authors` name no one.
-        let reachable = c
-            .authors
-            .iter()
-            .any(|a| Supplier::from_author(a).is_some_and(|s| s.email.is_some()));
-        if profile && !reachable {
-            if let Some(creator) = crate::analyze::profile::creator(c).map(|s| agent(&s)) {
-                if !originated_by.contains(&creator) {
-                    originated_by.push(creator);
-                }
-            }
-        }
-        let mut external_ref = Vec::new();
-        for (kind, url) in [("vcs", &c.repository), ("documentation", &c.documentation)] {
-            if let Some(u) = url.as_ref().filter(|u| valid_url(u)) {
-                external_ref.push(ExternalRef {
-                    kind: "ExternalRef",
-                    external_ref_type: kind,
-                    locator: vec![u.clone()],
-                });
-            }
-        }
-        if profile {
-            if let Some(u) = crate::analyze::profile::source_uri(c) {
-                external_ref.push(ExternalRef {
-                    kind: "ExternalRef",
-                    external_ref_type: "sourceArtifact",
-                    locator: vec![u.to_owned()],
-                });
-            }
-        }
-        let mut artifacts = BTreeSet::new();
-        for d in &c.deployables {
-            let id = ids.file(c, &d.filename);
-            let mut additional = Vec::new();
-            if d.executable {
-                additional.push("executable");
-            }
-            if d.archive {
-                additional.push("archive");
-            }
-            additional.push(if d.structured { "container" } else { "firmware" });
-            files.push(File {
-                kind: "software_File",
-                spdx_id: id.clone(),
-                creation_info: CREATION_INFO,
-                name: d.filename.clone(),
-                comment:
-                    "software_additionalPurpose field is used to indicate the properties of BSI TR-03183-2",
-                primary_purpose: if d.executable { "executable" } else { "archive" },
-                additional_purpose: additional,
-                verified_using: vec![Hash {
-                    kind: "Hash",
-                    algorithm: "sha512",
-                    hash_value: d.sha512.clone(),
-                }],
-                external_ref: d
-                    .url
-                    .iter()
-                    .map(|u| ExternalRef {
-                        kind: "ExternalRef",
-                        external_ref_type: "binaryArtifact",
-                        locator: vec![u.clone()],
-                    })
-                    .collect(),
-            });
-            artifacts.insert(id);
-        }
-        if !artifacts.is_empty() {
-            relationships.push(Relationship {
-                kind: "Relationship",
-                spdx_id: ids.relationship(c, "hasDistributionArtifact"),
-                creation_info: CREATION_INFO,
-                from: pkg_id.clone(),
-                relationship_type: "hasDistributionArtifact",
-                to: artifacts.into_iter().collect(),
-                completeness: Some("complete"),
-                scope: None,
-            });
-        }
-        packages.push(Package {
+    /// One component: its package, its distributed files, its declared
+    /// license and its dependency relationships.
+    fn component(&mut self, c: &'m sbom::Component) -> Result<()> {
+        let pkg_id = self.ids.package(c);
+        let supplied_by = (c.supplier.origin != Origin::Unknown).then(|| self.agent(&c.supplier));
+        let originated_by = self.originators(c);
+        let external_ref = self.external_refs(c);
+        self.deployables(c, &pkg_id);
+        self.packages.push(Package {
             kind: "software_Package",
             spdx_id: pkg_id.clone(),
             creation_info: CREATION_INFO,
@@ -516,41 +460,156 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
                 .collect(),
             external_ref,
         });
+        self.declared_license(c, &pkg_id);
+        self.dependencies(c, &pkg_id)
+    }
 
-        if let License::Expression { expr, refs } = &c.license {
-            let lic_id = ids.license(expr);
-            licenses
-                .entry(lic_id.clone())
-                .or_insert_with(|| LicenseExpression {
-                    kind: "simplelicensing_LicenseExpression",
-                    spdx_id: lic_id.clone(),
-                    creation_info: CREATION_INFO,
-                    expression: expr.clone(),
-                    custom_id_to_uri: refs
-                        .iter()
-                        .map(|r| (r.id.clone(), ids.text(&r.id)))
-                        .collect::<BTreeMap<_, _>>()
-                        .into_iter()
-                        .map(|(key, value)| DictionaryEntry {
-                            kind: "DictionaryEntry",
-                            key,
-                            value,
-                        })
-                        .collect(),
+    /// `originatedBy`: the parsable authors; with a profile, the supplier
+    /// too when no author can be reached (the component's creator, §5.2.2).
+    fn originators(&mut self, c: &sbom::Component) -> Vec<String> {
+        let mut originated_by: Vec<String> = c
+            .authors
+            .iter()
+            .filter_map(|a| Supplier::from_author(a))
+            .map(|s| self.agent(&s))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let reachable = c
+            .authors
+            .iter()
+            .any(|a| Supplier::from_author(a).is_some_and(|s| s.email.is_some()));
+        if self.profile && !reachable {
+            if let Some(creator) = crate::analyze::profile::creator(c).map(|s| self.agent(&s)) {
+                if !originated_by.contains(&creator) {
+                    originated_by.push(creator);
+                }
+            }
+        }
+        originated_by
+    }
+
+    /// `vcs` and `documentation` links; with a profile, `sourceArtifact`.
+    fn external_refs(&self, c: &sbom::Component) -> Vec<ExternalRef> {
+        let mut external_ref = Vec::new();
+        for (kind, url) in [("vcs", &c.repository), ("documentation", &c.documentation)] {
+            if let Some(u) = url.as_ref().filter(|u| valid_url(u)) {
+                external_ref.push(ExternalRef {
+                    kind: "ExternalRef",
+                    external_ref_type: kind,
+                    locator: vec![u.clone()],
                 });
-            relationships.push(Relationship {
-                kind: "Relationship",
-                spdx_id: ids.relationship(c, "hasDeclaredLicense"),
+            }
+        }
+        if self.profile {
+            if let Some(u) = crate::analyze::profile::source_uri(c) {
+                external_ref.push(ExternalRef {
+                    kind: "ExternalRef",
+                    external_ref_type: "sourceArtifact",
+                    locator: vec![u.to_owned()],
+                });
+            }
+        }
+        external_ref
+    }
+
+    /// A `software_File` per deployable file, and `hasDistributionArtifact`.
+    fn deployables(&mut self, c: &sbom::Component, pkg_id: &str) {
+        let mut artifacts = BTreeSet::new();
+        for d in &c.deployables {
+            let id = self.ids.file(c, &d.filename);
+            let mut additional = Vec::new();
+            if d.executable {
+                additional.push("executable");
+            }
+            if d.archive {
+                additional.push("archive");
+            }
+            additional.push(if d.structured { "container" } else { "firmware" });
+            self.files.push(File {
+                kind: "software_File",
+                spdx_id: id.clone(),
                 creation_info: CREATION_INFO,
-                from: pkg_id.clone(),
-                relationship_type: "hasDeclaredLicense",
-                to: vec![lic_id],
-                completeness: None,
+                name: d.filename.clone(),
+                comment:
+                    "software_additionalPurpose field is used to indicate the properties of BSI TR-03183-2",
+                primary_purpose: if d.executable { "executable" } else { "archive" },
+                additional_purpose: additional,
+                verified_using: vec![Hash {
+                    kind: "Hash",
+                    algorithm: "sha512",
+                    hash_value: d.sha512.clone(),
+                }],
+                external_ref: d
+                    .url
+                    .iter()
+                    .map(|u| ExternalRef {
+                        kind: "ExternalRef",
+                        external_ref_type: "binaryArtifact",
+                        locator: vec![u.clone()],
+                    })
+                    .collect(),
+            });
+            artifacts.insert(id);
+        }
+        if !artifacts.is_empty() {
+            self.relationships.push(Relationship {
+                kind: "Relationship",
+                spdx_id: self.ids.relationship(c, "hasDistributionArtifact"),
+                creation_info: CREATION_INFO,
+                from: pkg_id.to_owned(),
+                relationship_type: "hasDistributionArtifact",
+                to: artifacts.into_iter().collect(),
+                completeness: Some("complete"),
                 scope: None,
             });
         }
+    }
 
-        let edges = model.edges.get(&c.bom_ref);
+    /// The declared license expression (one element per distinct
+    /// expression) and `hasDeclaredLicense`.
+    fn declared_license(&mut self, c: &sbom::Component, pkg_id: &str) {
+        let License::Expression { expr, refs } = &c.license else {
+            return;
+        };
+        let lic_id = self.ids.license(expr);
+        let ids = &self.ids;
+        self.licenses
+            .entry(lic_id.clone())
+            .or_insert_with(|| LicenseExpression {
+                kind: "simplelicensing_LicenseExpression",
+                spdx_id: lic_id.clone(),
+                creation_info: CREATION_INFO,
+                expression: expr.clone(),
+                custom_id_to_uri: refs
+                    .iter()
+                    .map(|r| (r.id.clone(), ids.text(&r.id)))
+                    .collect::<BTreeMap<_, _>>()
+                    .into_iter()
+                    .map(|(key, value)| DictionaryEntry {
+                        kind: "DictionaryEntry",
+                        key,
+                        value,
+                    })
+                    .collect(),
+            });
+        self.relationships.push(Relationship {
+            kind: "Relationship",
+            spdx_id: self.ids.relationship(c, "hasDeclaredLicense"),
+            creation_info: CREATION_INFO,
+            from: pkg_id.to_owned(),
+            relationship_type: "hasDeclaredLicense",
+            to: vec![lic_id],
+            completeness: None,
+            scope: None,
+        });
+    }
+
+    /// `contains` (the workspace root's members) and the runtime and build
+    /// `dependsOn` relationships, each complete.
+    fn dependencies(&mut self, c: &sbom::Component, pkg_id: &str) -> Result<()> {
+        let edges = self.model.edges.get(&c.bom_ref);
+        let (ids, id_of) = (&self.ids, &self.id_of);
         let targets = |pick: fn(&sbom::Edge) -> bool| -> Result<Vec<String>> {
             let mut out = BTreeSet::new();
             for (to, e) in edges.into_iter().flatten() {
@@ -564,154 +623,177 @@ fn build(model: &Sbom, uuid: &str) -> Result<Document> {
             Ok(out.into_iter().collect())
         };
         let contained = targets(|e| e.contains)?;
+        let mut scoped = Vec::new();
+        if c.source_kind != "workspace" {
+            let mut runtime = targets(|e| e.normal)?;
+            if runtime.is_empty() {
+                runtime.push(NONE_ELEMENT.into());
+            }
+            scoped.push(("runtime", runtime));
+            scoped.push(("build", targets(|e| e.build)?));
+        }
         if !contained.is_empty() {
-            relationships.push(Relationship {
+            self.relationships.push(Relationship {
                 kind: "Relationship",
-                spdx_id: ids.relationship(c, "contains"),
+                spdx_id: self.ids.relationship(c, "contains"),
                 creation_info: CREATION_INFO,
-                from: pkg_id.clone(),
+                from: pkg_id.to_owned(),
                 relationship_type: "contains",
                 to: contained,
                 completeness: Some("complete"),
                 scope: None,
             });
         }
-        if c.source_kind != "workspace" {
-            let mut runtime = targets(|e| e.normal)?;
-            if runtime.is_empty() {
-                runtime.push(NONE_ELEMENT.into());
+        for (scope, to) in scoped {
+            if to.is_empty() {
+                continue;
             }
-            for (scope, to) in [("runtime", runtime), ("build", targets(|e| e.build)?)] {
-                if to.is_empty() {
-                    continue;
-                }
-                relationships.push(Relationship {
-                    kind: "LifecycleScopedRelationship",
-                    spdx_id: ids.relationship(c, &format!("dependsOn-{scope}")),
-                    creation_info: CREATION_INFO,
-                    from: pkg_id.clone(),
-                    relationship_type: "dependsOn",
-                    to,
-                    completeness: Some("complete"),
-                    scope: Some(scope),
-                });
-            }
+            self.relationships.push(Relationship {
+                kind: "LifecycleScopedRelationship",
+                spdx_id: self.ids.relationship(c, &format!("dependsOn-{scope}")),
+                creation_info: CREATION_INFO,
+                from: pkg_id.to_owned(),
+                relationship_type: "dependsOn",
+                to,
+                completeness: Some("complete"),
+                scope: Some(scope),
+            });
         }
+        Ok(())
     }
 
-    let texts: Vec<LicensingText> = model
-        .extracted
-        .values()
-        .map(|e| LicensingText {
-            kind: "simplelicensing_SimpleLicensingText",
-            spdx_id: ids.text(&e.id),
+    /// Orders the elements (root package first, everything else by id),
+    /// refuses duplicate ids, and wraps them in the `software_Sbom` and the
+    /// `SpdxDocument`.
+    fn finish(self, sbom_creator: Option<String>) -> Result<Document> {
+        let Graph {
+            model,
+            ids,
+            agents,
+            mut licenses,
+            mut packages,
+            mut files,
+            mut relationships,
+            ..
+        } = self;
+        let root = &model.root;
+        let doc_name = format!("{}-{}", root.name, root.version);
+        let tool_id = format!("{}/Tool-relgate", ids.ns);
+        let creator_id = format!("{}/SoftwareAgent-relgate", ids.ns);
+        let texts: Vec<LicensingText> = model
+            .extracted
+            .values()
+            .map(|e| LicensingText {
+                kind: "simplelicensing_SimpleLicensingText",
+                spdx_id: ids.text(&e.id),
+                creation_info: CREATION_INFO,
+                name: e.name.clone(),
+                text: e.text.clone(),
+            })
+            .collect();
+        let data_license = ids.license("CC0-1.0");
+        licenses
+            .entry(data_license.clone())
+            .or_insert_with(|| LicenseExpression {
+                kind: "simplelicensing_LicenseExpression",
+                spdx_id: data_license.clone(),
+                creation_info: CREATION_INFO,
+                expression: "CC0-1.0".into(),
+                custom_id_to_uri: Vec::new(),
+            });
+
+        // Root package first, then the rest by id; everything else by id.
+        let root_id = ids.package(root);
+        packages[1..].sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
+        relationships.sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
+        let mut seen = BTreeSet::new();
+        for id in packages
+            .iter()
+            .map(|p| &p.spdx_id)
+            .chain(files.iter().map(|f| &f.spdx_id))
+            .chain(relationships.iter().map(|r| &r.spdx_id))
+        {
+            if !seen.insert(id.clone()) {
+                return Err(err(format!("two elements share the id {id}")));
+            }
+        }
+
+        let tool = Agent {
+            kind: "Tool",
+            spdx_id: tool_id.clone(),
             creation_info: CREATION_INFO,
-            name: e.name.clone(),
-            text: e.text.clone(),
+            name: format!("relgate-{}", model.tool_version),
+            external_identifier: Vec::new(),
+        };
+        let creator = Agent {
+            kind: "SoftwareAgent",
+            spdx_id: creator_id.clone(),
+            creation_info: CREATION_INFO,
+            name: "relgate".into(),
+            external_identifier: Vec::new(),
+        };
+
+        let sbom_id = format!("{}/Sbom", ids.ns);
+        let members: Vec<String> = [tool_id.clone(), creator_id.clone()]
+            .into_iter()
+            .chain(agents.keys().cloned())
+            .chain(packages.iter().map(|p| p.spdx_id.clone()))
+            .chain(files.iter().map(|f| f.spdx_id.clone()))
+            .chain(licenses.keys().cloned())
+            .chain(texts.iter().map(|t| t.spdx_id.clone()))
+            .chain(relationships.iter().map(|r| r.spdx_id.clone()))
+            .collect();
+        let profiles = vec!["core", "software", "simpleLicensing"];
+        let sbom = Collection {
+            kind: "software_Sbom",
+            spdx_id: sbom_id.clone(),
+            creation_info: CREATION_INFO,
+            name: format!("SBOM of {doc_name}"),
+            data_license: None,
+            sbom_type: vec!["build"],
+            profile_conformance: profiles.clone(),
+            root_element: vec![root_id],
+            element: members.clone(),
+        };
+        let document = Collection {
+            kind: "SpdxDocument",
+            spdx_id: ids.ns.clone(),
+            creation_info: CREATION_INFO,
+            name: doc_name,
+            data_license: Some(data_license),
+            sbom_type: Vec::new(),
+            profile_conformance: profiles,
+            root_element: vec![sbom_id.clone()],
+            element: std::iter::once(sbom_id).chain(members).collect(),
+        };
+
+        let mut graph = vec![
+            Node::CreationInfo(CreationInfo {
+                kind: "CreationInfo",
+                id: CREATION_INFO,
+                spec_version: "3.0.1",
+                created: rfc3339(model.timestamp)?,
+                created_by: std::iter::once(creator_id).chain(sbom_creator).collect(),
+                created_using: vec![tool_id],
+                comment: super::generation_comment(model),
+            }),
+            Node::SpdxDocument(document),
+            Node::Sbom(sbom),
+            Node::Agent(tool),
+            Node::Agent(creator),
+        ];
+        graph.extend(agents.into_values().map(Node::Agent));
+        graph.extend(packages.into_iter().map(|p| Node::Package(Box::new(p))));
+        files.sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
+        graph.extend(files.into_iter().map(|f| Node::File(Box::new(f))));
+        graph.extend(licenses.into_values().map(Node::LicenseExpression));
+        graph.extend(texts.into_iter().map(Node::LicensingText));
+        graph.extend(relationships.into_iter().map(Node::Relationship));
+        Ok(Document {
+            context: CONTEXT,
+            graph,
         })
-        .collect();
-    let data_license = ids.license("CC0-1.0");
-    licenses
-        .entry(data_license.clone())
-        .or_insert_with(|| LicenseExpression {
-            kind: "simplelicensing_LicenseExpression",
-            spdx_id: data_license.clone(),
-            creation_info: CREATION_INFO,
-            expression: "CC0-1.0".into(),
-            custom_id_to_uri: Vec::new(),
-        });
-
-    // Root package first, then the rest by id; everything else by id.
-    let root_id = ids.package(root);
-    packages[1..].sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
-    relationships.sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
-    let mut seen = BTreeSet::new();
-    for id in packages
-        .iter()
-        .map(|p| &p.spdx_id)
-        .chain(files.iter().map(|f| &f.spdx_id))
-        .chain(relationships.iter().map(|r| &r.spdx_id))
-    {
-        if !seen.insert(id.clone()) {
-            return Err(err(format!("two elements share the id {id}")));
-        }
     }
-
-    let tool = Agent {
-        kind: "Tool",
-        spdx_id: tool_id.clone(),
-        creation_info: CREATION_INFO,
-        name: format!("relgate-{}", model.tool_version),
-        external_identifier: Vec::new(),
-    };
-    let creator = Agent {
-        kind: "SoftwareAgent",
-        spdx_id: creator_id.clone(),
-        creation_info: CREATION_INFO,
-        name: "relgate".into(),
-        external_identifier: Vec::new(),
-    };
-
-    let sbom_id = format!("{}/Sbom", ids.ns);
-    let members: Vec<String> = [tool_id.clone(), creator_id.clone()]
-        .into_iter()
-        .chain(agents.keys().cloned())
-        .chain(packages.iter().map(|p| p.spdx_id.clone()))
-        .chain(files.iter().map(|f| f.spdx_id.clone()))
-        .chain(licenses.keys().cloned())
-        .chain(texts.iter().map(|t| t.spdx_id.clone()))
-        .chain(relationships.iter().map(|r| r.spdx_id.clone()))
-        .collect();
-    let profiles = vec!["core", "software", "simpleLicensing"];
-    let sbom = Collection {
-        kind: "software_Sbom",
-        spdx_id: sbom_id.clone(),
-        creation_info: CREATION_INFO,
-        name: format!("SBOM of {doc_name}"),
-        data_license: None,
-        sbom_type: vec!["build"],
-        profile_conformance: profiles.clone(),
-        root_element: vec![root_id],
-        element: members.clone(),
-    };
-    let document = Collection {
-        kind: "SpdxDocument",
-        spdx_id: ids.ns.clone(),
-        creation_info: CREATION_INFO,
-        name: doc_name,
-        data_license: Some(data_license),
-        sbom_type: Vec::new(),
-        profile_conformance: profiles,
-        root_element: vec![sbom_id.clone()],
-        element: std::iter::once(sbom_id).chain(members).collect(),
-    };
-
-    let mut graph = vec![
-        Node::CreationInfo(CreationInfo {
-            kind: "CreationInfo",
-            id: CREATION_INFO,
-            spec_version: "3.0.1",
-            created: rfc3339(model.timestamp)?,
-            created_by: std::iter::once(creator_id).chain(sbom_creator).collect(),
-            created_using: vec![tool_id],
-            comment: super::generation_comment(model),
-        }),
-        Node::SpdxDocument(document),
-        Node::Sbom(sbom),
-        Node::Agent(tool),
-        Node::Agent(creator),
-    ];
-    graph.extend(agents.into_values().map(Node::Agent));
-    graph.extend(packages.into_iter().map(|p| Node::Package(Box::new(p))));
-    files.sort_by(|a, b| a.spdx_id.cmp(&b.spdx_id));
-    graph.extend(files.into_iter().map(|f| Node::File(Box::new(f))));
-    graph.extend(licenses.into_values().map(Node::LicenseExpression));
-    graph.extend(texts.into_iter().map(Node::LicensingText));
-    graph.extend(relationships.into_iter().map(Node::Relationship));
-    Ok(Document {
-        context: CONTEXT,
-        graph,
-    })
 }
 
 #[cfg(test)]
