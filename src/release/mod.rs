@@ -321,19 +321,7 @@ impl Release {
             // With an advisory database, cargo's index cache is read for the
             // crates.io packages beside the build, tests and SBOM.
             let yank_job = plan.advisories.is_some().then(|| {
-                let crates: Vec<(String, String)> = facts
-                    .packages
-                    .keys()
-                    .filter(|id| {
-                        matches!(
-                            id.source,
-                            crate::facts::Source::Registry {
-                                index: crate::facts::RegistryIndex::CratesIo
-                            }
-                        )
-                    })
-                    .map(|id| (id.name.clone(), id.version.clone()))
-                    .collect();
+                let crates = crates_io(&facts);
                 scope.spawn(move || {
                     collect::index_cache::states(env, crates.iter().map(|(n, v)| (n.as_str(), v.as_str())))
                 })
@@ -402,27 +390,7 @@ impl Release {
 
             // ── metrics ──────────────────────────────────────────────────
             clock.start(Stage::Metrics);
-            // A merge's files were hashed when their part was verified.
-            let mut files = match &self.merged {
-                Some(m) => {
-                    let mut f = m.staged()?;
-                    f.extend(staged::evidence(
-                        &Default::default(),
-                        cdx,
-                        spdx,
-                        compat_json.as_ref(),
-                    )?);
-                    f
-                }
-                None => staged::evidence(&names, cdx, spdx, compat_json.as_ref())?,
-            };
-            if let Some(doc) = spdx3 {
-                files.push(staged::Staged::new(
-                    "sbom.spdx3.json",
-                    crate::write::Content::Bytes(doc),
-                    false,
-                )?);
-            }
+            let mut files = self.evidence(&names, [cdx, spdx], spdx3, compat_json.as_ref())?;
             let artifacts = artifact_facts(&files);
             let release_fact = ReleaseFact {
                 id: plan.invocation_id.clone(),
@@ -506,28 +474,7 @@ impl Release {
             clock.start(Stage::Report);
             let part_rows = self.merged.as_ref().map(|m| m.rows.clone()).unwrap_or_default();
             let report_md = reporting::report_md(plan, &gate_facts, &verdict, compat_note, part_rows)?;
-            // relgate's decision on every matching advisory, as OpenVEX.
-            if let Some(vex) = crate::emit::vex::openvex(&gate_facts, &verdict)? {
-                files.push(Staged::new(
-                    "vex.openvex.json",
-                    write::Content::Bytes(vex),
-                    false,
-                )?);
-            }
-            // The same as CycloneDX VEX, naming sbom.cdx.json's components.
-            let sbom_cdx = files
-                .iter()
-                .find_map(|f| match (&f.entry.name[..], &f.entry.content) {
-                    ("sbom.cdx.json", write::Content::Bytes(b)) => Some(b.clone()),
-                    _ => None,
-                });
-            if let Some(vex) = sbom_cdx
-                .map(|cdx| crate::emit::vex::cyclonedx(&gate_facts, &verdict, &cdx))
-                .transpose()?
-                .flatten()
-            {
-                files.push(Staged::new("vex.cdx.json", write::Content::Bytes(vex), false)?);
-            }
+            reporting::vex(&gate_facts, &verdict, &mut files)?;
             for (name, bytes) in [
                 ("metrics.json", metrics_json),
                 ("metrics.prom", metrics_prom),
@@ -548,92 +495,184 @@ impl Release {
             );
             files.push(Staged::new("traces.ndjson", write::Content::Bytes(trace), false)?);
 
-            if !passed {
-                clock.start(Stage::Write);
-                let kept: Vec<Staged> = files
-                    .into_iter()
-                    .filter(|f| !names.contains_key(&f.entry.name))
-                    .collect();
-                let digests = Staged::digests(&kept);
-                write::release_dir(&plan.rejected, &Staged::entries(kept))?;
-                clock.finish(Vec::new());
-                return Ok(Outcome {
-                    verdict,
-                    released: false,
-                    dir: plan.rejected.clone(),
-                    package: pkg.name,
-                    version: pkg.version,
-                    invocation_id: plan.invocation_id.clone(),
-                    files: digests,
-                    ledger_entry: None,
-                    ledger_path: plan.ledger_path.clone(),
-                    keyid: None,
-                    warnings,
-                });
-            }
-
-            // ── sign ─────────────────────────────────────────────────────
-            clock.start(Stage::Sign);
-            let inputs = collect::provenance_inputs_from(&plan.manifest, &facts, plan.origin.clone())?;
-            let (mut digests, provenance_sha256) = sign::sign(
-                &mut files,
-                &sign::Signing {
-                    contract,
-                    inputs: &inputs,
-                    invocation_id: &plan.invocation_id,
-                    commit: release_fact.commit.clone(),
-                    key: &plan.key,
-                    started_on,
-                    finished_on: env.now(),
-                    parts: self.merged.as_ref().map(|m| m.manifests()).unwrap_or_default(),
-                    verdict: sign::Verdict {
-                        package: (&pkg.name, &pkg.version),
-                        passed,
-                        time: verdict.now.clone(),
-                        lock: plan.lock_sha256.clone().map(|sha| (plan.lock_rel.clone(), sha)),
-                    },
-                },
-            )?;
-
-            // ── write ────────────────────────────────────────────────────
-            clock.start(Stage::Write);
-            let entry = commit::Entry {
-                path: &plan.ledger_path,
-                text: &plan.ledger_text,
-                release: ledger::NewRelease {
-                    version: pkg.version.clone(),
-                    commit: release_fact.commit.clone(),
-                    invocation_id: plan.invocation_id.clone(),
-                    provenance_sha256,
-                    time: crate::emit::rfc3339(env.now())?,
-                },
-                key: &plan.key,
-            };
-            let entry = (!self.dry_run).then_some(entry);
-            let ledger_entry = commit::write_dir(&plan.out, &plan.rejected, files, entry.as_ref(), env)?;
-
-            // ── ledger ───────────────────────────────────────────────────
-            clock.start(Stage::Ledger);
-            if let (Some(e), Some(line)) = (&entry, &ledger_entry) {
-                commit::append(e, line, env)?;
-            }
-            clock.finish(Vec::new());
-            digests.sort();
-            Ok(Outcome {
+            let decided = Decided {
+                files,
                 verdict,
-                released: true,
-                dir: plan.out.clone(),
-                package: pkg.name,
-                version: pkg.version,
-                invocation_id: plan.invocation_id.clone(),
-                files: digests,
-                ledger_entry,
-                ledger_path: plan.ledger_path.clone(),
-                keyid: Some(plan.key.keyid().to_owned()),
+                package: pkg,
+                commit: release_fact.commit,
                 warnings,
-            })
+            };
+            match passed {
+                true => self.sign_and_commit(plan, &mut clock, decided, &facts, started_on),
+                false => self.reject(plan, &mut clock, decided, &names),
+            }
         })
     }
+}
+
+/// What the stages decided, to be signed and written, or rejected.
+struct Decided {
+    files: Vec<Staged>,
+    verdict: crate::gate::Verdict,
+    package: PackageRef,
+    commit: Option<String>,
+    warnings: Vec<String>,
+}
+
+impl Release {
+    /// The evidence files a release ships: the SBOMs, the compatibility
+    /// report and, for a merge, the parts' files (hashed when their part
+    /// was verified).
+    fn evidence(
+        &self,
+        names: &std::collections::BTreeMap<String, PathBuf>,
+        [cdx, spdx]: [Vec<u8>; 2],
+        spdx3: Option<Vec<u8>>,
+        compat_json: Option<&Vec<u8>>,
+    ) -> Result<Vec<Staged>> {
+        let mut files = match &self.merged {
+            Some(m) => {
+                let mut f = m.staged()?;
+                f.extend(staged::evidence(&Default::default(), cdx, spdx, compat_json)?);
+                f
+            }
+            None => staged::evidence(names, cdx, spdx, compat_json)?,
+        };
+        if let Some(doc) = spdx3 {
+            files.push(Staged::new("sbom.spdx3.json", write::Content::Bytes(doc), false)?);
+        }
+        Ok(files)
+    }
+
+    /// A failed gate: the evidence (not the built files) goes to
+    /// `<out>.rejected/`, unsigned; nothing else is touched.
+    fn reject(
+        &self,
+        plan: &ReleasePlan,
+        clock: &mut Clock<'_>,
+        decided: Decided,
+        names: &std::collections::BTreeMap<String, PathBuf>,
+    ) -> Result<Outcome> {
+        clock.start(Stage::Write);
+        let kept: Vec<Staged> = decided
+            .files
+            .into_iter()
+            .filter(|f| !names.contains_key(&f.entry.name))
+            .collect();
+        let digests = Staged::digests(&kept);
+        write::release_dir(&plan.rejected, &Staged::entries(kept))?;
+        clock.finish(Vec::new());
+        Ok(Outcome {
+            verdict: decided.verdict,
+            released: false,
+            dir: plan.rejected.clone(),
+            package: decided.package.name,
+            version: decided.package.version,
+            invocation_id: plan.invocation_id.clone(),
+            files: digests,
+            ledger_entry: None,
+            ledger_path: plan.ledger_path.clone(),
+            keyid: None,
+            warnings: decided.warnings,
+        })
+    }
+
+    /// A passed gate: the sign, write and ledger stages.
+    fn sign_and_commit(
+        &self,
+        plan: &ReleasePlan,
+        clock: &mut Clock<'_>,
+        decided: Decided,
+        facts: &crate::facts::ReleaseFacts,
+        started_on: i64,
+    ) -> Result<Outcome> {
+        let env = clock.env;
+        let Decided {
+            mut files,
+            verdict,
+            package: pkg,
+            commit,
+            warnings,
+        } = decided;
+        // ── sign ─────────────────────────────────────────────────────
+        clock.start(Stage::Sign);
+        let inputs = collect::provenance_inputs_from(&plan.manifest, facts, plan.origin.clone())?;
+        let (mut digests, provenance_sha256) = sign::sign(
+            &mut files,
+            &sign::Signing {
+                contract: &plan.contract,
+                inputs: &inputs,
+                invocation_id: &plan.invocation_id,
+                commit: commit.clone(),
+                key: &plan.key,
+                started_on,
+                finished_on: env.now(),
+                parts: self.merged.as_ref().map(|m| m.manifests()).unwrap_or_default(),
+                verdict: sign::Verdict {
+                    package: (&pkg.name, &pkg.version),
+                    passed: true,
+                    time: verdict.now.clone(),
+                    lock: plan.lock_sha256.clone().map(|sha| (plan.lock_rel.clone(), sha)),
+                },
+            },
+        )?;
+
+        // ── write ────────────────────────────────────────────────────
+        clock.start(Stage::Write);
+        let entry = commit::Entry {
+            path: &plan.ledger_path,
+            text: &plan.ledger_text,
+            release: ledger::NewRelease {
+                version: pkg.version.clone(),
+                commit,
+                invocation_id: plan.invocation_id.clone(),
+                provenance_sha256,
+                time: crate::emit::rfc3339(env.now())?,
+            },
+            key: &plan.key,
+        };
+        let entry = (!self.dry_run).then_some(entry);
+        let ledger_entry = commit::write_dir(&plan.out, &plan.rejected, files, entry.as_ref(), env)?;
+
+        // ── ledger ───────────────────────────────────────────────────
+        clock.start(Stage::Ledger);
+        if let (Some(e), Some(line)) = (&entry, &ledger_entry) {
+            commit::append(e, line, env)?;
+        }
+        clock.finish(Vec::new());
+        digests.sort();
+        Ok(Outcome {
+            verdict,
+            released: true,
+            dir: plan.out.clone(),
+            package: pkg.name,
+            version: pkg.version,
+            invocation_id: plan.invocation_id.clone(),
+            files: digests,
+            ledger_entry,
+            ledger_path: plan.ledger_path.clone(),
+            keyid: Some(plan.key.keyid().to_owned()),
+            warnings,
+        })
+    }
+}
+
+/// The crates.io packages of the facts, by name and version (their yank
+/// state is read from cargo's index cache).
+fn crates_io(facts: &crate::facts::ReleaseFacts) -> Vec<(String, String)> {
+    facts
+        .packages
+        .keys()
+        .filter(|id| {
+            matches!(
+                id.source,
+                crate::facts::Source::Registry {
+                    index: crate::facts::RegistryIndex::CratesIo
+                }
+            )
+        })
+        .map(|id| (id.name.clone(), id.version.clone()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! key `[release] public-key` names) and the ledger row; and
 //! `traces.ndjson`, the whole run as one trace.
 
+use super::staged::Staged;
 use super::ReleasePlan;
 use crate::emit::report::{self, LedgerRow};
 use crate::emit::traces::{Run, RunResult, Stage as Span};
 use crate::error::Result;
 use crate::gate::facts::Facts;
 use crate::gate::Verdict;
+use crate::write::Content;
 
 /// `report.md`'s bytes.
 pub(super) fn report_md(
@@ -66,4 +68,27 @@ pub(super) fn trace(
         start_unix_nanos: start_end.0,
         end_unix_nanos: start_end.1,
     })
+}
+
+/// relgate's decision on every matching advisory, as OpenVEX and as
+/// CycloneDX VEX naming `sbom.cdx.json`'s components (none without an
+/// advisory database or a match), added to the release's files.
+pub(super) fn vex(facts: &Facts, verdict: &Verdict, files: &mut Vec<Staged>) -> Result<()> {
+    if let Some(vex) = crate::emit::vex::openvex(facts, verdict)? {
+        files.push(Staged::new("vex.openvex.json", Content::Bytes(vex), false)?);
+    }
+    let sbom_cdx = files
+        .iter()
+        .find_map(|f| match (&f.entry.name[..], &f.entry.content) {
+            ("sbom.cdx.json", Content::Bytes(b)) => Some(b.clone()),
+            _ => None,
+        });
+    if let Some(vex) = sbom_cdx
+        .map(|cdx| crate::emit::vex::cyclonedx(facts, verdict, &cdx))
+        .transpose()?
+        .flatten()
+    {
+        files.push(Staged::new("vex.cdx.json", Content::Bytes(vex), false)?);
+    }
+    Ok(())
 }
