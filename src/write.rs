@@ -91,6 +91,9 @@ pub fn new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     synced(path, f)
 }
 
+/// How many written files [`release_dir`] keeps open before it fsyncs them.
+const SYNC_BATCH: usize = 64;
+
 /// [`new_file`] without the fsync: the file, written, its write-back
 /// started (Linux), for [`synced`] to finish. A release directory's files
 /// are all written first and then synced, so their blocks are allocated in
@@ -321,7 +324,7 @@ pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
     std::fs::create_dir(&staging).map_err(err(&staging))?;
     let result = (|| -> Result<()> {
         // Written files wait here to be fsynced together (see `written`).
-        let mut unsynced = Vec::new();
+        let mut unsynced: Vec<(PathBuf, File)> = Vec::new();
         for f in files {
             if f.name.contains(['/', '\\']) || f.name.starts_with('.') || f.name.is_empty() {
                 return Err(Error::InvalidOption(format!(
@@ -333,6 +336,12 @@ pub fn release_dir(out: &Path, files: &[Entry]) -> Result<()> {
             let mode = if f.executable { 0o755 } else { 0o644 };
             match &f.content {
                 Content::Bytes(b) => {
+                    // At most a batch of descriptors stays open at a time.
+                    if unsynced.len() == SYNC_BATCH {
+                        for (path, file) in unsynced.drain(..) {
+                            synced(&path, file)?;
+                        }
+                    }
                     let file = written(&path, b, mode)?;
                     unsynced.push((path, file));
                 }
@@ -616,6 +625,40 @@ mod tests {
             copy_hashed(Path::new("/dev/null"), &t.path().join("c")),
             Err(CopyError::Read(_))
         ));
+    }
+
+    #[test]
+    fn a_release_directory_of_many_files_is_written_whole_or_not_at_all() {
+        let t = tmp();
+        let out = t.path().join("release");
+        let entry = |name: String, bytes: Vec<u8>| Entry {
+            name,
+            content: Content::Bytes(bytes),
+            executable: false,
+        };
+        // More files than one fsync batch holds open.
+        let files: Vec<Entry> = (0..SYNC_BATCH * 2 + 3)
+            .map(|i| entry(format!("f{i:03}"), i.to_string().into_bytes()))
+            .collect();
+        release_dir(&out, &files).unwrap();
+        for i in 0..SYNC_BATCH * 2 + 3 {
+            let bytes = std::fs::read(out.join(format!("f{i:03}"))).unwrap();
+            assert_eq!(bytes, i.to_string().into_bytes());
+        }
+        // A bad name after a full batch: the previous directory stays, and
+        // no staging directory is left beside it.
+        let mut bad: Vec<Entry> = (0..SYNC_BATCH + 1)
+            .map(|i| entry(format!("g{i:03}"), vec![b'x']))
+            .collect();
+        bad.push(entry("../escape".into(), vec![b'y']));
+        assert!(release_dir(&out, &bad).is_err());
+        assert!(out.join("f000").is_file() && !out.join("g000").exists());
+        let names: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["release"], "{names:?}");
+        assert!(!t.path().join("escape").exists());
     }
 
     #[test]
