@@ -40,6 +40,10 @@ pub struct Workspace {
     pub version: Option<String>,
     /// `[workspace.metadata.relgate] supplier`, if set.
     pub supplier: Option<String>,
+    /// `[workspace.package] license` of the root manifest, if set: the
+    /// declared license of the workspace as a whole (the synthetic root of
+    /// a workspace-wide SBOM).
+    pub license: Option<String>,
     /// The package of a non-virtual workspace's root manifest.
     pub root_package: Option<PackageId>,
     /// All workspace members.

@@ -421,6 +421,11 @@ fn workspace_component(facts: &ReleaseFacts, tops: &[&PackageId], supplier: Opti
     });
     let name = facts.workspace.name.clone();
     let purl = purl::generic(&name, &version);
+    // `[workspace.package] license`, when the root manifest declares one.
+    let license = match &facts.workspace.license {
+        Some(declared) => license::normalize(Some(declared), None, &format!("{name}-{version}")),
+        None => License::None,
+    };
     let first = tops.first().and_then(|t| facts.packages.get(*t));
     Component {
         bom_ref: purl.clone(),
@@ -439,7 +444,7 @@ fn workspace_component(facts: &ReleaseFacts, tops: &[&PackageId], supplier: Opti
         source_kind: "workspace",
         supplier: supplier.unwrap_or_else(Supplier::unknown),
         authors: Vec::new(),
-        license: License::None,
+        license,
         sha256: None,
         download_url: None,
         homepage: first.and_then(|p| p.homepage.clone()),

@@ -73,6 +73,8 @@ pub struct Input<'a> {
     /// The workspace's feature resolver, which decides how named packages
     /// are pruned (see [`FeatureResolver`]).
     pub resolver: FeatureResolver,
+    /// `[workspace.package] license` of the root manifest.
+    pub workspace_license: Option<String>,
 }
 
 /// The workspace's feature resolver (`resolver = ...`, or the root's edition).
@@ -100,6 +102,7 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         git,
         timestamp,
         resolver,
+        workspace_license,
     } = input;
     let root_dir = PathBuf::from(metadata.workspace_root.as_std_path());
     let mut warnings = Vec::new();
@@ -289,6 +292,7 @@ pub fn facts_from(input: Input<'_>, read_text: &dyn Fn(&Path) -> Option<String>)
         name,
         version: meta_str("version"),
         supplier: meta_str("supplier"),
+        license: workspace_license,
         root_package,
         members,
     };

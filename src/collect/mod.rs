@@ -219,7 +219,10 @@ fn gather_inner(
             // this workspace; cargo's --locked run proves one exists at the root.
             lockfile::read(&workspace_root.join("Cargo.lock"))?
         };
-        let resolver = feature_resolver(&workspace_root, &metadata)?;
+        let RootManifest {
+            resolver,
+            license: workspace_license,
+        } = root_manifest(&workspace_root, &metadata)?;
         // Named packages are described as cargo builds them alone, not with
         // features unified across the workspace: replayed from the metadata
         // (resolver 2 and 3), or listed by `cargo tree` (resolver 1, with
@@ -240,6 +243,7 @@ fn gather_inner(
             git,
             timestamp,
             resolver,
+            workspace_license,
         };
         let mut facts = cargo::facts_from(input, &read_text_file)?;
         if let Some(tree) = tree {
@@ -249,10 +253,19 @@ fn gather_inner(
     })
 }
 
-/// The workspace's feature resolver: `resolver` in the root manifest's
-/// `[workspace]` or `[package]`, else the root package's edition (2021 and
-/// later mean 2); a virtual workspace without `resolver` uses 1, as cargo does.
-fn feature_resolver(root: &Path, metadata: &metadata::Metadata) -> Result<cargo::FeatureResolver> {
+/// What relgate reads from the root manifest itself (`cargo metadata` does
+/// not report it).
+struct RootManifest {
+    resolver: cargo::FeatureResolver,
+    /// `[workspace.package] license`.
+    license: Option<String>,
+}
+
+/// The root manifest's facts. The workspace's feature resolver: `resolver`
+/// in the root manifest's `[workspace]` or `[package]`, else the root
+/// package's edition (2021 and later mean 2); a virtual workspace without
+/// `resolver` uses 1, as cargo does.
+fn root_manifest(root: &Path, metadata: &metadata::Metadata) -> Result<RootManifest> {
     let path = root.join("Cargo.toml");
     let bytes = inputs::read_limited(&path, "workspace manifest", inputs::MAX_DOCUMENT)?;
     let text = String::from_utf8_lossy(&bytes);
@@ -274,10 +287,19 @@ fn feature_resolver(root: &Path, metadata: &metadata::Metadata) -> Result<cargo:
             !matches!(edition, Some(e) if e >= "2021")
         }
     };
-    Ok(if v1 {
-        cargo::FeatureResolver::V1
-    } else {
-        cargo::FeatureResolver::V2
+    let license = doc
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("license"))
+        .and_then(|l| l.as_str())
+        .map(str::to_owned);
+    Ok(RootManifest {
+        resolver: if v1 {
+            cargo::FeatureResolver::V1
+        } else {
+            cargo::FeatureResolver::V2
+        },
+        license,
     })
 }
 

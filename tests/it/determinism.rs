@@ -182,6 +182,7 @@ fn render_all(metadata: &serde_json::Value, lock: &str) -> BTreeMap<&'static str
         git: None,
         timestamp: 1_700_000_000,
         resolver: relgate::collect::cargo::FeatureResolver::V2,
+        workspace_license: None,
     };
     let facts = facts_from(input, &|_| None).unwrap();
     let model = relgate::analyze::sbom::model(&facts).unwrap();

@@ -80,6 +80,22 @@ fn package_selection_limits_the_graph() {
     // Two independent top members: the workspace itself is the root, containing them.
     assert_eq!(all["metadata"]["component"]["name"], "virtual");
     assert_eq!(all["metadata"]["component"]["version"], "2.1.0");
+    // The workspace root declares the license of `[workspace.package]`
+    // (read here from the fixture's manifest, not from relgate).
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(fx.manifest()).unwrap()).unwrap();
+    let declared = manifest["workspace"]["package"]["license"].as_str().unwrap();
+    assert_eq!(
+        all["metadata"]["component"]["licenses"][0]["expression"],
+        declared
+    );
+    let spdx = json(&sbom(&fx.manifest(), "spdx-json", &[]));
+    let root = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["SPDXID"] == "SPDXRef-Workspace-virtual")
+        .unwrap();
+    assert_eq!(root["licenseDeclared"], declared);
     let vcli = json(&sbom(&fx.manifest(), "cyclonedx-json", &["-p", "vcli"]));
     assert_eq!(vcli["metadata"]["component"]["name"], "vcli");
     let n = names(&vcli);
