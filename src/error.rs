@@ -46,6 +46,15 @@ pub enum Error {
         /// What cargo printed, trimmed.
         stderr: String,
     },
+    /// A program relgate runs (rustc, cargo tree) exited with an error:
+    /// the environment's problem, not relgate's.
+    #[error("`{command}` failed:\n{stderr}")]
+    ToolFailed {
+        /// The command as run.
+        command: String,
+        /// What it printed on stderr, trimmed.
+        stderr: String,
+    },
     /// A program ran but printed something relgate could not understand.
     #[error("unexpected output from `{program}`: {reason}")]
     ToolOutput {
@@ -208,8 +217,11 @@ impl Error {
                 format!("install Rust with rustup, or set the {} environment variable to the {program} binary", program.to_uppercase())
             }
             Error::ToolMissing { program, .. } => format!("install {program} or put it on PATH"),
+            Error::ToolFailed { command, .. } => format!(
+                "run `{command}` in the workspace to see why; a rust-toolchain.toml naming a toolchain that is not installed is a common cause (`rustup toolchain install` installs it)"
+            ),
             Error::CargoMetadata { .. } => {
-                "fix the manifest error above; `cargo metadata --locked` must succeed in this workspace".into()
+                "fix the error above; `cargo metadata --locked` must succeed in this workspace (a manifest error, a Cargo.lock that needs updating, or a rust-toolchain.toml naming a toolchain that is not installed)".into()
             }
             Error::UnknownPackage { .. } => "pass one of the members listed with -p".into(),
             Error::BadSourceDateEpoch { .. } => {

@@ -546,9 +546,9 @@ pub fn tree(
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, cwd, &[])?;
     if !out.status.success() {
-        return Err(Error::ToolOutput {
-            program: "cargo tree".into(),
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        return Err(Error::ToolFailed {
+            command: format!("cargo {}", argv.join(" ")),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         });
     }
     let text = String::from_utf8(out.stdout).map_err(|e| Error::ToolOutput {

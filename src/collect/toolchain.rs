@@ -23,6 +23,14 @@ fn rustc(env: &dyn Env) -> String {
         .unwrap_or_else(|| "rustc".into())
 }
 
+/// A program that exited with an error, with what it printed.
+fn failed(program: &str, args: &[&str], stderr: &[u8]) -> Error {
+    Error::ToolFailed {
+        command: format!("{program} {}", args.join(" ")),
+        stderr: String::from_utf8_lossy(stderr).trim().to_owned(),
+    }
+}
+
 /// `rustc -vV`: release and host triple.
 pub fn version(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
     version_of(rustc(env), cwd)
@@ -31,10 +39,7 @@ pub fn version(env: &dyn Env, cwd: &Path) -> Result<Toolchain> {
 fn version_of(rustc: String, cwd: &Path) -> Result<Toolchain> {
     let out = run(&rustc, &["-vV"], cwd, &[])?;
     if !out.status.success() {
-        return Err(Error::ToolOutput {
-            program: rustc,
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
+        return Err(failed(&rustc, &["-vV"], &out.stderr));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |key: &str| {
@@ -57,12 +62,10 @@ fn version_of(rustc: String, cwd: &Path) -> Result<Toolchain> {
 /// the proxy starts once instead of twice.
 pub fn version_and_host_cfg(env: &dyn Env, cwd: &Path) -> Result<(Toolchain, Vec<Cfg>)> {
     let proxy = rustc(env);
-    let out = run(&proxy, &["--print", "sysroot", "--print", "cfg"], cwd, &[])?;
+    let args = ["--print", "sysroot", "--print", "cfg"];
+    let out = run(&proxy, &args, cwd, &[])?;
     if !out.status.success() {
-        return Err(Error::ToolOutput {
-            program: proxy,
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
+        return Err(failed(&proxy, &args, &out.stderr));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let (sysroot, cfg_text) = text.split_once('\n').unwrap_or((text.as_ref(), ""));
@@ -88,10 +91,7 @@ pub fn target_list(env: &dyn Env, cwd: &Path) -> Result<Vec<String>> {
     let rustc = rustc(env);
     let out = run(&rustc, &["--print", "target-list"], cwd, &[])?;
     if !out.status.success() {
-        return Err(Error::ToolOutput {
-            program: rustc,
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
+        return Err(failed(&rustc, &["--print", "target-list"], &out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -112,9 +112,9 @@ pub fn cfg(env: &dyn Env, cwd: &Path, target: Option<&str>) -> Result<Vec<Cfg>> 
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         return Err(match target {
             Some(t) => Error::InvalidOption(format!("rustc does not know the target `{t}`: {stderr}")),
-            None => Error::ToolOutput {
-                program: rustc,
-                reason: stderr,
+            None => Error::ToolFailed {
+                command: format!("{rustc} {}", args.join(" ")),
+                stderr,
             },
         });
     }

@@ -104,6 +104,41 @@ fn cargo_not_on_path() {
     );
 }
 
+/// A rustc that exits with an error (here: the toolchain a
+/// rust-toolchain.toml pins is not installed, as rustup says it) is that
+/// program's failure, reported with what it printed: exit 2, never "a bug
+/// in relgate".
+#[cfg(unix)]
+#[test]
+fn a_failing_rustc_is_reported_as_its_failure_not_a_relgate_bug() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new("minimal");
+    let rustc = fx.scratch("failing-rustc");
+    std::fs::write(
+        &rustc,
+        "#!/bin/sh\necho \"error: toolchain '1.2.3-x86_64-unknown-linux-gnu' is not installed\" >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = relgate()
+        .env("RUSTC", &rustc)
+        .args(["sbom", "--manifest-path"])
+        .arg(fx.manifest())
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &[
+            "-vV` failed",
+            "toolchain '1.2.3-x86_64-unknown-linux-gnu' is not installed",
+            "hint: run `",
+            "rustup toolchain install",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("bug in relgate"), "{stderr}");
+}
+
 #[test]
 fn unwritable_output_leaves_nothing_behind() {
     let fx = Fixture::new("minimal");
