@@ -13,7 +13,7 @@ pub use super::metadata::Metadata;
 use cargo_metadata::{DependencyKind, TargetKind};
 
 use super::lockfile::Lockfile;
-use super::process::run;
+use super::process::{failed, run};
 use super::toolchain::Cfg;
 use super::Env;
 use crate::config::Scope;
@@ -546,10 +546,7 @@ pub fn tree(
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&cargo, &argv, cwd, &[])?;
     if !out.status.success() {
-        return Err(Error::ToolFailed {
-            command: format!("cargo {}", argv.join(" ")),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
+        return Err(failed("cargo", &argv, &out.stderr));
     }
     let text = String::from_utf8(out.stdout).map_err(|e| Error::ToolOutput {
         program: "cargo tree".into(),

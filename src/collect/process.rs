@@ -18,3 +18,12 @@ pub(crate) fn run(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]
         reason: e.to_string(),
     })
 }
+
+/// A program that ran and exited with an error ([`Error::ToolFailed`]),
+/// with what it printed on stderr.
+pub(crate) fn failed(program: &str, args: &[&str], stderr: &[u8]) -> Error {
+    Error::ToolFailed {
+        command: format!("{program} {}", args.join(" ")),
+        stderr: String::from_utf8_lossy(stderr).trim().to_owned(),
+    }
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 
 pub use cargo_platform::Cfg;
 
-use super::process::run;
+use super::process::{failed, run};
 use super::Env;
 use crate::error::{Error, Result};
 use crate::facts::Toolchain;
@@ -21,14 +21,6 @@ fn rustc(env: &dyn Env) -> String {
         .filter(|r| r.is_file())
         .map(|r| r.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rustc".into())
-}
-
-/// A program that exited with an error, with what it printed.
-fn failed(program: &str, args: &[&str], stderr: &[u8]) -> Error {
-    Error::ToolFailed {
-        command: format!("{program} {}", args.join(" ")),
-        stderr: String::from_utf8_lossy(stderr).trim().to_owned(),
-    }
 }
 
 /// `rustc -vV`: release and host triple.
@@ -109,13 +101,12 @@ pub fn cfg(env: &dyn Env, cwd: &Path, target: Option<&str>) -> Result<Vec<Cfg>> 
     }
     let out = run(&rustc, &args, cwd, &[])?;
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         return Err(match target {
-            Some(t) => Error::InvalidOption(format!("rustc does not know the target `{t}`: {stderr}")),
-            None => Error::ToolFailed {
-                command: format!("{rustc} {}", args.join(" ")),
-                stderr,
-            },
+            Some(t) => Error::InvalidOption(format!(
+                "rustc does not know the target `{t}`: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            None => failed(&rustc, &args, &out.stderr),
         });
     }
     let mut cfg = parse_cfg(&String::from_utf8_lossy(&out.stdout)).map_err(|reason| Error::ToolOutput {
