@@ -5,8 +5,11 @@
 //! what cargo builds for the selected packages by replaying its feature
 //! resolver over the metadata ([`features`]; a resolver-1 workspace asks
 //! `cargo tree -e normal,build` and is pruned by [`cargo::keep_only`]); reads
-//! `Cargo.lock` and the license files it needs, and turns all of it into
-//! [`ReleaseFacts`]. Platform-specific dependencies are decided here, from
+//! `Cargo.lock`, the license files it needs and the root manifest (what
+//! `cargo metadata` does not report: its feature resolver and
+//! `[workspace.package] license`), and turns all of it into
+//! [`ReleaseFacts`]. A program that exits with an error is
+//! [`crate::Error::ToolFailed`] with what it printed (`process::failed`). Platform-specific dependencies are decided here, from
 //! rustc's cfg values: normal dependencies for the target, build
 //! dependencies for the host (where build scripts run).
 //! Turning raw inputs into facts is a pure function ([`cargo::facts_from`])
